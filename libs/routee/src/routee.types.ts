@@ -1,0 +1,106 @@
+/**
+ * The Routee client's public contract. The gateway codes against these types only.
+ * Field names follow Routee's public API (CONTRACT.md section 3 and 6).
+ */
+
+export interface RouteeClientOptions {
+  /** e.g. https://auth.routee.net (no trailing slash) */
+  authUrl: string;
+  /** e.g. https://connect.routee.net (no trailing slash) */
+  apiUrl: string;
+  appId: string;
+  appSecret: string;
+  /** TCP connect timeout, default 2000 ms */
+  connectTimeoutMs?: number;
+  /** whole-response timeout (headers + body), default 5000 ms */
+  requestTimeoutMs?: number;
+  /** refresh the token this long before expires_in runs out, default 60 s */
+  tokenRefreshMarginMs?: number;
+}
+
+/** POST {apiUrl}/viber/otp */
+export interface ViberOtpSendRequest {
+  senderInfoTrackingId: string;
+  /** digits, no '+'; sent to Routee as a one-element array */
+  to: string;
+  /** seconds */
+  ttl: number;
+  templateId: string;
+  templateLang: string;
+  /** pin plus any template params (businessName, codeValidityTime, ...) */
+  templateParams: Record<string, string | number>;
+  label?: string;
+  /** when set, ask Routee to post delivery reports here */
+  callbackUrl?: string;
+}
+
+/** POST {apiUrl}/sms */
+export interface SmsSendRequest {
+  from: string;
+  /** digits, no '+'; the client adds '+' */
+  to: string;
+  body: string;
+  /** seconds; the client sends minutes rounded up (Routee's unit), min 1 */
+  ttlSeconds: number;
+  label?: string;
+  /** when set: callback {url, strategy: "OnChange"} */
+  callbackUrl?: string;
+}
+
+export interface RouteeSendResult {
+  /** Routee's trackingId of the message (SMS: the messageId used for tracking) */
+  trackingId: string;
+  /** status as Routee reported it in the send response (e.g. "Queued", "QUEUED") */
+  status: string;
+  /** the raw JSON body Routee answered with */
+  raw: unknown;
+}
+
+export interface RouteeStatusReason {
+  detailedStatus?: string;
+  description?: string;
+}
+
+/** normalised tracking of one message (Viber, or an SMS with all its parts folded) */
+export interface RouteeTracking {
+  trackingId: string;
+  /** Routee's status name as reported: Viber upper case, SMS capitalised */
+  status: string;
+  /** when Routee says the status was reached (ISO string), if it says */
+  statusDate?: string;
+  detailedStatus?: string;
+  description?: string;
+  /** SMS: sum over parts; Viber: price */
+  price?: number;
+  /** SMS: max latency over parts (ms) */
+  latencyMs?: number;
+  country?: string;
+  operator?: string;
+  /** SMS: number of parts */
+  parts?: number;
+  raw: unknown;
+}
+
+export type RouteeErrorKind =
+  | 'insufficient_balance' // Routee code 400001009
+  | 'auth_refused' // 401/403 even after one token refresh, or token endpoint refused credentials
+  | 'validation' // other 4xx: Routee rejected the request
+  | 'not_found' // 404 on tracking
+  | 'server_error' // 5xx
+  | 'unreachable' // connect error/timeout, reset, response timeout
+  | 'unknown_outcome'; // the request left but no answer came (response timeout/reset after send): it may have been sent
+
+export class RouteeError extends Error {
+  constructor(
+    readonly kind: RouteeErrorKind,
+    message: string,
+    readonly httpStatus?: number,
+    readonly routeeCode?: string,
+    readonly developerMessage?: string,
+  ) {
+    super(message);
+    this.name = 'RouteeError';
+  }
+}
+
+export const INSUFFICIENT_BALANCE_CODE = '400001009';
