@@ -16,6 +16,10 @@ export interface RouteeClientOptions {
   requestTimeoutMs?: number;
   /** refresh the token this long before expires_in runs out, default 60 s */
   tokenRefreshMarginMs?: number;
+  /** retries of what is safe to retry (connect failures, 502/503/504), default 2 */
+  maxRetries?: number;
+  /** first retry delay; doubles on each retry, default 200 ms */
+  retryBaseDelayMs?: number;
 }
 
 /** POST {apiUrl}/viber/otp */

@@ -1,0 +1,3 @@
+export * from './routee.types';
+export * from './routee-client';
+export { foldSmsParts, readStatus, readViberTracking } from './routee-tracking';

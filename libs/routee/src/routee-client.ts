@@ -1,0 +1,303 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { foldSmsParts, readStatus, readViberTracking } from './routee-tracking';
+import {
+  INSUFFICIENT_BALANCE_CODE,
+  RouteeClientOptions,
+  RouteeError,
+  RouteeSendResult,
+  RouteeTracking,
+  SmsSendRequest,
+  ViberOtpSendRequest,
+} from './routee.types';
+
+/** 'send' requests are not idempotent: an answer that never came may hide a sent message */
+type CallKind = 'send' | 'read';
+
+interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+interface CachedToken {
+  value: string;
+  /** epoch ms after which the token is no longer handed out */
+  refreshAt: number;
+}
+
+/**
+ * Errors raised before the request could leave: nothing reached Routee, so
+ * retrying is safe even for a send. Everything else (timeouts waiting for the
+ * answer, resets, closed sockets) may have happened after Routee took the message.
+ */
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * Routee's HTTP API (https://docs.routee.net): OAuth client-credentials token,
+ * Viber OTP and SMS sends, and their tracking. Plain class, no Nest: the
+ * gateway wraps it in a provider.
+ */
+export class RouteeClient {
+  private readonly agent: Agent;
+  private readonly authUrl: string;
+  private readonly apiUrl: string;
+  private readonly basicAuth: string;
+  private readonly requestTimeoutMs: number;
+  private readonly tokenRefreshMarginMs: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseDelayMs: number;
+  private token?: CachedToken;
+  private tokenInFlight?: Promise<string>;
+
+  constructor(options: RouteeClientOptions) {
+    this.authUrl = options.authUrl.replace(/\/+$/, '');
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.basicAuth = Buffer.from(`${options.appId}:${options.appSecret}`).toString('base64');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    this.tokenRefreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
+    this.maxRetries = Math.max(0, options.maxRetries ?? 2);
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
+    this.agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs ?? 2000 },
+      headersTimeout: this.requestTimeoutMs,
+      bodyTimeout: this.requestTimeoutMs,
+    });
+  }
+
+  /** POST {apiUrl}/viber/otp */
+  async sendViberOtp(req: ViberOtpSendRequest): Promise<RouteeSendResult> {
+    const body: Record<string, unknown> = {
+      senderInfoTrackingId: req.senderInfoTrackingId,
+      // CONTRACT section 3: a one-element array of digits. Routee's reference page
+      // (docs.routee.net/reference/viber-otp-request) shows a "+E.164" string instead.
+      to: [digitsOf(req.to)],
+      ttl: req.ttl,
+      templateId: req.templateId,
+      templateParams: req.templateParams,
+      templateLang: req.templateLang,
+    };
+    if (req.label !== undefined) body.label = req.label;
+    // Routee's Viber OTP reference lists no callback field; the SMS resource's
+    // documented `callback {url, strategy}` is used (OnChange: every status change).
+    if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
+    return this.toSendResult(await this.call('POST', '/viber/otp', body, 'send'), 'QUEUED');
+  }
+
+  /** POST {apiUrl}/sms; Routee's ttl is in minutes (docs: send-single-sms) */
+  async sendSms(req: SmsSendRequest): Promise<RouteeSendResult> {
+    const body: Record<string, unknown> = {
+      from: req.from,
+      to: `+${digitsOf(req.to)}`,
+      body: req.body,
+      ttl: Math.max(1, Math.ceil(req.ttlSeconds / 60)),
+    };
+    if (req.label !== undefined) body.label = req.label;
+    if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
+    return this.toSendResult(await this.call('POST', '/sms', body, 'send'), 'Queued');
+  }
+
+  /** GET {apiUrl}/viber/tracking/{trackingId} */
+  async getViberTracking(trackingId: string): Promise<RouteeTracking> {
+    const raw = await this.call('GET', `/viber/tracking/${encodeURIComponent(trackingId)}`, undefined, 'read');
+    const tracking = readViberTracking(raw, trackingId);
+    if (!tracking) throw new RouteeError('server_error', `Routee answered an unreadable Viber tracking for ${trackingId}`);
+    return tracking;
+  }
+
+  /** GET {apiUrl}/sms/tracking/single/{messageId}: one entry per part, folded into one */
+  async getSmsTracking(messageId: string): Promise<RouteeTracking> {
+    const raw = await this.call('GET', `/sms/tracking/single/${encodeURIComponent(messageId)}`, undefined, 'read');
+    const tracking = foldSmsParts(raw, messageId);
+    if (!tracking) throw new RouteeError('not_found', `Routee has no SMS parts for ${messageId}`, 200);
+    return tracking;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private toSendResult(raw: unknown, defaultStatus: string): RouteeSendResult {
+    const obj = raw as { trackingId?: unknown; status?: unknown } | null;
+    const trackingId = obj && typeof obj.trackingId === 'string' ? obj.trackingId : undefined;
+    if (!trackingId) {
+      // Routee took the request (2xx) but we cannot tell which message it made.
+      throw new RouteeError('unknown_outcome', 'Routee accepted the send but answered no trackingId', 200);
+    }
+    return { trackingId, status: readStatus(obj!.status)?.status ?? defaultStatus, raw };
+  }
+
+  /**
+   * One API call with a bearer token. A 401/403 invalidates the token and the
+   * call is repeated once with a fresh one; connect failures and 502/503/504 are
+   * retried up to maxRetries with exponential backoff.
+   */
+  private async call(method: 'GET' | 'POST', path: string, body: unknown, kind: CallKind): Promise<unknown> {
+    let authRetried = false;
+    let retries = 0;
+    for (;;) {
+      const token = await this.getToken();
+      let answer: HttpAnswer;
+      try {
+        answer = await this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body);
+      } catch (err) {
+        const error = transportError(err, kind, `${method} ${path}`);
+        if (isConnectError(err) && retries < this.maxRetries) {
+          await this.backoff(retries++);
+          continue;
+        }
+        throw error;
+      }
+      if (answer.status === 401 || answer.status === 403) {
+        if (!authRetried) {
+          authRetried = true;
+          this.invalidateToken(token);
+          continue;
+        }
+        throw httpError(answer, kind, `${method} ${path}`, 'auth_refused');
+      }
+      if (RETRYABLE_STATUSES.has(answer.status) && retries < this.maxRetries) {
+        await this.backoff(retries++);
+        continue;
+      }
+      if (answer.status >= 300) throw httpError(answer, kind, `${method} ${path}`);
+      return answer.body;
+    }
+  }
+
+  /** Concurrent callers share one cached token and at most one token request. */
+  private getToken(): Promise<string> {
+    if (this.token && Date.now() < this.token.refreshAt) return Promise.resolve(this.token.value);
+    this.tokenInFlight ??= this.fetchToken().finally(() => {
+      this.tokenInFlight = undefined;
+    });
+    return this.tokenInFlight;
+  }
+
+  /** Only the token that was refused is dropped: a newer one fetched meanwhile stays. */
+  private invalidateToken(refused: string): void {
+    if (this.token?.value === refused) this.token = undefined;
+  }
+
+  private async fetchToken(): Promise<string> {
+    let retries = 0;
+    for (;;) {
+      let answer: HttpAnswer;
+      try {
+        answer = await this.http(
+          'POST',
+          `${this.authUrl}/oauth/token`,
+          { authorization: `Basic ${this.basicAuth}`, 'content-type': 'application/x-www-form-urlencoded' },
+          'grant_type=client_credentials',
+        );
+      } catch (err) {
+        if (isConnectError(err) && retries < this.maxRetries) {
+          await this.backoff(retries++);
+          continue;
+        }
+        // Asking for a token sends nothing: never an unknown outcome.
+        throw transportError(err, 'read', 'POST /oauth/token');
+      }
+      if (RETRYABLE_STATUSES.has(answer.status) && retries < this.maxRetries) {
+        await this.backoff(retries++);
+        continue;
+      }
+      if (answer.status >= 400 && answer.status < 500) {
+        throw httpError(answer, 'read', 'POST /oauth/token', 'auth_refused');
+      }
+      if (answer.status >= 300) throw httpError(answer, 'read', 'POST /oauth/token');
+      const body = answer.body as { access_token?: unknown; expires_in?: unknown } | null;
+      if (!body || typeof body.access_token !== 'string' || body.access_token === '') {
+        throw new RouteeError('server_error', 'Routee token endpoint answered without access_token', answer.status);
+      }
+      // Routee tokens last 1 hour by default (docs: authentication); an unlimited
+      // application token reports a very large expires_in.
+      const expiresInMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
+      const margin = Math.min(this.tokenRefreshMarginMs, expiresInMs / 2);
+      this.token = { value: body.access_token, refreshAt: Date.now() + expiresInMs - margin };
+      return body.access_token;
+    }
+  }
+
+  private async http(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string>,
+    body: unknown,
+  ): Promise<HttpAnswer> {
+    const isJson = body !== undefined && typeof body !== 'string';
+    const res = await request(url, {
+      dispatcher: this.agent,
+      method,
+      headers: { accept: 'application/json', ...(isJson ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as string),
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // keep the text: a proxy's HTML error page is still worth a log line
+      }
+    }
+    return { status: res.statusCode, body: parsed };
+  }
+
+  private async backoff(retry: number): Promise<void> {
+    const delay = this.retryBaseDelayMs * 2 ** retry;
+    await sleep(delay * (0.8 + Math.random() * 0.4), undefined, { ref: false });
+  }
+}
+
+function digitsOf(phone: string): string {
+  return phone.replace(/\D/g, '');
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; errors?: Array<{ code?: unknown }> } | null;
+  const code = e?.code ?? e?.cause?.code ?? e?.errors?.[0]?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isConnectError(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && CONNECT_ERROR_CODES.has(code);
+}
+
+function transportError(err: unknown, kind: CallKind, what: string): RouteeError {
+  const code = errorCode(err) ?? 'UNKNOWN';
+  const message = err instanceof Error ? err.message : String(err);
+  if (isConnectError(err)) return new RouteeError('unreachable', `${what}: Routee unreachable (${code}: ${message})`);
+  if (kind === 'send') {
+    return new RouteeError('unknown_outcome', `${what}: no answer after the request was sent (${code}: ${message})`);
+  }
+  return new RouteeError('unreachable', `${what}: no answer from Routee (${code}: ${message})`);
+}
+
+/** Routee's error body is {"code":"400001009","developerMessage":"..."} (docs: error-codes). */
+function httpError(answer: HttpAnswer, kind: CallKind, what: string, forced?: 'auth_refused'): RouteeError {
+  const body = answer.body as { code?: unknown; developerMessage?: unknown } | null;
+  const code = body && typeof body === 'object' && body.code !== undefined ? String(body.code) : undefined;
+  const developerMessage =
+    body && typeof body === 'object' && typeof body.developerMessage === 'string' ? body.developerMessage : undefined;
+  const detail = `${what}: HTTP ${answer.status}${code ? ` ${code}` : ''}${developerMessage ? ` ${developerMessage}` : ''}`;
+  if (code === INSUFFICIENT_BALANCE_CODE) {
+    return new RouteeError('insufficient_balance', detail, answer.status, code, developerMessage);
+  }
+  if (forced) return new RouteeError(forced, detail, answer.status, code, developerMessage);
+  if (answer.status === 404 && kind === 'read') {
+    return new RouteeError('not_found', detail, answer.status, code, developerMessage);
+  }
+  if (answer.status >= 500) return new RouteeError('server_error', detail, answer.status, code, developerMessage);
+  return new RouteeError('validation', detail, answer.status, code, developerMessage);
+}
