@@ -1,0 +1,64 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+
+/**
+ * An error answered the way Routee answers: `{code, developerMessage}` where
+ * code = HTTP status (3 digits) + module (3) + error (3) (docs.routee.net/docs/error-codes).
+ * Modules used here: 000 generic, 001 account, 005 sms, 019 viber.
+ */
+export class RouteeApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    readonly developerMessage: string,
+  ) {
+    super(developerMessage);
+  }
+
+  static unauthorized(): RouteeApiError {
+    return new RouteeApiError(401, '401000000', 'Invalid or expired access token');
+  }
+
+  static badCredentials(): RouteeApiError {
+    return new RouteeApiError(401, '401000001', 'Bad credentials');
+  }
+
+  static insufficientBalance(): RouteeApiError {
+    return new RouteeApiError(400, '400001009', 'Insufficient balance');
+  }
+
+  static validation(module: 'generic' | 'sms' | 'viber', message: string): RouteeApiError {
+    const code = { generic: '400000000', sms: '400005000', viber: '400019000' }[module];
+    return new RouteeApiError(400, code, message);
+  }
+
+  static serviceUnavailable(): RouteeApiError {
+    return new RouteeApiError(503, '503000000', 'Service temporarily unavailable, try again later');
+  }
+}
+
+/** The one place errors become HTTP answers: always Routee's error body. */
+@Catch()
+export class RouteeErrorFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = toRouteeError(exception);
+    void reply.status(status).header('content-type', 'application/json').send(body);
+  }
+}
+
+function toRouteeError(exception: unknown): { status: number; body: { code: string; developerMessage: string } } {
+  if (exception instanceof RouteeApiError) {
+    return { status: exception.httpStatus, body: { code: exception.code, developerMessage: exception.developerMessage } };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return { status, body: { code: `${status}000000`, developerMessage: exception.message } };
+  }
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own errors (malformed JSON, body too large)
+    return { status, body: { code: `${status}000000`, developerMessage: (exception as Error).message } };
+  }
+  return { status: 500, body: { code: '500000000', developerMessage: 'Internal server error' } };
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CallbackSender } from './callback-sender.service';
+import { MessageService, SandboxAttempt, SandboxSend } from './message.service';
+import { SandboxFaults, SandboxFaultSettings } from './sandbox-faults.service';
+import { SandboxTimers } from './sandbox-timers.service';
+import { TokenService } from './token.service';
+
+export interface SandboxStats {
+  /** messages taken, per channel */
+  counts: { viber: number; sms: number };
+  /** send requests that passed authentication (taken or refused), per channel */
+  attempts: { viber: number; sms: number };
+  tokensIssued: number;
+  callbacksPosted: number;
+  sends: SandboxSend[];
+}
+
+/** What tests (and the gateway's dev mode) may see and steer of a running sandbox. */
+export interface SandboxState {
+  readonly sends: ReadonlyArray<SandboxSend>;
+  readonly attempts: ReadonlyArray<SandboxAttempt>;
+  readonly tokensIssued: number;
+  stats(): SandboxStats;
+  /** every issued token becomes invalid: the next API call answers 401 */
+  revokeAllTokens(): void;
+  /** forgets messages, sends, attempts, the token count and faults; issued tokens stay valid */
+  reset(): void;
+  setFaults(faults: SandboxFaultSettings): void;
+  setLatencyMs(ms: number): void;
+  setTrackingLatencyMs(ms: number): void;
+}
+
+@Injectable()
+export class SandboxStateService implements SandboxState {
+  constructor(
+    @Inject(MessageService) private readonly messages: MessageService,
+    @Inject(TokenService) private readonly tokens: TokenService,
+    @Inject(SandboxFaults) private readonly faults: SandboxFaults,
+    @Inject(SandboxTimers) private readonly timers: SandboxTimers,
+    @Inject(CallbackSender) private readonly callbacks: CallbackSender,
+  ) {}
+
+  get sends(): ReadonlyArray<SandboxSend> {
+    return this.messages.sends;
+  }
+
+  get attempts(): ReadonlyArray<SandboxAttempt> {
+    return this.messages.attempts;
+  }
+
+  get tokensIssued(): number {
+    return this.tokens.tokensIssued;
+  }
+
+  stats(): SandboxStats {
+    const count = (list: ReadonlyArray<{ channel: string }>, channel: string) =>
+      list.filter((s) => s.channel === channel).length;
+    return {
+      counts: { viber: count(this.sends, 'viber'), sms: count(this.sends, 'sms') },
+      attempts: { viber: count(this.attempts, 'viber'), sms: count(this.attempts, 'sms') },
+      tokensIssued: this.tokensIssued,
+      callbacksPosted: this.callbacks.callbacksPosted,
+      sends: [...this.sends],
+    };
+  }
+
+  revokeAllTokens(): void {
+    this.tokens.revokeAll();
+  }
+
+  reset(): void {
+    this.timers.cancelScheduled();
+    this.messages.reset();
+    this.tokens.resetCount();
+    this.faults.reset();
+  }
+
+  setFaults(faults: SandboxFaultSettings): void {
+    this.faults.set(faults);
+  }
+
+  setLatencyMs(ms: number): void {
+    this.faults.set({ latencyMs: ms });
+  }
+
+  setTrackingLatencyMs(ms: number): void {
+    this.faults.set({ trackingLatencyMs: ms });
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+
+/**
+ * Every timer of the sandbox goes through here: unref'd so they never keep a
+ * process (or jest) alive, cleared on reset and on close.
+ */
+@Injectable()
+export class SandboxTimers implements OnModuleDestroy {
+  private readonly scheduled = new Set<NodeJS.Timeout>();
+  private readonly sleepers = new Set<() => void>();
+
+  /** run fn after ms, unless reset or closed first */
+  after(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.scheduled.delete(timer);
+      fn();
+    }, ms);
+    timer.unref();
+    this.scheduled.add(timer);
+  }
+
+  /** resolves after ms, or at once when the sandbox closes */
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.sleepers.add(wake);
+    });
+  }
+
+  cancelScheduled(): void {
+    for (const timer of this.scheduled) clearTimeout(timer);
+    this.scheduled.clear();
+  }
+
+  /** before the HTTP server closes: requests held by a latency fault are let go so close() does not wait for them */
+  onModuleDestroy(): void {
+    this.cancelScheduled();
+    for (const wake of [...this.sleepers]) wake();
+  }
+}

@@ -1,0 +1,82 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { BearerGuard } from './bearer.guard';
+import { MessageService } from './message.service';
+import { SandboxFaultSettings } from './sandbox-faults.service';
+import { SandboxStateService, SandboxStats } from './sandbox-state.service';
+import { TokenAnswer, TokenService } from './token.service';
+
+/** Controllers only translate HTTP; Routee answers 200 (not Nest's 201) to its POSTs. */
+
+@Controller('oauth')
+export class AuthController {
+  constructor(@Inject(TokenService) private readonly tokens: TokenService) {}
+
+  @Post('token')
+  @HttpCode(200)
+  token(@Headers('authorization') authorization: string | undefined, @Body() form: unknown): TokenAnswer {
+    return this.tokens.issue(authorization, form);
+  }
+}
+
+@Controller('sms')
+@UseGuards(BearerGuard)
+export class SmsController {
+  constructor(@Inject(MessageService) private readonly messages: MessageService) {}
+
+  @Post()
+  @HttpCode(200)
+  send(@Body() body: unknown): Record<string, unknown> {
+    return this.messages.sendSms(body);
+  }
+
+  @Get('tracking/single/:messageId')
+  tracking(@Param('messageId') messageId: string): Promise<Array<Record<string, unknown>>> {
+    return this.messages.smsTracking(messageId);
+  }
+}
+
+@Controller('viber')
+@UseGuards(BearerGuard)
+export class ViberController {
+  constructor(@Inject(MessageService) private readonly messages: MessageService) {}
+
+  @Post('otp')
+  @HttpCode(200)
+  send(@Body() body: unknown): Record<string, unknown> {
+    return this.messages.sendViberOtp(body);
+  }
+
+  @Get('tracking/:trackingId')
+  tracking(@Param('trackingId') trackingId: string): Promise<Record<string, unknown>> {
+    return this.messages.viberTracking(trackingId);
+  }
+}
+
+/** Not Routee: lets tests in other processes see and steer the sandbox. */
+@Controller('_sandbox')
+export class AdminController {
+  constructor(@Inject(SandboxStateService) private readonly state: SandboxStateService) {}
+
+  @Get('stats')
+  stats(): SandboxStats {
+    return this.state.stats();
+  }
+
+  @Post('reset')
+  @HttpCode(204)
+  reset(): void {
+    this.state.reset();
+  }
+
+  @Post('revoke-tokens')
+  @HttpCode(204)
+  revokeTokens(): void {
+    this.state.revokeAllTokens();
+  }
+
+  @Post('faults')
+  @HttpCode(204)
+  faults(@Body() faults: SandboxFaultSettings): void {
+    this.state.setFaults(faults ?? {});
+  }
+}
