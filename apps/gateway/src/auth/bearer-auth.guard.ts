@@ -1,0 +1,30 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { GatewayError } from '../common/gateway-error';
+import { IS_PUBLIC } from '../common/public.decorator';
+import { ApiKeyService, type Caller } from './api-key.service';
+
+export type AuthedRequest = FastifyRequest & { caller?: Caller };
+
+/** Every route needs `Authorization: Bearer <key>` unless marked @Public(). Routee's wording for the errors. */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<AuthedRequest>();
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new GatewayError('missing_credentials', 'Missing Bearer credentials');
+    const caller = await this.keys.verify(match[1]);
+    if (!caller) throw new GatewayError('invalid_credentials', 'Invalid or expired Bearer token');
+    request.caller = caller;
+    return true;
+  }
+}

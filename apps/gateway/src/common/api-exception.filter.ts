@@ -1,0 +1,57 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { GatewayError, type GatewayErrorCode } from './gateway-error';
+
+const STATUS: Record<GatewayErrorCode, number> = {
+  missing_credentials: HttpStatus.FORBIDDEN,
+  invalid_credentials: HttpStatus.UNAUTHORIZED,
+  not_found: HttpStatus.NOT_FOUND,
+  validation: HttpStatus.UNPROCESSABLE_ENTITY,
+  idempotency_mismatch: HttpStatus.CONFLICT,
+  idempotency_in_progress: HttpStatus.CONFLICT,
+  database_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** The one error shape: `{"detail": "..."}`, or `{"detail": [{loc, msg, type}]}` for validation. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly log = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = this.toResponse(exception);
+    if (status >= 500) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    void reply.status(status).send(body);
+  }
+
+  private toResponse(exception: unknown): { status: number; body: { detail: unknown } } {
+    if (exception instanceof GatewayError) {
+      return { status: STATUS[exception.code], body: { detail: exception.problems ?? exception.message } };
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const detail = typeof response === 'object' && response !== null && 'detail' in response ? (response as { detail: unknown }).detail : exception.message;
+      return { status: exception.getStatus(), body: { detail } };
+    }
+    // errors Fastify raises before our code runs: bad JSON, body too large, bad content type
+    const fastifyStatus = (exception as { statusCode?: number })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      return { status: fastifyStatus, body: { detail: (exception as Error).message } };
+    }
+    if (isDatabaseDown(exception)) {
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { detail: 'database unavailable, retry shortly' } };
+    }
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { detail: 'internal error' } };
+  }
+}
+
+function isDatabaseDown(exception: unknown): boolean {
+  const code = (exception as { code?: string })?.code;
+  const message = exception instanceof Error ? exception.message : '';
+  return (
+    code === 'ECONNREFUSED' ||
+    code === '57P01' || // admin_shutdown
+    code === '57P03' || // cannot_connect_now
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
+}

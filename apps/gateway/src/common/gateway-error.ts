@@ -1,0 +1,34 @@
+/**
+ * Domain errors carry a string code; ApiExceptionFilter maps each code to an
+ * HTTP status in one place.
+ */
+export type GatewayErrorCode =
+  | 'missing_credentials'
+  | 'invalid_credentials'
+  | 'not_found'
+  | 'validation'
+  | 'idempotency_mismatch'
+  | 'idempotency_in_progress'
+  | 'database_unavailable';
+
+export interface FieldProblem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    readonly problems?: FieldProblem[],
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  /** a 422 naming one field */
+  static field(loc: (string | number)[], msg: string, type = 'value_error'): GatewayError {
+    return new GatewayError('validation', msg, [{ loc, msg, type }]);
+  }
+}

@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { GatewayConfig } from '@app/config';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '@app/persistence';
+import { RouteeClient } from '@app/routee';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/routee-sandbox/sandbox';
+import { AppModule } from './app.module';
+import { ApiKeyService } from './auth/api-key.service';
+import { createValidationPipe } from './common/validation';
+import { VERSION } from './version';
+
+export interface StartOptions {
+  /** listen on config.port (false: tests use app.getHttpServer() / inject) */
+  listen?: boolean;
+  /** sandbox settings when the built-in sandbox is used */
+  sandbox?: SandboxOptions;
+  logger?: false | LogLevel[];
+  /** create and print a dev key when no key exists anywhere */
+  devKey?: boolean;
+}
+
+export interface RunningGateway {
+  app: NestFastifyApplication;
+  config: GatewayConfig;
+  /** base URL when listening */
+  url?: string;
+  /** the embedded sandbox, when ROUTEE_APP_ID is unset */
+  sandbox?: RunningSandbox;
+  devKey?: string;
+  close(): Promise<void>;
+}
+
+/** 64 KiB: a two-step flow is well under 4 KiB */
+export const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Starts everything the gateway needs: Postgres (DATABASE_URL or embedded),
+ * the Routee sandbox when no credentials are set, the Nest app with its one
+ * validation pipe, error filter and Swagger UI. Used by main.ts and the tests.
+ */
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const log = new Logger('Gateway');
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch((err) => log.error(String(err)));
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      mkdirSync(config.dataDir, { recursive: true });
+      const db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir: join(config.dataDir, 'postgres'), port: 0, attachIfRunning: true });
+      closers.push(() => db.stop());
+      databaseUrl = db.url;
+      log.log(`embedded Postgres on port ${db.port}, data in ${join(config.dataDir, 'postgres')}`);
+    }
+
+    let routeeConfig = config.routee;
+    let sandbox: RunningSandbox | undefined;
+    if (config.sandboxMode) {
+      sandbox = await startSandbox({ port: 0, ...options.sandbox });
+      closers.push(() => sandbox!.close());
+      routeeConfig = { ...routeeConfig, authUrl: sandbox.url, apiUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret };
+      log.warn(`ROUTEE_APP_ID is not set: using the built-in Routee SANDBOX at ${sandbox.url}; no real message is sent`);
+    }
+    const routee = new RouteeClient({
+      authUrl: routeeConfig.authUrl,
+      apiUrl: routeeConfig.apiUrl,
+      appId: routeeConfig.appId!,
+      appSecret: routeeConfig.appSecret!,
+      connectTimeoutMs: routeeConfig.connectTimeoutMs,
+      requestTimeoutMs: routeeConfig.requestTimeoutMs,
+    });
+    closers.push(() => routee.close());
+
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, databaseUrl, routee }),
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false }),
+      { logger: options.logger ?? ['log', 'warn', 'error'], abortOnError: false },
+    );
+    closers.push(() => app.close());
+    app.useGlobalPipes(createValidationPipe());
+    setupSwagger(app);
+    await app.init();
+
+    const devKey = options.devKey ? await ensureDevKey(app, config) : undefined;
+    let url: string | undefined;
+    if (options.listen) {
+      await app.listen({ port: config.port, host: '0.0.0.0' });
+      url = `http://localhost:${config.port}`;
+    }
+    return { app, config, url, sandbox, devKey, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function setupSwagger(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('OTP failover gateway')
+      .setDescription(
+        'Send a login one-time password over Viber and fail over to SMS when Viber does not get through. ' +
+          'Authorize with a bearer key (printed at start in development, or `npm run keys -- create <name>`).',
+      )
+      .setVersion(VERSION)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A gateway API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+}
+
+/**
+ * With no key anywhere, creates one named "dev" and keeps it in <dataDir>/dev-api-key
+ * so that every start can print it. Returns the key to print, if any.
+ */
+async function ensureDevKey(app: NestFastifyApplication, config: GatewayConfig): Promise<string | undefined> {
+  const keys = app.get(ApiKeyService);
+  const file = join(config.dataDir, 'dev-api-key');
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (await keys.isActive(saved)) return saved;
+  }
+  if (await keys.anyKeyConfigured()) return undefined;
+  const { key } = await keys.create('dev');
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

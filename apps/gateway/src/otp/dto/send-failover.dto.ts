@@ -1,0 +1,254 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  registerDecorator,
+  ValidateIf,
+  ValidateNested,
+  type ValidationArguments,
+} from 'class-validator';
+import { OptionalProperty } from '../../common/validation';
+
+export const STEP_TYPES = ['ViberOtp', 'Sms'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** E.164 digits without '+': 8 to 15 digits, no leading 0 */
+export const PHONE_PATTERN = /^[1-9]\d{7,14}$/;
+/** "no links" in template text params */
+const NO_LINK = /^(?!.*(?:https?:\/\/|www\.|[a-z0-9-]+\.(?:com|net|org|io|gr|info|biz|co|me|ly)\b)).*$/is;
+
+function canonicalType(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return STEP_TYPES.find((t) => t.toLowerCase() === value.trim().toLowerCase()) ?? value;
+}
+
+function isViber(step: { type?: unknown }): boolean {
+  return canonicalType(step.type) === 'ViberOtp';
+}
+
+function isSms(step: { type?: unknown }): boolean {
+  return canonicalType(step.type) === 'Sms';
+}
+
+/** a field that belongs to one step type only: refused on the other */
+function OnlyFor(type: StepType): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'onlyFor',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: (args: ValidationArguments) => `${args.property} is only allowed on ${type} steps` },
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => value === undefined || canonicalType((args.object as FlowStepDto).type) === type,
+      },
+    });
+}
+
+/** '+306912345671' → '306912345671'; a ViberOtp one-element array → its element */
+function normalisePhone({ value, obj }: { value: unknown; obj: { type?: unknown } }): unknown {
+  let v = value;
+  if (Array.isArray(v) && v.length === 1 && isViber(obj)) v = v[0];
+  if (typeof v === 'string') {
+    const trimmed = v.trim();
+    if (/^\+?\d+$/.test(trimmed)) return trimmed.replace(/^\+/, '');
+  }
+  return v;
+}
+
+export class SmsMessageDto {
+  @ApiProperty({ description: 'The SMS text; put the code in it', example: 'Your code is 482913', maxLength: 1600 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1600)
+  body: string;
+}
+
+export class FlowStepDto {
+  @ApiProperty({ description: 'Channel of this step (case-insensitive on input)', enum: STEP_TYPES, example: 'ViberOtp' })
+  @Transform(({ value }) => canonicalType(value))
+  @IsIn(STEP_TYPES as unknown as string[], { message: 'type must be one of ViberOtp, Sms' })
+  type: StepType;
+
+  @ApiProperty({
+    description: 'Recipient in E.164, with or without "+" (ViberOtp also takes a one-element array); returned as digits',
+    example: '306912345671',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 1, minItems: 1 }],
+  })
+  @Transform(normalisePhone)
+  @IsDefined()
+  @IsString({ message: 'to must be a phone number (or, for ViberOtp, a one-element array of one)' })
+  @Matches(PHONE_PATTERN, { message: 'to must be an E.164 phone number: 8 to 15 digits, optional leading +' })
+  to: string;
+
+  @ApiProperty({ description: 'Position in the flow: the lower order is sent first, the other is the failover', example: 1, minimum: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  order: number;
+
+  @ApiProperty({ description: 'Validity in seconds; for the primary step also when the failover fires if nothing final arrived', example: 60, minimum: 0, maximum: 86400 })
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  ttl: number;
+
+  @OptionalProperty({ description: 'Tag for this delivery; the list endpoint filters on it (partial match)', example: 'login', maxLength: 350 })
+  @IsString()
+  @MaxLength(350)
+  label?: string;
+
+  @OptionalProperty({ description: 'ViberOtp only: send the failover when the message is DELIVERED but not SEEN within ttl seconds', example: false, default: false })
+  @OnlyFor('ViberOtp')
+  @IsBoolean()
+  failoverOnDelivered?: boolean;
+
+  @ApiPropertyOptional({ description: 'ViberOtp: Routee sender id (Routee Platform → Applications). Required for ViberOtp', example: '0094d198-4dd2-4fb5-b451-d46aca191b27' })
+  @OnlyFor('ViberOtp')
+  @ValidateIf(isViber)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  senderInfoTrackingId?: string;
+
+  @ApiPropertyOptional({ description: 'ViberOtp: template id from GET /otp/templates. Required for ViberOtp', example: '0aac888f-2ee2-4112-9659-1755a951966a' })
+  @OnlyFor('ViberOtp')
+  @ValidateIf(isViber)
+  @IsString()
+  @IsNotEmpty()
+  templateId?: string;
+
+  @OptionalProperty({ description: 'ViberOtp: template language', example: 'en', default: 'en' })
+  @OnlyFor('ViberOtp')
+  @Matches(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, { message: 'templateLang must be a language code like en or pt-BR' })
+  templateLang?: string;
+
+  @ApiPropertyOptional({ description: 'ViberOtp: the one-time code, 4 to 10 characters. Required for ViberOtp', example: '482913', minLength: 4, maxLength: 10 })
+  @OnlyFor('ViberOtp')
+  @ValidateIf(isViber)
+  @IsString()
+  @Length(4, 10)
+  pin?: string;
+
+  @OptionalProperty({ description: 'ViberOtp: template type, informational', example: 'basic', maxLength: 50 })
+  @OnlyFor('ViberOtp')
+  @IsString()
+  @MaxLength(50)
+  templateType?: string;
+
+  @OptionalProperty({ description: 'ViberOtp template param: business name (templates with businessPlatformName)', example: 'Acme', maxLength: 50 })
+  @OnlyFor('ViberOtp')
+  @IsString()
+  @MaxLength(50)
+  @Matches(NO_LINK, { message: 'businessPlatformName must not contain links' })
+  businessPlatformName?: string;
+
+  @OptionalProperty({ description: 'Alias of businessPlatformName', example: 'Acme', maxLength: 50 })
+  @OnlyFor('ViberOtp')
+  @IsString()
+  @MaxLength(50)
+  @Matches(NO_LINK, { message: 'businessName must not contain links' })
+  businessName?: string;
+
+  @OptionalProperty({ description: 'ViberOtp template param: minutes the code is valid', example: 5, minimum: 1 })
+  @OnlyFor('ViberOtp')
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  codeValidityTime?: number;
+
+  @OptionalProperty({ description: 'ViberOtp template param: kind of code', example: 'login code', maxLength: 50 })
+  @OnlyFor('ViberOtp')
+  @IsString()
+  @MaxLength(50)
+  @Matches(NO_LINK, { message: 'pinType must not contain links' })
+  pinType?: string;
+
+  @OptionalProperty({ description: 'ViberOtp template param: action or platform', example: 'sign in to Acme', maxLength: 50 })
+  @OnlyFor('ViberOtp')
+  @IsString()
+  @MaxLength(50)
+  @Matches(NO_LINK, { message: 'businessPlatformActionName must not contain links' })
+  businessPlatformActionName?: string;
+
+  @OptionalProperty({ description: 'ViberOtp template param: why the code was sent', example: 'new device login', maxLength: 50 })
+  @OnlyFor('ViberOtp')
+  @IsString()
+  @MaxLength(50)
+  @Matches(NO_LINK, { message: 'codeReason must not contain links' })
+  codeReason?: string;
+
+  @ApiPropertyOptional({ description: 'Sms: sender id, up to 11 letters/digits or up to 16 digits. Required for Sms', example: 'Acme' })
+  @OnlyFor('Sms')
+  @ValidateIf(isSms)
+  @IsString()
+  @Matches(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{1,16})$/, { message: 'from must be up to 11 letters/digits or up to 16 digits' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Sms: the message. Required for Sms', type: SmsMessageDto })
+  @OnlyFor('Sms')
+  @ValidateIf(isSms)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SmsMessageDto)
+  message?: SmsMessageDto;
+}
+
+export class CallbackDto {
+  @ApiProperty({ description: 'http(s) URL that receives the flow events (webhooks)', example: 'https://app.example.com/otp-events' })
+  @IsString()
+  @MaxLength(2000)
+  @Matches(/^https?:\/\/[^\s/$.?#][^\s]*$/i, { message: 'url must be an http(s) URL' })
+  url: string;
+}
+
+export class SendFailoverDto {
+  @ApiProperty({
+    description: 'One or two steps: the lower `order` is the primary, the other the failover',
+    type: 'array',
+    items: { $ref: getSchemaPath(FlowStepDto) },
+    minItems: 1,
+    maxItems: 2,
+    example: [
+      {
+        type: 'ViberOtp',
+        to: '306912345671',
+        order: 1,
+        ttl: 60,
+        label: 'login',
+        failoverOnDelivered: false,
+        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+        templateLang: 'en',
+        pin: '482913',
+      },
+      { type: 'Sms', to: '306912345671', order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' } },
+    ],
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2)
+  @ValidateNested({ each: true })
+  @Type(() => FlowStepDto)
+  flow: FlowStepDto[];
+
+  @OptionalProperty({ description: 'Where to send webhooks about this flow', type: CallbackDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CallbackDto)
+  callback?: CallbackDto;
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, ApiConflictResponse } from '@nestjs/swagger';
+import type { AuthedRequest } from '../auth/bearer-auth.guard';
+import { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
+import { SendFailoverResponseDto } from './dto/send-failover-response.dto';
+import { TemplateListDto } from './dto/template.dto';
+import { SendFailoverService } from './send-failover.service';
+import { VIBER_TEMPLATES } from './viber-templates';
+
+@ApiTags('otp')
+@ApiBearerAuth()
+@ApiForbiddenResponse({ description: 'No bearer credentials: {"detail":"Missing Bearer credentials"}' })
+@ApiUnauthorizedResponse({ description: 'Unknown or revoked key: {"detail":"Invalid or expired Bearer token"}' })
+@ApiExtraModels(FlowStepDto)
+@Controller('otp')
+export class OtpController {
+  constructor(private readonly sender: SendFailoverService) {}
+
+  @Post('send-failover')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a login OTP: the primary step now, the failover step when the primary does not get through' })
+  @ApiBody({ type: SendFailoverDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key and body returns the first response and sends nothing (≤ 255 chars)' })
+  @ApiOkResponse({ type: SendFailoverResponseDto, description: 'The flow, also when it failed at once (see status/statusCode)' })
+  @ApiUnprocessableEntityResponse({ description: 'Validation failed: {"detail":[{"loc":["body","flow",0,"pin"],"msg":"...","type":"..."}]}' })
+  @ApiConflictResponse({ description: 'Idempotency-Key reused with another body' })
+  send(@Body() dto: SendFailoverDto, @Req() req: AuthedRequest, @Headers('idempotency-key') idempotencyKey?: string): Promise<SendFailoverResponseDto> {
+    return this.sender.send(dto, req.caller!, idempotencyKey);
+  }
+
+  @Get('templates')
+  @ApiOperation({ summary: 'The Viber OTP templates and the parameters each requires' })
+  @ApiOkResponse({ type: TemplateListDto })
+  templates(): TemplateListDto {
+    return { templates: VIBER_TEMPLATES.map((t) => ({ id: t.id, name: t.name, params: [...t.params] })) };
+  }
+}

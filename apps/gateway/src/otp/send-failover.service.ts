@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { FlowEngine } from '@app/engine';
+import { IdempotencyStore, type FlowWithSteps, type StepDefinition } from '@app/persistence';
+import { GatewayError, type FieldProblem } from '../common/gateway-error';
+import type { Caller } from '../auth/api-key.service';
+import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
+import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
+import { findTemplate, type TemplateParam } from './viber-templates';
+
+const TEMPLATE_PARAMS: readonly TemplateParam[] = ['businessPlatformName', 'codeValidityTime', 'pinType', 'businessPlatformActionName', 'codeReason'];
+const IDEMPOTENCY_WAIT_MS = 10_000;
+
+@Injectable()
+export class SendFailoverService {
+  constructor(
+    private readonly engine: FlowEngine,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  async send(dto: SendFailoverDto, caller: Caller, idempotencyKey: string | undefined): Promise<SendFailoverResponseDto> {
+    const definition = toDefinition(dto);
+    const callbackUrl = dto.callback?.url ?? null;
+    if (idempotencyKey === undefined) return this.start(definition, callbackUrl, caller);
+
+    if (idempotencyKey.length === 0 || idempotencyKey.length > 255) {
+      throw GatewayError.field(['header', 'Idempotency-Key'], 'Idempotency-Key must be 1 to 255 characters');
+    }
+    const requestHash = createHash('sha256').update(JSON.stringify({ definition, callbackUrl })).digest('hex');
+    const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
+    for (;;) {
+      const claim = await this.idempotency.claim(caller.keyId, idempotencyKey, requestHash);
+      if (claim.kind === 'mismatch') {
+        throw new GatewayError('idempotency_mismatch', 'Idempotency-Key was already used with a different request body');
+      }
+      if (claim.kind === 'replay') return claim.response as SendFailoverResponseDto;
+      if (claim.kind === 'claimed') break;
+      // the first request with this key is still running: wait for its answer
+      if (Date.now() > deadline) throw new GatewayError('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let response: SendFailoverResponseDto;
+    try {
+      response = await this.start(definition, callbackUrl, caller);
+    } catch (err) {
+      await this.idempotency.release(caller.keyId, idempotencyKey).catch(() => undefined);
+      throw err;
+    }
+    await this.idempotency.complete(caller.keyId, idempotencyKey, 200, response);
+    return response;
+  }
+
+  private async start(definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
+    const result = await this.engine.startFlow({ definition, callbackUrl, apiKeyId: caller.keyId });
+    return toResponse(result);
+  }
+}
+
+/** Checks what the DTO can't express alone and returns the steps in send order. */
+export function toDefinition(dto: SendFailoverDto): StepDefinition[] {
+  const problems: FieldProblem[] = [];
+  const seen = new Map<number, number>();
+  dto.flow.forEach((step, i) => {
+    const first = seen.get(step.order);
+    if (first !== undefined) problems.push({ loc: ['body', 'flow', i, 'order'], msg: `order ${step.order} is used twice (steps ${first} and ${i})`, type: 'value_error.duplicate' });
+    seen.set(step.order, i);
+    if (step.type === 'ViberOtp') problems.push(...templateProblems(step, i));
+  });
+  const ordered = dto.flow.map((step, index) => ({ step, index })).sort((a, b) => a.step.order - b.step.order);
+  ordered.slice(1).forEach(({ step, index }) => {
+    if (step.failoverOnDelivered) {
+      problems.push({ loc: ['body', 'flow', index, 'failoverOnDelivered'], msg: 'failoverOnDelivered only applies to the primary (lowest order) step', type: 'value_error' });
+    }
+  });
+  if (problems.length > 0) throw new GatewayError('validation', 'validation failed', problems);
+  return ordered.map(({ step }) => stepDefinition(step));
+}
+
+function templateProblems(step: FlowStepDto, i: number): FieldProblem[] {
+  const template = findTemplate(step.templateId ?? '');
+  if (!template) {
+    return [{ loc: ['body', 'flow', i, 'templateId'], msg: 'templateId is not a known Viber OTP template (see GET /otp/templates)', type: 'value_error.template' }];
+  }
+  const given = templateParams(step);
+  const problems: FieldProblem[] = [];
+  for (const param of template.params) {
+    if (given[param] === undefined) {
+      problems.push({ loc: ['body', 'flow', i, param], msg: `template "${template.name}" requires ${param}`, type: 'missing' });
+    }
+  }
+  for (const param of Object.keys(given)) {
+    if (!template.params.includes(param as TemplateParam)) {
+      const field = param === 'businessPlatformName' && step.businessName !== undefined ? 'businessName' : param;
+      problems.push({ loc: ['body', 'flow', i, field], msg: `${field} is not a parameter of template "${template.name}"`, type: 'extra_forbidden' });
+    }
+  }
+  if (step.businessName !== undefined && step.businessPlatformName !== undefined && step.businessName !== step.businessPlatformName) {
+    problems.push({ loc: ['body', 'flow', i, 'businessName'], msg: 'businessName and businessPlatformName differ; send one', type: 'value_error' });
+  }
+  return problems;
+}
+
+function templateParams(step: FlowStepDto): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  if (step.pin !== undefined) params.pin = step.pin;
+  const withAlias = { ...step, businessPlatformName: step.businessPlatformName ?? step.businessName };
+  for (const name of TEMPLATE_PARAMS) {
+    const value = withAlias[name];
+    if (value !== undefined) params[name] = value;
+  }
+  return params;
+}
+
+function stepDefinition(step: FlowStepDto): StepDefinition {
+  const common = { type: step.type, to: step.to, order: step.order, ttl: step.ttl, ...(step.label !== undefined && { label: step.label }) };
+  if (step.type === 'Sms') return { ...common, from: step.from, message: { body: step.message!.body } };
+  return {
+    ...common,
+    failoverOnDelivered: step.failoverOnDelivered ?? false,
+    senderInfoTrackingId: step.senderInfoTrackingId,
+    templateId: step.templateId!.toLowerCase(),
+    templateLang: step.templateLang ?? 'en',
+    ...(step.templateType !== undefined && { templateType: step.templateType }),
+    templateParams: templateParams(step),
+  };
+}
+
+export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponseDto {
+  const sent = steps.filter((s) => s.trackingId !== null);
+  const last = sent[sent.length - 1];
+  const response: SendFailoverResponseDto = {
+    flowId: flow.id,
+    status: flow.status,
+    statusCode: flow.statusCode,
+    type: last ? (last.channel === 'viber' ? 'Viber' : 'Sms') : null,
+    flow: flow.definition.map((def, i) => echo(def, steps.find((s) => s.role === (i === 0 ? 'primary' : 'failover'))?.trackingId ?? null)),
+    createdAt: flow.createdAt.toISOString(),
+  };
+  if (flow.status === 'Failed') response.error = flow.error ?? 'failed';
+  return response;
+}
+
+function echo(def: StepDefinition, trackingId: string | null): SentStepDto {
+  const { templateParams, ...rest } = def;
+  return { ...rest, ...(templateParams ?? {}), trackingId } as SentStepDto;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+
+/** Bad configuration: one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface GatewayConfig {
+  port: number;
+  /** unset → embedded Postgres under dataDir */
+  databaseUrl?: string;
+  dataDir: string;
+  /** keys accepted besides those in the database */
+  apiKeys: string[];
+  routee: {
+    authUrl: string;
+    apiUrl: string;
+    appId?: string;
+    appSecret?: string;
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
+  /** true when no Routee credentials are set: the built-in sandbox is started and used */
+  sandboxMode: boolean;
+  publicUrl?: string;
+  callbackToken: string;
+  refreshIntervalMs: number;
+  webhookSecret?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the environment (CONTRACT.md section 2). Throws ConfigError. */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const appId = optional(env, 'ROUTEE_APP_ID');
+  const appSecret = optional(env, 'ROUTEE_APP_SECRET');
+  if (appId && !appSecret) throw new ConfigError('ROUTEE_APP_SECRET', 'must be set when ROUTEE_APP_ID is set');
+  if (appSecret && !appId) throw new ConfigError('ROUTEE_APP_ID', 'must be set when ROUTEE_APP_SECRET is set');
+
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  const callbackToken = optional(env, 'ROUTEE_CALLBACK_TOKEN') ?? randomBytes(24).toString('base64url');
+  if (callbackToken.length < 16) throw new ConfigError('ROUTEE_CALLBACK_TOKEN', 'must be at least 16 characters');
+
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    databaseUrl,
+    dataDir: optional(env, 'DATA_DIR') ?? '.data',
+    apiKeys: (optional(env, 'GATEWAY_API_KEYS') ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k.length > 0),
+    routee: {
+      authUrl: url(env, 'ROUTEE_AUTH_URL', 'https://auth.routee.net'),
+      apiUrl: url(env, 'ROUTEE_API_URL', 'https://connect.routee.net'),
+      appId,
+      appSecret,
+      connectTimeoutMs: integer(env, 'ROUTEE_CONNECT_TIMEOUT_MS', 2000, 1, 60000),
+      requestTimeoutMs: integer(env, 'ROUTEE_REQUEST_TIMEOUT_MS', 5000, 1, 120000),
+    },
+    sandboxMode: !appId,
+    publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),
+    callbackToken,
+    refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
+    webhookSecret: optional(env, 'WEBHOOK_SECRET'),
+  };
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = optional(env, name) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}

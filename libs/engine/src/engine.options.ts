@@ -1,0 +1,13 @@
+export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
+export const ROUTEE_CLIENT = Symbol('ROUTEE_CLIENT');
+
+export interface EngineOptions {
+  /** PUBLIC_URL: when set, Routee is asked to post delivery reports back to us */
+  publicUrl?: string;
+  /** secret carried by the callback URLs */
+  callbackToken: string;
+  /** REFRESH_INTERVAL_MS: how soon an InProgress flow is looked at again */
+  refreshIntervalMs: number;
+  /** how long a claimed send may take before another worker may take it over */
+  sendClaimMs: number;
+}

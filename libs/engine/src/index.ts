@@ -1,0 +1,4 @@
+export * from './engine.options';
+export * from './engine.module';
+export * from './flow-engine';
+export * from './mask';

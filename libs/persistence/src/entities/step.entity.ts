@@ -1,0 +1,86 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import type { FlowEntity } from './flow.entity';
+
+/**
+ * A delivery: one message sent (or being sent) to Routee for a flow.
+ * The row is written before the Routee call; (flow_id, role) is unique,
+ * which is what makes the failover step exactly-once.
+ */
+@Entity({ name: 'steps' })
+@Unique('uq_steps_flow_role', ['flowId', 'role'])
+export class StepEntity {
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  id: string;
+
+  @Column({ name: 'flow_id', type: 'uuid' })
+  flowId: string;
+
+  @ManyToOne('FlowEntity', 'steps', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'flow_id' })
+  flow?: FlowEntity;
+
+  /** primary | failover */
+  @Column({ type: 'text' })
+  role: string;
+
+  /** viber | sms */
+  @Column({ type: 'text' })
+  channel: string;
+
+  @Column({ name: 'phone_number', type: 'text' })
+  phoneNumber: string;
+
+  @Column({ type: 'text', nullable: true })
+  label: string | null;
+
+  /** Routee's trackingId (the "message token"); null until Routee accepted the send */
+  @Index('uq_steps_tracking_id', { unique: true, where: 'tracking_id IS NOT NULL' })
+  @Column({ name: 'tracking_id', type: 'text', nullable: true })
+  trackingId: string | null;
+
+  /** Routee's status name as reported (QUEUED/Queued before any report) */
+  @Column({ type: 'text' })
+  status: string;
+
+  /** sending (claimed, Routee call under way) | sent | failed (Routee did not take it) */
+  @Column({ name: 'send_state', type: 'text' })
+  sendState: string;
+
+  /** insufficient_balance | rejected | unavailable, when sendState = failed */
+  @Column({ name: 'send_error', type: 'text', nullable: true })
+  sendError: string | null;
+
+  /** while sendState = sending: the claim runs out at this time and another worker may finish the send */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil: Date | null;
+
+  @Column({ name: 'detailed_status', type: 'text', nullable: true })
+  detailedStatus: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage: string | null;
+
+  @Column({ type: 'double precision', nullable: true })
+  price: number | null;
+
+  @Column({ name: 'latency_ms', type: 'integer', nullable: true })
+  latencyMs: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  country: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  operator: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt: Date | null;
+
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null;
+
+  @Column({ name: 'status_updated_at', type: 'timestamptz', nullable: true })
+  statusUpdatedAt: Date | null;
+}

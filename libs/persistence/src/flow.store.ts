@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { FlowEntity } from './entities/flow.entity';
+import { StepEntity } from './entities/step.entity';
+
+export interface FlowWithSteps {
+  flow: FlowEntity;
+  /** primary first, then the failover step if it exists */
+  steps: StepEntity[];
+}
+
+export type NewStep = Pick<StepEntity, 'flowId' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
+
+/** Flows and their steps (deliveries). Every multi-row change runs in one transaction. */
+@Injectable()
+export class FlowStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Writes the flow and its primary step (claimed for sending) together. */
+  async createFlowWithPrimary(flow: Partial<FlowEntity> & { id: string }, primary: NewStep, claimMs: number): Promise<StepEntity> {
+    return this.db.transaction(async (tx) => {
+      await tx.insert(FlowEntity, flow);
+      const step = tx.create(StepEntity, { ...primary, sendState: 'sending', claimedUntil: new Date(Date.now() + claimMs) });
+      await tx.insert(StepEntity, step);
+      return step;
+    });
+  }
+
+  /**
+   * Claims the failover step of a flow: inserts its row in state `sending`.
+   * The unique (flow_id, role) constraint makes this succeed for exactly one
+   * caller, whichever process it runs in. Returns null when already claimed.
+   */
+  async claimFailoverStep(step: NewStep, claimMs: number): Promise<StepEntity | null> {
+    const rows: { id: string }[] = await this.db.query(
+      `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state, claimed_until)
+       VALUES ($1, $2, $3, $4, $5, $6, 'sending', now() + ($7 || ' milliseconds')::interval)
+       ON CONFLICT ON CONSTRAINT uq_steps_flow_role DO NOTHING
+       RETURNING id`,
+      [step.flowId, step.role, step.channel, step.phoneNumber, step.label, step.status, String(claimMs)],
+    );
+    if (rows.length === 0) return null;
+    return this.db.getRepository(StepEntity).findOneByOrFail({ id: rows[0].id });
+  }
+
+  async markStepSent(stepId: string, trackingId: string, status: string, sentAt: Date): Promise<void> {
+    await this.db.getRepository(StepEntity).update(
+      { id: stepId },
+      { trackingId, status, sendState: 'sent', sentAt, claimedUntil: null, statusUpdatedAt: sentAt },
+    );
+  }
+
+  async markStepFailed(stepId: string, status: string, sendError: string, errorMessage: string): Promise<void> {
+    await this.db.getRepository(StepEntity).update(
+      { id: stepId },
+      { status, sendState: 'failed', sendError, errorMessage, claimedUntil: null, statusUpdatedAt: new Date() },
+    );
+  }
+
+  async updateFlowStatus(
+    flowId: string,
+    change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'> & { error?: string | null },
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    await manager.update(FlowEntity, { id: flowId }, change);
+  }
+
+  async load(flowId: string): Promise<FlowWithSteps | null> {
+    const flow = await this.db.getRepository(FlowEntity).findOneBy({ id: flowId });
+    if (!flow) return null;
+    const steps = await this.db.getRepository(StepEntity).find({ where: { flowId } });
+    steps.sort((a, b) => (a.role === 'primary' ? -1 : 1) - (b.role === 'primary' ? -1 : 1));
+    return { flow, steps };
+  }
+
+  /** The flow that a flowId or any step's trackingId belongs to. */
+  async findFlowId(id: string): Promise<string | null> {
+    const rows: { flow_id: string }[] = await this.db.query(
+      `SELECT id AS flow_id FROM flows WHERE id::text = $1
+       UNION ALL
+       SELECT flow_id FROM steps WHERE tracking_id = $1
+       LIMIT 1`,
+      [id],
+    );
+    return rows[0]?.flow_id ?? null;
+  }
+}
