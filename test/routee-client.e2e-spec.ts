@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { RouteeClient, RouteeClientOptions, RouteeError, SmsSendRequest, ViberOtpSendRequest } from '@app/routee';
-import { spawnSandbox, SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
+import { RouteeClient, type RouteeClientOptions, RouteeError, type SmsSendRequest, type ViberOtpSendRequest } from '@app/routee';
+import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
 
 /** Real HTTP between RouteeClient and the Routee sandbox (in a child process, see spawn-sandbox.ts). */
 

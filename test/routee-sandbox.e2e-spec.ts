@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
-import { RouteeClient, RouteeError, RouteeTracking } from '@app/routee';
-import { spawnSandbox, SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
+import { RouteeClient, RouteeError, type RouteeTracking } from '@app/routee';
+import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
 
 /** The sandbox's scripted outcomes, tracking, callbacks and Routee-shaped errors, over real HTTP. */
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
 
 /** Routee drops a callback connection that has not answered within 2 s (docs: pools-callback-url-webhook). */

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
 }
 
-if (require.main === module) {
+if (typeof require !== 'undefined' && require.main === module) {
   main().catch((err: unknown) => {
     console.error('Routee sandbox failed to start:', err);
     process.exit(1);

@@ -3,24 +3,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CallbackSender } from './callback-sender.service';
 import { RouteeApiError } from './routee-api.error';
 import {
-  Channel,
+  type Channel,
   countryOf,
   operatorOf,
-  ScriptedStatus,
-  SendOutcome,
+  type ScriptedStatus,
+  type SendOutcome,
   SMS_TERMINAL,
   smsOutcome,
   smsPartPrice,
   smsPartsOf,
-  StatusReason,
+  type StatusReason,
   VIBER_TERMINAL,
   viberOutcome,
   viberPrice,
 } from './scenarios';
 import { SandboxFaults } from './sandbox-faults.service';
 import { SandboxTimers } from './sandbox-timers.service';
-import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
-import { CallbackRequest, parseSmsSend, parseViberOtpSend, SmsSend, ViberOtpSend } from './send-requests';
+import { type ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
+import { type CallbackRequest, parseSmsSend, parseViberOtpSend, type SmsSend, type ViberOtpSend } from './send-requests';
 
 /** A message Routee took. */
 export interface SandboxSend {

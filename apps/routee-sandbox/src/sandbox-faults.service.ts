@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
+import { type ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
 
 export interface SandboxFaultSettings {
   /** delay before answering any API request */

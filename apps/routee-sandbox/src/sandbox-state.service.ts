@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CallbackSender } from './callback-sender.service';
-import { MessageService, SandboxAttempt, SandboxSend } from './message.service';
-import { SandboxFaults, SandboxFaultSettings } from './sandbox-faults.service';
+import { MessageService, type SandboxAttempt, type SandboxSend } from './message.service';
+import { SandboxFaults, type SandboxFaultSettings } from './sandbox-faults.service';
 import { SandboxTimers } from './sandbox-timers.service';
 import { TokenService } from './token.service';
 

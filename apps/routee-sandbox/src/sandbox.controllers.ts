@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { BearerGuard } from './bearer.guard';
 import { MessageService } from './message.service';
-import { SandboxFaultSettings } from './sandbox-faults.service';
-import { SandboxStateService, SandboxStats } from './sandbox-state.service';
-import { TokenAnswer, TokenService } from './token.service';
+import { type SandboxFaultSettings } from './sandbox-faults.service';
+import { SandboxStateService, type SandboxStats } from './sandbox-state.service';
+import { type TokenAnswer, TokenService } from './token.service';
 
 /** Controllers only translate HTTP; Routee answers 200 (not Nest's 201) to its POSTs. */
 

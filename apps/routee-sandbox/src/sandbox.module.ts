@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { BearerGuard } from './bearer.guard';
 import { CallbackSender } from './callback-sender.service';
@@ -8,7 +8,7 @@ import { AdminController, AuthController, SmsController, ViberController } from 
 import { SandboxFaults } from './sandbox-faults.service';
 import { SandboxStateService } from './sandbox-state.service';
 import { SandboxTimers } from './sandbox-timers.service';
-import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
+import { type ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
 import { TokenService } from './token.service';
 
 @Module({})

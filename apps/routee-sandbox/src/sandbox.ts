@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SandboxFaults } from './sandbox-faults.service';
-import { SandboxState, SandboxStateService } from './sandbox-state.service';
+import { type SandboxState, SandboxStateService } from './sandbox-state.service';
 import { SandboxTimers } from './sandbox-timers.service';
 import { SandboxModule } from './sandbox.module';
-import { resolveSandboxOptions, SandboxOptions } from './sandbox.options';
+import { resolveSandboxOptions, type SandboxOptions } from './sandbox.options';
 
 export interface RunningSandbox {
   /** http://127.0.0.1:PORT, both Routee's auth URL and API URL */

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { RouteeApiError } from './routee-api.error';
-import { ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
+import { type ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
 
 export interface TokenAnswer {
   access_token: string;

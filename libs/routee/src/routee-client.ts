@@ -3,12 +3,12 @@ import { Agent, request } from 'undici';
 import { foldSmsParts, readStatus, readViberTracking } from './routee-tracking';
 import {
   INSUFFICIENT_BALANCE_CODE,
-  RouteeClientOptions,
+  type RouteeClientOptions,
   RouteeError,
-  RouteeSendResult,
-  RouteeTracking,
-  SmsSendRequest,
-  ViberOtpSendRequest,
+  type RouteeSendResult,
+  type RouteeTracking,
+  type SmsSendRequest,
+  type ViberOtpSendRequest,
 } from './routee.types';
 
 /** 'send' requests are not idempotent: an answer that never came may hide a sent message */

@@ -1,4 +1,4 @@
-import { RouteeTracking } from './routee.types';
+import { type RouteeTracking } from './routee.types';
 
 /**
  * Pure readers of Routee's tracking answers. Routee documents

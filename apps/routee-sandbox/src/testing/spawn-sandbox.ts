@@ -28,9 +28,19 @@ export type { SandboxAttempt, SandboxSend, SandboxStats, SandboxFaultSettings };
 const READY_MARKER = 'ROUTEE_SANDBOX_READY ';
 const START_TIMEOUT_MS = 15_000;
 
+/**
+ * This file's folder. Under jest's ESM mode there is no __dirname (and
+ * import.meta does not compile to CommonJS), so fall back to the repo layout
+ * seen from jest's rootDir.
+ */
+function ownDir(): { dir: string; fromSource: boolean } {
+  if (typeof __dirname !== 'undefined') return { dir: __dirname, fromSource: __filename.endsWith('.ts') };
+  return { dir: join(process.cwd(), 'apps', 'routee-sandbox', 'src', 'testing'), fromSource: true };
+}
+
 export async function spawnSandbox(options: Omit<SandboxOptions, 'logger'> = {}): Promise<SpawnedSandbox> {
-  const fromSource = __filename.endsWith('.ts');
-  const main = join(__dirname, '..', fromSource ? 'main.ts' : 'main.js');
+  const { dir, fromSource } = ownDir();
+  const main = join(dir, '..', fromSource ? 'main.ts' : 'main.js');
   const args = fromSource ? ['-r', 'ts-node/register/transpile-only', main] : [main];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -42,7 +52,8 @@ export async function spawnSandbox(options: Omit<SandboxOptions, 'logger'> = {})
     ...(options.latencyMs !== undefined ? { SANDBOX_LATENCY_MS: String(options.latencyMs) } : {}),
     ...(options.statusDelayMs !== undefined ? { SANDBOX_STATUS_DELAY_MS: String(options.statusDelayMs) } : {}),
     ...(options.seenDelayMs !== undefined ? { SANDBOX_SEEN_DELAY_MS: String(options.seenDelayMs) } : {}),
-    TS_NODE_PROJECT: join(__dirname, '..', '..', '..', '..', 'tsconfig.json'),
+    // the child is plain Node running CommonJS (require(esm) loads Nest 12 there)
+    TS_NODE_PROJECT: join(dir, '..', '..', '..', '..', 'tsconfig.json'),
   };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const info = await waitForReady(child);
