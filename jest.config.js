@@ -1,11 +1,17 @@
-/** One jest config for unit specs (next to the code) and e2e specs (test/). */
+/**
+ * One jest config for unit specs (next to the code) and e2e specs (test/).
+ * NestJS 12 ships ESM only and jest loads ESM only in its native ESM mode
+ * (node --experimental-vm-modules), so the tests compile TypeScript to ESM;
+ * the build (nest build) still emits CommonJS, which Node 20.19+ runs with require(esm).
+ */
 const aliases = ['flow', 'routee', 'persistence', 'engine', 'config'];
 module.exports = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', useESM: true }] },
   testEnvironment: 'node',
   moduleNameMapper: {
     ...Object.fromEntries(
@@ -17,6 +23,9 @@ module.exports = {
     // the sandbox app is mountable in-process (the gateway's sandbox mode, the tests)
     '^@app/routee-sandbox$': '<rootDir>/apps/routee-sandbox/src',
     '^@app/routee-sandbox/(.*)$': '<rootDir>/apps/routee-sandbox/src/$1',
+    // @fastify/static (CommonJS, behind the Swagger UI) requires content-disposition 3, which is ESM only;
+    // Node 20 runs that require(esm) but jest's module runtime can't (it needs Node 24.9), so tests get v1, same API.
+    '^content-disposition$': 'content-disposition-cjs',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

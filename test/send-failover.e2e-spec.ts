@@ -192,7 +192,7 @@ describe('POST /otp/send-failover', () => {
       expect(res.status).toBe(200);
       const smsSends = t.sandbox.state.sends.filter((s) => s.channel === 'sms');
       expect(smsSends).toHaveLength(1);
-      expect(smsSends[0].to).toBe(`+${to}`);
+      expect(smsSends[0].to).toBe(to);
       expect(res.body).toMatchObject({ status: 'InProgress', statusCode: null, type: 'Sms' });
       expect(res.body.flow[0].trackingId).toBeNull();
       expect(res.body.flow[1].trackingId).toBe(smsSends[0].trackingId);

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedDatabase, EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
 
 declare global {
   // eslint-disable-next-line no-var

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { aConfig, aFailover, aPrimary, at, T0 } from '../test/flow.factory';
 import { decideFlow } from './flow-status';
 import type { FlowConfig, FlowStatus, FlowStatusCode, NextAction, StepState } from './flow.types';

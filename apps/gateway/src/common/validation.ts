@@ -1,4 +1,4 @@
-import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { IsOptional, ValidateIf } from 'class-validator';
 import { GatewayError, type FieldProblem } from './gateway-error';
@@ -10,6 +10,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
+    stopAtFirstError: true,
     exceptionFactory: (errors) => new GatewayError('validation', 'validation failed', flattenErrors(errors, ['body'])),
   });
 }

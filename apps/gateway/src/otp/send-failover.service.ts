@@ -140,7 +140,9 @@ export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponse
   return response;
 }
 
+/** the step as accepted, keys in the request's order (jsonb does not keep key order) */
 function echo(def: StepDefinition, trackingId: string | null): SentStepDto {
-  const { templateParams, ...rest } = def;
-  return { ...rest, ...(templateParams ?? {}), trackingId } as SentStepDto;
+  const { type, to, order, ttl, label, failoverOnDelivered, senderInfoTrackingId, templateId, templateLang, templateType, templateParams, from, message } = def;
+  const fields = { type, to, order, ttl, label, failoverOnDelivered, senderInfoTrackingId, templateId, templateLang, templateType, ...templateParams, from, message, trackingId };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SentStepDto;
 }

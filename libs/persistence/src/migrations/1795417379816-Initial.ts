@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { type MigrationInterface, type QueryRunner } from "typeorm";
 
 export class Initial1795417379816 implements MigrationInterface {
     name = 'Initial1795417379816'

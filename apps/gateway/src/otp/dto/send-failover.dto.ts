@@ -36,12 +36,13 @@ function canonicalType(value: unknown): unknown {
   return STEP_TYPES.find((t) => t.toLowerCase() === value.trim().toLowerCase()) ?? value;
 }
 
-function isViber(step: { type?: unknown }): boolean {
-  return canonicalType(step.type) === 'ViberOtp';
-}
-
-function isSms(step: { type?: unknown }): boolean {
-  return canonicalType(step.type) === 'Sms';
+/**
+ * Validate the field when it is present, or when the step's type requires it.
+ * (ValidateIf skips every other check on the field, OnlyFor included, so a
+ * field sent on the wrong type must still be validated: hence "present".)
+ */
+function RequiredFor(type: StepType): PropertyDecorator {
+  return ValidateIf((step: { type?: unknown }, value: unknown) => value !== undefined || canonicalType(step.type) === type);
 }
 
 /** a field that belongs to one step type only: refused on the other */
@@ -61,7 +62,7 @@ function OnlyFor(type: StepType): PropertyDecorator {
 /** '+306912345671' → '306912345671'; a ViberOtp one-element array → its element */
 function normalisePhone({ value, obj }: { value: unknown; obj: { type?: unknown } }): unknown {
   let v = value;
-  if (Array.isArray(v) && v.length === 1 && isViber(obj)) v = v[0];
+  if (Array.isArray(v) && v.length === 1 && canonicalType(obj.type) === 'ViberOtp') v = v[0];
   if (typeof v === 'string') {
     const trimmed = v.trim();
     if (/^\+?\d+$/.test(trimmed)) return trimmed.replace(/^\+/, '');
@@ -118,7 +119,7 @@ export class FlowStepDto {
 
   @ApiPropertyOptional({ description: 'ViberOtp: Routee sender id (Routee Platform → Applications). Required for ViberOtp', example: '0094d198-4dd2-4fb5-b451-d46aca191b27' })
   @OnlyFor('ViberOtp')
-  @ValidateIf(isViber)
+  @RequiredFor('ViberOtp')
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
@@ -126,7 +127,7 @@ export class FlowStepDto {
 
   @ApiPropertyOptional({ description: 'ViberOtp: template id from GET /otp/templates. Required for ViberOtp', example: '0aac888f-2ee2-4112-9659-1755a951966a' })
   @OnlyFor('ViberOtp')
-  @ValidateIf(isViber)
+  @RequiredFor('ViberOtp')
   @IsString()
   @IsNotEmpty()
   templateId?: string;
@@ -138,7 +139,7 @@ export class FlowStepDto {
 
   @ApiPropertyOptional({ description: 'ViberOtp: the one-time code, 4 to 10 characters. Required for ViberOtp', example: '482913', minLength: 4, maxLength: 10 })
   @OnlyFor('ViberOtp')
-  @ValidateIf(isViber)
+  @RequiredFor('ViberOtp')
   @IsString()
   @Length(4, 10)
   pin?: string;
@@ -193,14 +194,14 @@ export class FlowStepDto {
 
   @ApiPropertyOptional({ description: 'Sms: sender id, up to 11 letters/digits or up to 16 digits. Required for Sms', example: 'Acme' })
   @OnlyFor('Sms')
-  @ValidateIf(isSms)
+  @RequiredFor('Sms')
   @IsString()
   @Matches(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{1,16})$/, { message: 'from must be up to 11 letters/digits or up to 16 digits' })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Sms: the message. Required for Sms', type: SmsMessageDto })
+  @ApiPropertyOptional({ description: 'Sms: the message. Required for Sms', type: SmsMessageDto, example: { body: 'Your code is 482913' } })
   @OnlyFor('Sms')
-  @ValidateIf(isSms)
+  @RequiredFor('Sms')
   @IsDefined()
   @IsObject()
   @ValidateNested()
@@ -246,7 +247,7 @@ export class SendFailoverDto {
   @Type(() => FlowStepDto)
   flow: FlowStepDto[];
 
-  @OptionalProperty({ description: 'Where to send webhooks about this flow', type: CallbackDto })
+  @OptionalProperty({ description: 'Where to send webhooks about this flow', type: CallbackDto, example: { url: 'https://app.example.com/otp-events' } })
   @IsObject()
   @ValidateNested()
   @Type(() => CallbackDto)

@@ -12,6 +12,6 @@ export class TemplateDto {
 }
 
 export class TemplateListDto {
-  @ApiProperty({ type: [TemplateDto], description: 'The Viber OTP templates' })
+  @ApiProperty({ type: [TemplateDto], description: 'The Viber OTP templates', example: [{ id: '0aac888f-2ee2-4112-9659-1755a951966a', name: 'Basic', params: ['pin'] }] })
   templates: TemplateDto[];
 }
