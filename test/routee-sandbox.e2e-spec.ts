@@ -115,7 +115,7 @@ describe('Routee sandbox', () => {
       expect(last).toEqual({
         trackingId: sent.trackingId,
         statusDate: expect.any(String),
-        ...viberFinal(...final),
+        ...viberFinal(final[0], final[1], final[2], final[3]),
         raw: expect.objectContaining({ to: `+${phone(scenario)}`, originatingService: 'Viber', direction: 'Outbound' }),
       });
     });

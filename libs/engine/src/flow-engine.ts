@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decideFlow, initialStatus, type FlowDecision, type SendError } from '@app/flow';
-import { FlowStore, type FlowWithSteps, type StepDefinition, type StepEntity } from '@app/persistence';
-import { RouteeClient, RouteeError, type RouteeSendResult } from '@app/routee';
+import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
+import { FlowStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition, type StepEntity } from '@app/persistence';
+import { RouteeClient, RouteeError, type RouteeSendResult, type RouteeTracking } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
 import { maskPhone } from './mask';
@@ -76,8 +76,58 @@ export class FlowEngine {
     return this.mustLoad(flowId);
   }
 
+  /**
+   * Applies a delivery report (a callback, or a tracking answer) and lets the
+   * flow react at once: a due failover fires within this call.
+   * Returns null when no step has this trackingId.
+   */
+  async applyReport(trackingId: string, report: StatusReport): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
+    const applied = await this.store.applyReport(trackingId, report);
+    if (!applied) return null;
+    return { applied, flow: await this.evaluate(applied.flowId) };
+  }
+
+  /**
+   * Asks Routee for the status of the flow's steps that may still change,
+   * applies the answers, and re-evaluates. Gives up waiting after `budgetMs`
+   * (the stored story is then what the caller gets; late answers still land).
+   */
+  async refresh(flowId: string, budgetMs: number): Promise<FlowWithSteps> {
+    const current = await this.mustLoad(flowId);
+    const stale = current.steps.filter((step) => this.mayChange(step, current.flow.status));
+    if (stale.length > 0) {
+      const work = Promise.allSettled(stale.map((step) => this.refreshStep(step)));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
+      await Promise.race([work, timeout]);
+      clearTimeout(timer);
+    }
+    return this.evaluate(flowId);
+  }
+
+  /** a step Routee may still report something new about */
+  mayChange(step: StepEntity, flowStatus: string): boolean {
+    if (step.sendState !== 'sent' || !step.trackingId) return false;
+    const outcome = classifyStatus(step.channel as Channel, step.status);
+    if (outcome === 'pending') return true;
+    // a delivered Viber primary may still turn SEEN, which matters while the flow runs (failoverOnDelivered)
+    return flowStatus === 'InProgress' && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
+  }
+
+  private async refreshStep(step: StepEntity): Promise<void> {
+    try {
+      const tracking = step.channel === 'viber' ? await this.routee.getViberTracking(step.trackingId!) : await this.routee.getSmsTracking(step.trackingId!);
+      await this.store.applyReport(step.trackingId!, reportOf(tracking));
+    } catch (err) {
+      this.log.debug(`refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   private decide(current: FlowWithSteps, now: Date): FlowDecision {
-    return decideFlow(flowConfigOf(current.flow), current.steps.map(stepStateOf), now);
+    const decision = decideFlow(flowConfigOf(current.flow), current.steps.map(stepStateOf), now);
+    // Succeeded is final: a later report (an SMS "Sent" turning "Undelivered") updates the step, not the flow
+    if (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded') return { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
+    return decision;
   }
 
   private nextCheckAt(decision: FlowDecision, now: Date): Date | null {
@@ -174,4 +224,18 @@ export class FlowEngine {
     if (!found) throw new Error(`flow ${flowId} vanished`);
     return found;
   }
+}
+
+export function reportOf(tracking: RouteeTracking): StatusReport {
+  const date = tracking.statusDate ? new Date(tracking.statusDate) : undefined;
+  return {
+    status: tracking.status,
+    statusDate: date && !Number.isNaN(date.getTime()) ? date : undefined,
+    detailedStatus: tracking.detailedStatus,
+    description: tracking.description,
+    price: tracking.price,
+    latencyMs: tracking.latencyMs,
+    country: tracking.country,
+    operator: tracking.operator,
+  };
 }

@@ -12,3 +12,4 @@ export type {
 export type { StepOutcome } from './step-status';
 export { classifyStatus, initialStatus, isFailoverTrigger, isSeen, isUnsent } from './step-status';
 export { decideFlow, effectiveOutcome, primaryDeadline } from './flow-status';
+export { isStatusProgress } from './status-progress';

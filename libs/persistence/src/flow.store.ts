@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { classifyStatus, isStatusProgress, type Channel } from '@app/flow';
 import { FlowEntity } from './entities/flow.entity';
 import { StepEntity } from './entities/step.entity';
 
@@ -8,6 +9,26 @@ export interface FlowWithSteps {
   flow: FlowEntity;
   /** primary first, then the failover step if it exists */
   steps: StepEntity[];
+}
+
+/** What Routee said about a message, from tracking or a callback. */
+export interface StatusReport {
+  status: string;
+  /** when Routee says the status was reached */
+  statusDate?: Date;
+  detailedStatus?: string;
+  description?: string;
+  price?: number;
+  latencyMs?: number;
+  country?: string;
+  operator?: string;
+}
+
+export interface AppliedReport {
+  flowId: string;
+  stepId: string;
+  /** the step's status moved */
+  changed: boolean;
 }
 
 export type NewStep = Pick<StepEntity, 'flowId' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
@@ -56,6 +77,44 @@ export class FlowStore {
       { id: stepId },
       { status, sendState: 'failed', sendError, errorMessage, claimedUntil: null, statusUpdatedAt: new Date() },
     );
+  }
+
+  /**
+   * Applies a report to the step Routee knows as `trackingId`, under a row
+   * lock so concurrent reports (poll, callback, GET) serialise. The status
+   * only moves forward (`isProgress` decides); details are kept when known.
+   * Returns null when no step has that trackingId.
+   */
+  async applyReport(
+    trackingId: string,
+    report: StatusReport,
+    now: Date = new Date(),
+  ): Promise<AppliedReport | null> {
+    return this.db.transaction(async (tx) => {
+      const step = await tx.getRepository(StepEntity).findOne({ where: { trackingId }, lock: { mode: 'pessimistic_write' } });
+      if (!step) return null;
+      const channel = step.channel as Channel;
+      const changed = isStatusProgress(channel, step.status, report.status);
+      const isDelivery = classifyStatus(channel, report.status) === 'success';
+      const patch: Partial<StepEntity> = {
+        ...(report.detailedStatus !== undefined && { detailedStatus: report.detailedStatus }),
+        ...(report.price !== undefined && { price: report.price }),
+        ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
+        ...(report.country !== undefined && { country: report.country }),
+        ...(report.operator !== undefined && { operator: report.operator }),
+      };
+      if (changed) {
+        patch.status = report.status;
+        patch.statusUpdatedAt = now;
+        if (report.description !== undefined) patch.errorMessage = isDelivery ? null : report.description;
+        if (step.deliveredAt === null && isDelivery) {
+          const reported = report.statusDate;
+          patch.deliveredAt = reported && reported.getTime() <= now.getTime() ? reported : now;
+        }
+      }
+      if (Object.keys(patch).length > 0) await tx.update(StepEntity, { id: step.id }, patch);
+      return { flowId: step.flowId, stepId: step.id, changed };
+    });
   }
 
   async updateFlowStatus(
