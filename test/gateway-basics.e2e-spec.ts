@@ -59,3 +59,27 @@ describe('service routes', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('request bodies the parser refuses', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(() => t.close());
+
+  it('a body over 64 KiB is a 413 in the error shape', async () => {
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ flow: [], pad: 'x'.repeat(70 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(typeof res.body.detail).toBe('string');
+  });
+
+  it('a body that is not JSON is a 415 in the error shape', async () => {
+    const res = await t.http.post('/otp/send-failover').set(AUTH).set('Content-Type', 'application/xml').send('<flow/>');
+    expect(res.status).toBe(415);
+    expect(typeof res.body.detail).toBe('string');
+  });
+});

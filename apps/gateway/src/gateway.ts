@@ -128,7 +128,12 @@ async function ensureDevKey(app: NestFastifyApplication, config: GatewayConfig):
   }
   if (await keys.anyKeyConfigured()) return undefined;
   const { key } = await keys.create('dev');
-  mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  } catch (err) {
+    // read-only image: the key still works, it is just printed this once
+    new Logger('Gateway').warn(`could not keep the dev key in ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   return key;
 }

@@ -82,9 +82,11 @@ export function smsOutcome(to: string, t: Timing): SendOutcome {
   const scenario = scenarioOf(to);
   if (scenario === '05') return { kind: 'insufficient_balance' };
   const at = (name: string, atMs: number): ScriptedStatus => ({ name, reason: SMS_REASONS[name], atMs });
-  const sent = at('Sent', Math.floor(t.statusDelayMs / 2));
-  const final = scenario === '06' || scenario === '08' ? 'Undelivered' : 'Delivered';
-  return accepted([sent, at(final, t.statusDelayMs)]);
+  // The gateway counts SMS "Sent" as success (CONTRACT §4) and a Succeeded flow stays
+  // Succeeded, so a scripted failure goes Queued → Undelivered without a "Sent" in
+  // between: otherwise the flow's outcome would depend on whether a poll saw "Sent".
+  if (scenario === '06' || scenario === '08') return accepted([at('Undelivered', t.statusDelayMs)]);
+  return accepted([at('Sent', Math.floor(t.statusDelayMs / 2)), at('Delivered', t.statusDelayMs)]);
 }
 
 function accepted(timeline: ScriptedStatus[]): SendOutcome {
