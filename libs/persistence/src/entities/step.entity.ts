@@ -50,7 +50,12 @@ export class StepEntity {
   @Column({ name: 'send_error', type: 'text', nullable: true })
   sendError: string | null;
 
-  /** while sendState = sending: the claim runs out at this time and another worker may finish the send */
+  /**
+   * while sendState = sending: the claim runs out at this time (the sender
+   * renews it while its Routee call runs) and another replica may finish the send.
+   * The partial index keeps the sweep for stranded sends cheap at millions of rows.
+   */
+  @Index('ix_steps_sending_claimed_until', { where: "send_state = 'sending'" })
   @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
   claimedUntil: Date | null;
 
