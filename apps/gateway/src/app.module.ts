@@ -19,9 +19,6 @@ export interface AppModuleOptions {
   routee: RouteeClient;
 }
 
-/** How long a claimed send may run before another worker may take the step over. */
-const SEND_CLAIM_MS = 30_000;
-
 @Module({})
 export class AppModule {
   static forRoot({ config, databaseUrl, routee }: AppModuleOptions): DynamicModule {
@@ -30,7 +27,13 @@ export class AppModule {
       imports: [
         PersistenceModule.forRoot(databaseUrl),
         EngineModule.forRoot(
-          { publicUrl: config.publicUrl, callbackToken: config.callbackToken, refreshIntervalMs: config.refreshIntervalMs, sendClaimMs: SEND_CLAIM_MS },
+          {
+            publicUrl: config.publicUrl,
+            callbackToken: config.callbackToken,
+            refreshIntervalMs: config.refreshIntervalMs,
+            sendClaimMs: config.sendClaimMs,
+            workerEnabled: config.workerEnabled,
+          },
           routee,
         ),
       ],

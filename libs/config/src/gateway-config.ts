@@ -31,6 +31,10 @@ export interface GatewayConfig {
   publicUrl?: string;
   callbackToken: string;
   refreshIntervalMs: number;
+  /** WORKER_ENABLED: run the scheduled failover worker in this process (tests that drive flows by hand turn it off) */
+  workerEnabled: boolean;
+  /** SEND_CLAIM_MS: how long a claimed send may go without a heartbeat before another replica takes it over */
+  sendClaimMs: number;
   webhookSecret?: string;
 }
 
@@ -70,6 +74,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),
     callbackToken,
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
+    workerEnabled: boolean(env, 'WORKER_ENABLED', true),
+    sendClaimMs: integer(env, 'SEND_CLAIM_MS', 15_000, 1000, 600_000),
     webhookSecret: optional(env, 'WEBHOOK_SECRET'),
   };
 }
@@ -86,6 +92,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 function url(env: Env, name: string, fallback: string): string {

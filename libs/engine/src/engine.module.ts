@@ -1,6 +1,8 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { RouteeClient } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
+import { FailoverWorker } from './failover-worker';
 import { FlowEngine } from './flow-engine';
 
 @Module({})
@@ -10,7 +12,15 @@ export class EngineModule {
       { provide: ENGINE_OPTIONS, useValue: options },
       { provide: ROUTEE_CLIENT, useValue: routee },
       FlowEngine,
+      FailoverWorker,
     ];
-    return { module: EngineModule, global: true, providers, exports: [FlowEngine, ROUTEE_CLIENT, ENGINE_OPTIONS] };
+    return {
+      module: EngineModule,
+      global: true,
+      // the worker's timer lives in the SchedulerRegistry, which clears it on app.close()
+      imports: [ScheduleModule.forRoot()],
+      providers,
+      exports: [FlowEngine, FailoverWorker, ROUTEE_CLIENT, ENGINE_OPTIONS],
+    };
   }
 }

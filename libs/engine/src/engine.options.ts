@@ -8,6 +8,8 @@ export interface EngineOptions {
   callbackToken: string;
   /** REFRESH_INTERVAL_MS: how soon an InProgress flow is looked at again */
   refreshIntervalMs: number;
-  /** how long a claimed send may take before another worker may take it over */
+  /** SEND_CLAIM_MS: how long a claimed send may go unrenewed before another replica takes it over */
   sendClaimMs: number;
+  /** WORKER_ENABLED: run the scheduled FailoverWorker in this process */
+  workerEnabled: boolean;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
-import { FlowStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition, type StepEntity } from '@app/persistence';
+import { FlowStore, WorkQueueStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition, type StepEntity } from '@app/persistence';
 import { RouteeClient, RouteeError, type RouteeSendResult, type RouteeTracking } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
@@ -26,6 +27,7 @@ export class FlowEngine {
 
   constructor(
     private readonly store: FlowStore,
+    private readonly queue: WorkQueueStore,
     @Inject(ROUTEE_CLIENT) private readonly routee: RouteeClient,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
@@ -57,23 +59,66 @@ export class FlowEngine {
   /**
    * Derives the flow's status from its stored steps, fires the failover when
    * the state machine says so, and stores the result. Safe to call from
-   * anywhere, any number of times, concurrently.
+   * anywhere, any number of times, concurrently, in any replica: the decision
+   * is taken and written under the flow's row lock, and the failover step is
+   * claimed in that same transaction (the unique (flow_id, role) constraint
+   * backs it up), so exactly one caller ever sends it. The Routee call itself
+   * runs after the commit: no lock is held while Routee answers.
    */
   async evaluate(flowId: string, now: Date = new Date()): Promise<FlowWithSteps> {
-    let current = await this.mustLoad(flowId);
-    let decision = this.decide(current, now);
-    if (decision.next.kind === 'send_failover' && current.steps.length === 1) {
-      await this.fireFailover(current);
-      current = await this.mustLoad(flowId);
-      decision = this.decide(current, new Date());
-    }
-    await this.store.updateFlowStatus(flowId, {
-      status: decision.status,
-      statusCode: decision.statusCode,
-      nextCheckAt: this.nextCheckAt(decision, now),
-      error: decision.status === 'Failed' ? this.failureReason(current) : null,
+    const outcome = await this.store.withFlowLocked(flowId, async (current, tx) => {
+      const decision = this.decide(current, now);
+      if (decision.next.kind === 'send_failover' && current.steps.length === 1) {
+        const claimed = await this.claimFailover(current, tx);
+        if (claimed) {
+          // stays due until the send is recorded: if this process dies first, the worker finds the stranded claim
+          await this.store.updateFlowStatus(
+            flowId,
+            { status: 'InProgress', statusCode: null, nextCheckAt: new Date(now.getTime() + this.options.sendClaimMs), error: null },
+            tx,
+          );
+          return { claimed, def: current.flow.definition[1] };
+        }
+      }
+      await this.store.updateFlowStatus(
+        flowId,
+        {
+          status: decision.status,
+          statusCode: decision.statusCode,
+          nextCheckAt: this.nextCheckAt(decision, now),
+          error: decision.status === 'Failed' ? this.failureReason(current) : null,
+        },
+        tx,
+      );
+      return { claimed: null, def: undefined };
     });
+    if (!outcome) throw new Error(`flow ${flowId} vanished`);
+    if (outcome.claimed && outcome.def) {
+      this.log.log(`flow ${flowId}: failover to ${outcome.claimed.channel} ${maskPhone(outcome.claimed.phoneNumber)}`);
+      await this.sendStep(outcome.claimed, outcome.def);
+      return this.evaluate(flowId);
+    }
     return this.mustLoad(flowId);
+  }
+
+  /**
+   * Finishes a send whose claim ran out: the replica that claimed it died or
+   * froze between writing the claim and recording Routee's answer. The worker
+   * has just re-claimed it (one replica only). It is sent again: we cannot ask
+   * Routee whether the first attempt got through (there is no trackingId to
+   * ask about), and a login code that never arrives is worse than one that
+   * arrives twice. So this is at-least-once in that one window (Routee took
+   * the message, then the process died before the UPDATE recording it); every
+   * other path is exactly once. See the README, "Unknown send outcomes".
+   */
+  async resumeSend(step: StepEntity): Promise<FlowWithSteps> {
+    const current = await this.mustLoad(step.flowId);
+    const def = current.flow.definition[step.role === 'primary' ? 0 : 1];
+    if (def && step.sendState === 'sending') {
+      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`);
+      await this.sendStep(step, def);
+    }
+    return this.evaluate(step.flowId);
   }
 
   /**
@@ -143,27 +188,35 @@ export class FlowEngine {
   }
 
   /** Exactly once per flow: only the caller whose insert of the failover row succeeds sends it. */
-  private async fireFailover(current: FlowWithSteps): Promise<void> {
+  private claimFailover(current: FlowWithSteps, tx: EntityManager): Promise<StepEntity | null> {
     const def = current.flow.definition[1];
-    if (!def) return;
+    if (!def) return Promise.resolve(null);
     const channel = channelOf(def);
-    const claimed = await this.store.claimFailoverStep(
+    return this.store.claimFailoverStep(
       { flowId: current.flow.id, role: 'failover', channel, phoneNumber: def.to, label: def.label ?? null, status: initialStatus(channel) },
       this.options.sendClaimMs,
+      tx,
     );
-    if (!claimed) return; // another caller won the claim
-    this.log.log(`flow ${current.flow.id}: failover to ${channel} ${maskPhone(def.to)}`);
-    await this.sendStep(claimed, def);
   }
 
   /**
-   * Calls Routee for a claimed step and records the answer. A send whose
-   * outcome is unknown (the request left, no answer came) is never repeated:
-   * it is recorded as failed (`unavailable`), which moves a primary on to the
-   * failover step. A user may then get the code twice, on two channels, which
-   * beats not getting it at all; the SMS itself is never sent twice.
+   * Calls Routee for a claimed step and records the answer. While the call
+   * runs, the claim is renewed (every third of SEND_CLAIM_MS), so only a dead
+   * or frozen sender loses it, however slow Routee is.
+   *
+   * A send whose outcome is unknown (the request left, no answer came: a
+   * response timeout or a reset after sending) is never repeated: it is
+   * recorded as failed (`unavailable`), which moves a primary on to the
+   * failover step and ends a failover step Failed (statusCode 0). A user may
+   * then get the code twice, on two channels, which beats not getting it at
+   * all; the same step is never sent twice by this path.
    */
   private async sendStep(step: StepEntity, def: StepDefinition): Promise<void> {
+    const claimMs = this.options.sendClaimMs;
+    const heartbeat = setInterval(() => {
+      this.queue.renewSendClaim(step.id, claimMs).catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
+    }, Math.max(200, Math.floor(claimMs / 3)));
+    heartbeat.unref();
     let result: RouteeSendResult;
     try {
       result = await this.callRoutee(def);
@@ -172,10 +225,16 @@ export class FlowEngine {
       const message = err instanceof RouteeError ? (err.developerMessage ?? err.message) : String(err);
       const status = sendError === 'insufficient_balance' ? (step.channel === 'viber' ? 'UNSENT' : 'Unsent') : step.channel === 'viber' ? 'FAILED' : 'Failed';
       this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${message}`);
+      clearInterval(heartbeat);
       await this.store.markStepFailed(step.id, status, sendError, message);
       return;
     }
-    await this.store.markStepSent(step.id, result.trackingId, result.status || step.status, new Date());
+    clearInterval(heartbeat);
+    const recorded = await this.store.markStepSent(step.id, result.trackingId, result.status || step.status, new Date());
+    if (!recorded) {
+      // only when this process stalled past its claim and another replica re-sent the step
+      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send ${result.trackingId} came back after another replica had finished the step: Routee has it twice`);
+    }
   }
 
   private callRoutee(def: StepDefinition): Promise<RouteeSendResult> {

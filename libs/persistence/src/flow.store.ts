@@ -53,8 +53,8 @@ export class FlowStore {
    * The unique (flow_id, role) constraint makes this succeed for exactly one
    * caller, whichever process it runs in. Returns null when already claimed.
    */
-  async claimFailoverStep(step: NewStep, claimMs: number): Promise<StepEntity | null> {
-    const rows: { id: string }[] = await this.db.query(
+  async claimFailoverStep(step: NewStep, claimMs: number, manager: EntityManager = this.db.manager): Promise<StepEntity | null> {
+    const rows: { id: string }[] = await manager.query(
       `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state, claimed_until)
        VALUES ($1, $2, $3, $4, $5, $6, 'sending', now() + ($7 || ' milliseconds')::interval)
        ON CONFLICT ON CONSTRAINT uq_steps_flow_role DO NOTHING
@@ -62,21 +62,29 @@ export class FlowStore {
       [step.flowId, step.role, step.channel, step.phoneNumber, step.label, step.status, String(claimMs)],
     );
     if (rows.length === 0) return null;
-    return this.db.getRepository(StepEntity).findOneByOrFail({ id: rows[0].id });
+    return manager.getRepository(StepEntity).findOneByOrFail({ id: rows[0].id });
   }
 
-  async markStepSent(stepId: string, trackingId: string, status: string, sentAt: Date): Promise<void> {
-    await this.db.getRepository(StepEntity).update(
-      { id: stepId },
+  /**
+   * Records Routee's answer to a claimed send. Only a step still `sending`
+   * is changed: if the claim ran out and another replica finished the send
+   * first, its record stands. Returns false then.
+   */
+  async markStepSent(stepId: string, trackingId: string, status: string, sentAt: Date): Promise<boolean> {
+    const result = await this.db.getRepository(StepEntity).update(
+      { id: stepId, sendState: 'sending' },
       { trackingId, status, sendState: 'sent', sentAt, claimedUntil: null, statusUpdatedAt: sentAt },
     );
+    return (result.affected ?? 0) > 0;
   }
 
-  async markStepFailed(stepId: string, status: string, sendError: string, errorMessage: string): Promise<void> {
-    await this.db.getRepository(StepEntity).update(
-      { id: stepId },
+  /** Records that Routee did not take a claimed send; like markStepSent, only while it is `sending`. */
+  async markStepFailed(stepId: string, status: string, sendError: string, errorMessage: string): Promise<boolean> {
+    const result = await this.db.getRepository(StepEntity).update(
+      { id: stepId, sendState: 'sending' },
       { status, sendState: 'failed', sendError, errorMessage, claimedUntil: null, statusUpdatedAt: new Date() },
     );
+    return (result.affected ?? 0) > 0;
   }
 
   /**
@@ -125,11 +133,25 @@ export class FlowStore {
     await manager.update(FlowEntity, { id: flowId }, change);
   }
 
+  /**
+   * Runs `fn` on the flow and its steps while holding the flow's row lock, in
+   * one transaction. Deciding and writing the flow's status under the lock
+   * keeps a slow evaluation from writing back a status derived from older
+   * steps over a newer one. Returns null when the flow does not exist.
+   */
+  async withFlowLocked<T>(flowId: string, fn: (current: FlowWithSteps, tx: EntityManager) => Promise<T>): Promise<T | null> {
+    return this.db.transaction(async (tx) => {
+      const flow = await tx.getRepository(FlowEntity).findOne({ where: { id: flowId }, lock: { mode: 'pessimistic_write' } });
+      if (!flow) return null;
+      const steps = sortSteps(await tx.getRepository(StepEntity).find({ where: { flowId } }));
+      return fn({ flow, steps }, tx);
+    });
+  }
+
   async load(flowId: string): Promise<FlowWithSteps | null> {
     const flow = await this.db.getRepository(FlowEntity).findOneBy({ id: flowId });
     if (!flow) return null;
-    const steps = await this.db.getRepository(StepEntity).find({ where: { flowId } });
-    steps.sort((a, b) => (a.role === 'primary' ? -1 : 1) - (b.role === 'primary' ? -1 : 1));
+    const steps = sortSteps(await this.db.getRepository(StepEntity).find({ where: { flowId } }));
     return { flow, steps };
   }
 
@@ -144,4 +166,9 @@ export class FlowStore {
     );
     return rows[0]?.flow_id ?? null;
   }
+}
+
+/** primary first, then the failover step */
+function sortSteps(steps: StepEntity[]): StepEntity[] {
+  return steps.sort((a, b) => (a.role === 'primary' ? -1 : 1) - (b.role === 'primary' ? -1 : 1));
 }

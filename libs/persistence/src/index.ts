@@ -7,5 +7,6 @@ export * from './embedded-database';
 export * from './flow.store';
 export * from './api-key.store';
 export * from './idempotency.store';
+export * from './work-queue.store';
 export * from './persistence.module';
 export * from './api-key-secret';

@@ -1,0 +1,123 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { WorkQueueStore } from '@app/persistence';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
+import { FlowEngine } from './flow-engine';
+
+/** flows (or stranded sends) claimed per statement */
+const BATCH_SIZE = 50;
+/** flows worked on at once within a batch */
+const CONCURRENCY = 10;
+/** how long one flow's refresh waits for Routee's tracking answers */
+const REFRESH_BUDGET_MS = 1000;
+const INTERVAL_NAME = 'failover-worker';
+
+export interface TickResult {
+  /** flows refreshed and evaluated */
+  flows: number;
+  /** stranded sends finished */
+  stranded: number;
+}
+
+/**
+ * The scheduled side of the failover engine, every REFRESH_INTERVAL_MS:
+ *
+ * 1. sends stranded by a dead replica (a step still `sending` whose claim ran
+ *    out) are re-claimed and finished (FlowEngine.resumeSend);
+ * 2. flows whose `next_check_at` has come are claimed in batches, their
+ *    pending steps refreshed from Routee's tracking, and evaluated: the
+ *    failover fires on a trigger status, on a primary still pending `ttl`
+ *    seconds after it was sent, and when a failoverOnDelivered window closes
+ *    without SEEN (the evaluation sets `next_check_at` to the next poll or to
+ *    the exact deadline, whichever is sooner, and to NULL once the flow is final).
+ *
+ * Postgres is the only source of truth: the interval timer just says "look
+ * now". Every claim is a `FOR UPDATE SKIP LOCKED` statement that leases the
+ * rows it returns, so any number of replicas run this side by side and split
+ * the work; a replica that dies mid-batch delays its leased flows by at most
+ * the lease. A process runs one tick at a time (a slow tick is not stacked).
+ */
+@Injectable()
+export class FailoverWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger(FailoverWorker.name);
+  private running?: Promise<void>;
+  private stopping = false;
+
+  constructor(
+    private readonly engine: FlowEngine,
+    private readonly queue: WorkQueueStore,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
+  ) {}
+
+  /** a replica that died holding a lease on a flow delays that flow by this much at most */
+  get leaseMs(): number {
+    return Math.max(2 * this.options.refreshIntervalMs, 5000);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.options.workerEnabled) {
+      this.log.log('WORKER_ENABLED=false: this process does not poll Routee nor fire due failovers on its own');
+      return;
+    }
+    const timer = setInterval(() => this.kick(), this.options.refreshIntervalMs);
+    this.scheduler.addInterval(INTERVAL_NAME, timer);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    await this.running;
+  }
+
+  /** Starts a tick unless one is running. */
+  kick(): void {
+    if (this.running || this.stopping) return;
+    this.running = this.tick()
+      .then(() => undefined)
+      .catch((err: unknown) => this.log.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** One pass over the due work; public so that tests with the worker off can drive it by hand. */
+  async tick(): Promise<TickResult> {
+    const result: TickResult = { flows: 0, stranded: 0 };
+    // stranded sends first: their flows wait on them
+    for (;;) {
+      const steps = await this.queue.reclaimStrandedSends(BATCH_SIZE, this.options.sendClaimMs);
+      await forEachLimit(steps, CONCURRENCY, async (step) => {
+        try {
+          await this.engine.resumeSend(step);
+        } catch (err) {
+          this.log.warn(`resuming the stranded send of step ${step.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      result.stranded += steps.length;
+      if (steps.length < BATCH_SIZE || this.stopping) break;
+    }
+    // a tick does not run forever at a backlog: after ~5 intervals it lets the next tick take over
+    const stopClaimingAt = Date.now() + 5 * this.options.refreshIntervalMs;
+    for (;;) {
+      const ids = await this.queue.claimDueFlows(BATCH_SIZE, this.leaseMs);
+      await forEachLimit(ids, CONCURRENCY, async (flowId) => {
+        try {
+          await this.engine.refresh(flowId, REFRESH_BUDGET_MS);
+        } catch (err) {
+          // the lease runs out and the flow comes due again
+          this.log.warn(`flow ${flowId}: refresh failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      result.flows += ids.length;
+      if (ids.length < BATCH_SIZE || this.stopping || Date.now() > stopClaimingAt) break;
+    }
+    return result;
+  }
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { StepEntity } from './entities/step.entity';
+
+/**
+ * The failover worker's queues, both in Postgres so that any number of
+ * replicas can share them: flows due for a look (`flows.next_check_at`) and
+ * sends whose sender stopped renewing its claim (`steps.claimed_until`).
+ * Each claim is one statement: `FOR UPDATE SKIP LOCKED` picks rows no other
+ * replica is claiming at that moment, and the same statement pushes their
+ * time forward (a lease), so the rows are invisible to the other replicas'
+ * next claims while this one works on them. No lock is held afterwards.
+ */
+@Injectable()
+export class WorkQueueStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Up to `limit` flows whose `next_check_at` has come, oldest first, leased
+   * for `leaseMs`: should this replica die, they come due again then. Final
+   * flows have `next_check_at` NULL and never appear (partial index
+   * ix_flows_next_check_at holds only the working set).
+   */
+  async claimDueFlows(limit: number, leaseMs: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `UPDATE flows SET next_check_at = now() + ($2 || ' milliseconds')::interval
+       WHERE id IN (
+         SELECT id FROM flows
+         WHERE next_check_at <= now()
+         ORDER BY next_check_at
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       RETURNING id`,
+      [limit, String(leaseMs)],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Up to `limit` steps stuck in `sending` whose claim ran out (the replica
+   * that claimed them died or froze mid-send), re-claimed for `claimMs` in
+   * the same statement: exactly one replica gets each.
+   */
+  async reclaimStrandedSends(limit: number, claimMs: number): Promise<StepEntity[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `UPDATE steps SET claimed_until = now() + ($2 || ' milliseconds')::interval
+       WHERE id IN (
+         SELECT id FROM steps
+         WHERE send_state = 'sending' AND claimed_until < now()
+         ORDER BY claimed_until
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       AND send_state = 'sending'
+       RETURNING id`,
+      [limit, String(claimMs)],
+    );
+    if (rows.length === 0) return [];
+    return this.db.getRepository(StepEntity).find({ where: rows.map((r) => ({ id: r.id })) });
+  }
+
+  /** The sender's heartbeat: keeps its claim alive while its Routee call runs. False once the send was recorded. */
+  async renewSendClaim(stepId: string, claimMs: number): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE steps SET claimed_until = now() + ($2 || ' milliseconds')::interval
+       WHERE id = $1 AND send_state = 'sending'
+       RETURNING id`,
+      [stepId, String(claimMs)],
+    );
+    return rows.length > 0;
+  }
+}
