@@ -4,6 +4,7 @@ import { dataSourceOptions } from './data-source-options';
 import { FlowStore } from './flow.store';
 import { ApiKeyStore } from './api-key.store';
 import { IdempotencyStore } from './idempotency.store';
+import { DeliveryStore } from './delivery.store';
 import { WorkQueueStore } from './work-queue.store';
 
 @Module({})
@@ -16,8 +17,8 @@ export class PersistenceModule {
       imports: [
         TypeOrmModule.forRoot({ ...dataSourceOptions(url), migrationsRun: true, retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [FlowStore, ApiKeyStore, IdempotencyStore, WorkQueueStore],
-      exports: [FlowStore, ApiKeyStore, IdempotencyStore, WorkQueueStore],
+      providers: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore],
+      exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore],
     };
   }
 }

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+/** Filters of the deliveries list; every one is optional, all given ones must hold. */
+export interface DeliveryFilter {
+  /** exact, case-insensitive */
+  status?: string;
+  /** partial, case-insensitive, on the label */
+  tag?: string;
+  /** partial, digits */
+  phoneNumber?: string;
+  /** exact (a UUID) */
+  flowId?: string;
+}
+
+/** One step (a delivery) as the list shows it, with the trackingId of the step it failed over from. */
+export interface DeliveryRecord {
+  id: string;
+  flowId: string;
+  role: string;
+  channel: string;
+  phoneNumber: string;
+  label: string | null;
+  trackingId: string | null;
+  status: string;
+  detailedStatus: string | null;
+  errorMessage: string | null;
+  price: number | null;
+  latencyMs: number | null;
+  country: string | null;
+  operator: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  /** failover step: the primary's trackingId */
+  failoverFromTrackingId: string | null;
+}
+
+export interface DeliveryPage {
+  /** every match, not only this page */
+  total: number;
+  deliveries: DeliveryRecord[];
+}
+
+interface DeliveryRow {
+  id: string;
+  flow_id: string;
+  role: string;
+  channel: string;
+  phone_number: string;
+  label: string | null;
+  tracking_id: string | null;
+  status: string;
+  detailed_status: string | null;
+  error_message: string | null;
+  price: number | null;
+  latency_ms: number | null;
+  country: string | null;
+  operator: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  delivered_at: Date | null;
+  failover_from: string | null;
+}
+
+/**
+ * Searches deliveries (steps) for GET /otp/failover. Reads only: the list
+ * never asks Routee. The indexes behind each filter are in the migration
+ * DeliveryListIndexes; the plans they give at 1M rows are in the README.
+ */
+@Injectable()
+export class DeliveryStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Newest first (created_at, then id, both descending), `limit` from `offset`, and the exact number of matches. */
+  async search(filter: DeliveryFilter, limit: number, offset: number): Promise<DeliveryPage> {
+    const params: unknown[] = [];
+    const where = whereClause(filter, params);
+    // The page's ids are found first (an index-only scan of the ordering index when there
+    // is no filter), then only those rows are read and joined to their primary step.
+    const pageSql = `
+      SELECT s.id, s.flow_id, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status,
+             s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator,
+             s.created_at, s.sent_at, s.delivered_at, p.tracking_id AS failover_from
+      FROM (SELECT s.id, s.created_at FROM steps s ${where}
+            ORDER BY s.created_at DESC, s.id DESC
+            LIMIT $${params.length + 1} OFFSET $${params.length + 2}) page
+      JOIN steps s ON s.id = page.id
+      LEFT JOIN steps p ON s.role = 'failover' AND p.flow_id = s.flow_id AND p.role = 'primary'
+      ORDER BY page.created_at DESC, page.id DESC`;
+    // The exact total is the costly half on a broad filter: it reads every match (see README).
+    const countSql = `SELECT count(*)::bigint AS total FROM steps s ${where}`;
+    const [rows, counted] = await Promise.all([
+      this.db.query<DeliveryRow[]>(pageSql, [...params, limit, offset]),
+      this.db.query<{ total: string }[]>(countSql, params),
+    ]);
+    return { total: Number(counted[0].total), deliveries: rows.map(toRecord) };
+  }
+}
+
+function whereClause(filter: DeliveryFilter, params: unknown[]): string {
+  const conditions: string[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  // lower(status) is what ix_steps_status_lower_created_at indexes
+  if (filter.status !== undefined) conditions.push(`lower(s.status) = lower(${param(filter.status)})`);
+  if (filter.tag !== undefined) conditions.push(`s.label ILIKE ${param(containsPattern(filter.tag))}`);
+  if (filter.phoneNumber !== undefined) conditions.push(`s.phone_number LIKE ${param(containsPattern(filter.phoneNumber))}`);
+  if (filter.flowId !== undefined) conditions.push(`s.flow_id = ${param(filter.flowId)}::uuid`);
+  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/** `%text%` with LIKE's own wildcards in `text` taken literally (backslash is LIKE's default escape) */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function toRecord(row: DeliveryRow): DeliveryRecord {
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    role: row.role,
+    channel: row.channel,
+    phoneNumber: row.phone_number,
+    label: row.label,
+    trackingId: row.tracking_id,
+    status: row.status,
+    detailedStatus: row.detailed_status,
+    errorMessage: row.error_message,
+    price: row.price,
+    latencyMs: row.latency_ms,
+    country: row.country,
+    operator: row.operator,
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+    deliveredAt: row.delivered_at,
+    failoverFromTrackingId: row.failover_from,
+  };
+}
