@@ -11,3 +11,5 @@ export * from './delivery.store';
 export * from './work-queue.store';
 export * from './persistence.module';
 export * from './api-key-secret';
+export * from './entities/webhook-event.entity';
+export * from './webhook-event.store';
