@@ -12,6 +12,9 @@ import { HealthController } from './health/health.controller';
 import { OtpController } from './otp/otp.controller';
 import { SendFailoverService } from './otp/send-failover.service';
 import { RootController } from './root/root.controller';
+import { CallbackTokenGuard } from './routee-callbacks/callback-token.guard';
+import { RouteeCallbacksController } from './routee-callbacks/routee-callbacks.controller';
+import { RouteeCallbacksService } from './routee-callbacks/routee-callbacks.service';
 
 export interface AppModuleOptions {
   config: GatewayConfig;
@@ -37,11 +40,13 @@ export class AppModule {
           routee,
         ),
       ],
-      controllers: [RootController, HealthController, OtpController],
+      controllers: [RootController, HealthController, OtpController, RouteeCallbacksController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ApiKeyService,
         SendFailoverService,
+        RouteeCallbacksService,
+        CallbackTokenGuard,
         { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],

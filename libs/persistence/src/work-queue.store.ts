@@ -23,7 +23,7 @@ export class WorkQueueStore {
    * ix_flows_next_check_at holds only the working set).
    */
   async claimDueFlows(limit: number, leaseMs: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(
+    const rows = await this.update(
       `UPDATE flows SET next_check_at = now() + ($2 || ' milliseconds')::interval
        WHERE id IN (
          SELECT id FROM flows
@@ -44,7 +44,7 @@ export class WorkQueueStore {
    * the same statement: exactly one replica gets each.
    */
   async reclaimStrandedSends(limit: number, claimMs: number): Promise<StepEntity[]> {
-    const rows: { id: string }[] = await this.db.query(
+    const rows = await this.update(
       `UPDATE steps SET claimed_until = now() + ($2 || ' milliseconds')::interval
        WHERE id IN (
          SELECT id FROM steps
@@ -63,12 +63,19 @@ export class WorkQueueStore {
 
   /** The sender's heartbeat: keeps its claim alive while its Routee call runs. False once the send was recorded. */
   async renewSendClaim(stepId: string, claimMs: number): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
+    const rows = await this.update(
       `UPDATE steps SET claimed_until = now() + ($2 || ' milliseconds')::interval
        WHERE id = $1 AND send_state = 'sending'
        RETURNING id`,
       [stepId, String(claimMs)],
     );
     return rows.length > 0;
+  }
+
+  /** TypeORM answers an UPDATE … RETURNING as [rows, rowCount] */
+  private async update(sql: string, params: unknown[]): Promise<{ id: string }[]> {
+    const result: unknown = await this.db.query(sql, params);
+    const rows = Array.isArray(result) && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+    return rows as { id: string }[];
   }
 }

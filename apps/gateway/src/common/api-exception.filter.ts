@@ -5,6 +5,7 @@ import { GatewayError, type GatewayErrorCode } from './gateway-error';
 const STATUS: Record<GatewayErrorCode, number> = {
   missing_credentials: HttpStatus.FORBIDDEN,
   invalid_credentials: HttpStatus.UNAUTHORIZED,
+  invalid_callback_token: HttpStatus.UNAUTHORIZED,
   not_found: HttpStatus.NOT_FOUND,
   validation: HttpStatus.UNPROCESSABLE_ENTITY,
   idempotency_mismatch: HttpStatus.CONFLICT,

@@ -5,6 +5,7 @@
 export type GatewayErrorCode =
   | 'missing_credentials'
   | 'invalid_credentials'
+  | 'invalid_callback_token'
   | 'not_found'
   | 'validation'
   | 'idempotency_mismatch'

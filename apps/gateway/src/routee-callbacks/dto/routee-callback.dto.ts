@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/**
+ * Routee's delivery reports, as Routee posts them (docs: SMS callbacks, Viber
+ * callbacks, seed 004). These classes document the payload; the service reads
+ * it leniently (`@app/routee` readers) instead of validating it field by
+ * field: Routee adds fields over time, and refusing a report it sends would
+ * only make it retry that report.
+ */
+export class CallbackReasonDto {
+  @ApiPropertyOptional({ description: 'Operator/Routee detail', example: 'Undelivered on Handset' })
+  detailedStatus?: string;
+
+  @ApiPropertyOptional({ description: 'Human description', example: 'The message could not be delivered to the handset' })
+  description?: string;
+}
+
+export class CallbackStatusDto {
+  @ApiProperty({ description: 'Status name (SMS capitalised, Viber upper case)', example: 'Delivered' })
+  name: string;
+
+  @ApiPropertyOptional({ type: CallbackReasonDto })
+  reason?: CallbackReasonDto;
+
+  @ApiPropertyOptional({ description: 'When Routee reached the status', example: '2026-02-16T12:00:03.000Z', format: 'date-time' })
+  updatedDate?: string;
+}
+
+/** One report per SMS part. */
+export class SmsCallbackDto {
+  @ApiProperty({ description: "The message's trackingId (the gateway step's trackingId)", example: '1ab9a8c4-0f53-4a55-9a4b-8d5f2b1c1e0a' })
+  messageId: string;
+
+  @ApiPropertyOptional({ description: 'Id of this part', example: '6b1a4a4c-9c55-4a9e-8c6a-3c6b0f1e2d3c' })
+  smsId?: string;
+
+  @ApiPropertyOptional({ description: 'This part (1-based)', example: 1 })
+  part?: number;
+
+  @ApiPropertyOptional({ description: 'Number of parts of the message', example: 1 })
+  parts?: number;
+
+  @ApiProperty({ type: CallbackStatusDto })
+  status: CallbackStatusDto;
+
+  @ApiPropertyOptional({ description: 'Price of this part', example: 0.0375 })
+  price?: number;
+
+  @ApiPropertyOptional({ description: 'Seconds from send to the final status', example: 2.1 })
+  latency?: number;
+
+  @ApiPropertyOptional({ example: '+306912345671' })
+  to?: string;
+
+  @ApiPropertyOptional({ example: 'GR' })
+  country?: string;
+
+  @ApiPropertyOptional({ example: 'Cosmote' })
+  operator?: string;
+}
+
+export class ViberCallbackDto {
+  @ApiProperty({ description: "The message's trackingId (the gateway step's trackingId)", example: '550e8400-e29b-41d4-a716-446655440000' })
+  trackingId: string;
+
+  @ApiProperty({ type: CallbackStatusDto, example: { name: 'UNDELIVERED', reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user' }, updatedDate: '2026-02-16T12:00:03.000Z' } })
+  status: CallbackStatusDto;
+
+  @ApiPropertyOptional({ example: 0.0093 })
+  price?: number;
+
+  @ApiPropertyOptional({ example: '+306912345671' })
+  to?: string;
+
+  @ApiPropertyOptional({ example: 'GR' })
+  country?: string;
+}
+
+export class CallbackResultDto {
+  @ApiProperty({
+    description:
+      'applied: the report moved the step (and any due failover was sent); unchanged: nothing new; ' +
+      'refreshed: a multipart SMS was re-read from Routee tracking; ignored: no step has this trackingId',
+    enum: ['applied', 'unchanged', 'refreshed', 'ignored'],
+    example: 'applied',
+  })
+  result: 'applied' | 'unchanged' | 'refreshed' | 'ignored';
+}

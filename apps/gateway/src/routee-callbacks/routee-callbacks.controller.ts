@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Public } from '../common/public.decorator';
+import { CallbackTokenGuard } from './callback-token.guard';
+import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto } from './dto/routee-callback.dto';
+import { RouteeCallbacksService } from './routee-callbacks.service';
+
+/** `body` is typed loosely on purpose (no per-field validation): see dto/routee-callback.dto.ts. */
+@ApiTags('routee-callbacks')
+@Public()
+@UseGuards(CallbackTokenGuard)
+@ApiQuery({ name: 'token', required: true, description: 'ROUTEE_CALLBACK_TOKEN, as carried by the callback URL the gateway gave Routee' })
+@ApiUnauthorizedResponse({ description: 'Wrong or missing token: {"detail":"invalid callback token"}' })
+@ApiUnprocessableEntityResponse({ description: 'Not a delivery report (no trackingId/messageId or status)' })
+@Controller('routee/callbacks')
+export class RouteeCallbacksController {
+  constructor(private readonly callbacks: RouteeCallbacksService) {}
+
+  @Post('sms')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Routee's SMS delivery report (one per part); a failover that became due is sent within the request" })
+  @ApiBody({ type: SmsCallbackDto })
+  @ApiOkResponse({ type: CallbackResultDto })
+  sms(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
+    return this.callbacks.sms(body);
+  }
+
+  @Post('viber')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Routee's Viber delivery report; a failover that became due is sent within the request" })
+  @ApiBody({ type: ViberCallbackDto })
+  @ApiOkResponse({ type: CallbackResultDto })
+  viber(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
+    return this.callbacks.viber(body);
+  }
+}

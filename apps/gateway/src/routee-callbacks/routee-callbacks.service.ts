@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { FlowEngine, maskPhone, reportOf } from '@app/engine';
+import { FlowStore } from '@app/persistence';
+import { foldSmsParts, readViberTracking } from '@app/routee';
+import { GatewayError } from '../common/gateway-error';
+import type { CallbackResultDto } from './dto/routee-callback.dto';
+
+/** how long a multipart SMS report waits for Routee's tracking (Routee drops a callback after ~2 s) */
+const MULTIPART_REFRESH_BUDGET_MS = 1000;
+
+/**
+ * Applies Routee's delivery reports as they come: the step's status moves
+ * (forward only), the flow is re-evaluated, and a failover that became due is
+ * sent before the answer goes back. Reports race the poller, GET refreshes
+ * and the other replicas' callbacks safely: see FlowEngine.
+ */
+@Injectable()
+export class RouteeCallbacksService {
+  private readonly log = new Logger('RouteeCallbacks');
+
+  constructor(
+    private readonly engine: FlowEngine,
+    private readonly flows: FlowStore,
+  ) {}
+
+  async viber(body: unknown): Promise<CallbackResultDto> {
+    const tracking = readViberTracking(body, '');
+    if (!tracking?.trackingId) throw GatewayError.field(['body', 'trackingId'], 'a Viber delivery report needs trackingId and status.name', 'missing');
+    return this.apply(tracking.trackingId, reportOf(tracking), tracking.raw);
+  }
+
+  /**
+   * Routee reports an SMS per part. A one-part message's report is the
+   * message's status and is applied as is. For a multipart message a part's
+   * report says nothing about the other parts ("Delivered" for part 1 while
+   * part 2 is still on its way), so the message is re-read from Routee's
+   * tracking instead, which lists every part and is folded (delivered only
+   * when every part is, failed when any part failed, price summed).
+   */
+  async sms(body: unknown): Promise<CallbackResultDto> {
+    const part = foldSmsParts(body, '');
+    if (!part?.trackingId) throw GatewayError.field(['body', 'messageId'], 'an SMS delivery report needs messageId and status.name', 'missing');
+    if ((part.parts ?? 1) <= 1) return this.apply(part.trackingId, reportOf(part), body);
+
+    const flowId = await this.flows.findFlowId(part.trackingId);
+    if (!flowId) return this.ignored(part.trackingId, body);
+    await this.engine.refresh(flowId, MULTIPART_REFRESH_BUDGET_MS);
+    return { result: 'refreshed' };
+  }
+
+  private async apply(trackingId: string, report: ReturnType<typeof reportOf>, raw: unknown): Promise<CallbackResultDto> {
+    const outcome = await this.engine.applyReport(trackingId, report);
+    if (!outcome) return this.ignored(trackingId, raw);
+    return { result: outcome.applied.changed ? 'applied' : 'unchanged' };
+  }
+
+  /**
+   * Answered 200 all the same: Routee retries anything else, and a report for
+   * a message we do not know will not become known by retrying. It happens
+   * when Routee's first (Queued) report overtakes our recording of the send;
+   * the poller reads that message's status anyway.
+   */
+  private ignored(trackingId: string, raw: unknown): CallbackResultDto {
+    const to = (raw as { to?: unknown } | null)?.to;
+    this.log.log(`report for unknown trackingId ${trackingId}${typeof to === 'string' ? ` (to ${maskPhone(to.replace(/\D/g, ''))})` : ''} ignored`);
+    return { result: 'ignored' };
+  }
+}
