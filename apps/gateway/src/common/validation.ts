@@ -1,17 +1,46 @@
-import { applyDecorators, type ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { IsOptional, ValidateIf } from 'class-validator';
 import { GatewayError, type FieldProblem } from './gateway-error';
 
+/** class-validator's findings for one argument, before the pipe knows which argument it was */
+class InvalidArgument extends Error {
+  constructor(readonly errors: ValidationError[]) {
+    super('validation failed');
+  }
+}
+
+/**
+ * The global pipe: 422 with a per-field list whose `loc` starts with where the
+ * field came from, as FastAPI (Routee's hosted service) does: `["body", ...]`,
+ * `["query", "limit"]`, `["path", ...]`.
+ */
+class GatewayValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (err) {
+      if (!(err instanceof InvalidArgument)) throw err;
+      throw new GatewayError('validation', 'validation failed', flattenErrors(err.errors, [locRoot(metadata)]));
+    }
+  }
+}
+
+function locRoot(metadata: ArgumentMetadata): string {
+  if (metadata.type === 'query') return 'query';
+  if (metadata.type === 'param') return 'path';
+  return 'body';
+}
+
 /** One global pipe: strip nothing silently, refuse unknown fields, 422 with a per-field list. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new GatewayValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
     stopAtFirstError: true,
-    exceptionFactory: (errors) => new GatewayError('validation', 'validation failed', flattenErrors(errors, ['body'])),
+    exceptionFactory: (errors) => new InvalidArgument(errors),
   });
 }
 
