@@ -4,6 +4,7 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '@app/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '@app/persistence';
 import { RouteeClient } from '@app/routee';
@@ -36,6 +37,19 @@ export interface RunningGateway {
 
 /** 64 KiB: a two-step flow is well under 4 KiB */
 export const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Fastify's router answers a path parameter over 100 characters with its own
+ * 414 before any handler runs; an id that long is just an unknown id
+ * (GET /otp/failover/{id} answers 404), so the router lets it through.
+ */
+const MAX_PARAM_LENGTH = 8 * 1024;
+
+/** What the router refuses before Nest sees the request (a malformed %-escape, an over-long parameter), in the one error shape. */
+function routerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL parameter too long' : 'malformed URL';
+  void reply.code(error.statusCode ?? 400).send({ detail });
+}
 
 /**
  * Starts everything the gateway needs: Postgres (DATABASE_URL or embedded),
@@ -78,7 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl, routee }),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false }),
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, maxParamLength: MAX_PARAM_LENGTH, frameworkErrors: routerError }),
       { logger: options.logger ?? ['log', 'warn', 'error'], abortOnError: false },
     );
     closers.push(() => app.close());
