@@ -9,8 +9,10 @@ import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { GATEWAY_CONFIG } from './gateway-config.provider';
 import { HealthController } from './health/health.controller';
+import { FailoverController } from './otp/failover.controller';
 import { OtpController } from './otp/otp.controller';
 import { SendFailoverService } from './otp/send-failover.service';
+import { TrackingService } from './otp/tracking.service';
 import { RootController } from './root/root.controller';
 import { CallbackTokenGuard } from './routee-callbacks/callback-token.guard';
 import { RouteeCallbacksController } from './routee-callbacks/routee-callbacks.controller';
@@ -40,11 +42,12 @@ export class AppModule {
           routee,
         ),
       ],
-      controllers: [RootController, HealthController, OtpController, RouteeCallbacksController],
+      controllers: [RootController, HealthController, OtpController, FailoverController, RouteeCallbacksController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ApiKeyService,
         SendFailoverService,
+        TrackingService,
         RouteeCallbacksService,
         CallbackTokenGuard,
         { provide: APP_GUARD, useClass: BearerAuthGuard },
