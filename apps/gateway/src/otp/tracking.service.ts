@@ -79,10 +79,13 @@ export function toFlowTracking({ flow, steps }: FlowWithSteps): FlowTrackingDto 
   };
 }
 
-/** Sum of the known prices, rounded so that 0.0093 + 0.0375 reads 0.0468, not 0.046799999999999994. */
+/**
+ * Sum of the known prices, rounded to 10 decimals (as @app/routee sums SMS parts), far
+ * beyond any currency's precision, so that 0.0093 + 0.0375 reads 0.0468, not 0.046799999999999994.
+ */
 export function sumPrices(prices: (number | null)[]): number {
   const sum = prices.reduce<number>((total, price) => total + (price ?? 0), 0);
-  return Math.round(sum * 1e8) / 1e8;
+  return Math.round(sum * 1e10) / 1e10;
 }
 
 /** A step in Routee's hosted-service shape; unknown fields are left out, not sent as null. */
