@@ -110,7 +110,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       expect(times.failover.delivered_at).toBeUndefined();
     });
 
-    it('then the SMS gets through: Succeeded, and the flowId and either trackingId give the same body', async () => {
+    it('then the SMS gets through: Succeeded, and the flowId (any case) and either trackingId give the same body', async () => {
       const done = await trackUntil(flowId, (b) => b.status === 'Succeeded');
       const times = await storedTimes(flowId);
       // SMS Sent already counts as a success (and is final for SMS): a GET ~300 ms after the send sees
@@ -142,8 +142,9 @@ describe('GET /otp/failover/{id} (tracking)', () => {
         ],
       });
       expect(times.failover.delivered_at).toEqual(expect.any(String));
-      const [byFlow, byPrimary, byFailover] = await Promise.all([track(flowId), track(viberId), track(smsId)]);
+      const [byFlow, byFlowUpper, byPrimary, byFailover] = await Promise.all([track(flowId), track(flowId.toUpperCase()), track(viberId), track(smsId)]);
       expect(byFlow.body).toEqual(done);
+      expect(byFlowUpper.body).toEqual(done);
       expect(byPrimary.body).toEqual(done);
       expect(byFailover.body).toEqual(done);
       const flow = await t.db.query('SELECT status, status_code FROM flows WHERE id = $1', [flowId]);

@@ -5,6 +5,9 @@ import { classifyStatus, isStatusProgress, type Channel } from '@app/flow';
 import { FlowEntity } from './entities/flow.entity';
 import { StepEntity } from './entities/step.entity';
 
+/** the text forms Postgres reads as a uuid that matter here: 8-4-4-4-12 hex digits, any case */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface FlowWithSteps {
   flow: FlowEntity;
   /** primary first, then the failover step if it exists */
@@ -157,13 +160,17 @@ export class FlowStore {
 
   /** The flow that a flowId or any step's trackingId belongs to. */
   async findFlowId(id: string): Promise<string | null> {
-    const rows: { flow_id: string }[] = await this.db.query(
-      `SELECT id AS flow_id FROM flows WHERE id::text = $1
-       UNION ALL
-       SELECT flow_id FROM steps WHERE tracking_id = $1
-       LIMIT 1`,
-      [id],
-    );
+    // flows.id is compared as a uuid so the primary key serves it (`id::text = $1` read every
+    // flow: 125 ms at 700k flows); an id that is no UUID can only be a trackingId
+    const rows: { flow_id: string }[] = UUID.test(id)
+      ? await this.db.query(
+          `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid
+           UNION ALL
+           SELECT flow_id FROM steps WHERE tracking_id = $1::text
+           LIMIT 1`,
+          [id],
+        )
+      : await this.db.query(`SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1`, [id]);
     return rows[0]?.flow_id ?? null;
   }
 }
