@@ -92,7 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl, routee }),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, maxParamLength: MAX_PARAM_LENGTH, frameworkErrors: routerError }),
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError }),
       { logger: options.logger ?? ['log', 'warn', 'error'], abortOnError: false },
     );
     closers.push(() => app.close());
