@@ -17,16 +17,21 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
  *   ties), so a page is read from the index, not sorted; with the id in the
  *   index the page's ids come from an index-only scan, deep offsets included.
  * flow_id needs nothing new: uq_steps_flow_role (flow_id, role) serves it.
+ *
+ * The builds hold a write lock on steps while they run (~7 s at 1M rows, in
+ * the migration's transaction, where CONCURRENTLY is not allowed). IF NOT
+ * EXISTS lets an operator with a large table build them beforehand with
+ * CREATE INDEX CONCURRENTLY (same names and definitions) and then migrate.
  */
 export class DeliveryListIndexes1795510000000 implements MigrationInterface {
   name = 'DeliveryListIndexes1795510000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
-    await queryRunner.query(`CREATE INDEX "ix_steps_created_at_id" ON "steps" ("created_at" DESC, "id" DESC)`);
-    await queryRunner.query(`CREATE INDEX "ix_steps_status_lower_created_at" ON "steps" (lower("status"), "created_at" DESC, "id" DESC) INCLUDE ("status")`);
-    await queryRunner.query(`CREATE INDEX "ix_steps_phone_number_trgm" ON "steps" USING gin ("phone_number" gin_trgm_ops)`);
-    await queryRunner.query(`CREATE INDEX "ix_steps_label_trgm" ON "steps" USING gin ("label" gin_trgm_ops)`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_created_at_id" ON "steps" ("created_at" DESC, "id" DESC)`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_status_lower_created_at" ON "steps" (lower("status"), "created_at" DESC, "id" DESC) INCLUDE ("status")`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_phone_number_trgm" ON "steps" USING gin ("phone_number" gin_trgm_ops)`);
+    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_label_trgm" ON "steps" USING gin ("label" gin_trgm_ops)`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
