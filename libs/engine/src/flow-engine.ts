@@ -140,13 +140,20 @@ export class FlowEngine {
   async refresh(flowId: string, budgetMs: number): Promise<FlowWithSteps> {
     const current = await this.mustLoad(flowId);
     const stale = current.steps.filter((step) => this.mayChange(step, current.flow.status));
-    if (stale.length > 0) {
-      const work = Promise.allSettled(stale.map((step) => this.refreshStep(step)));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
-      await Promise.race([work, timeout]);
-      clearTimeout(timer);
-    }
+    if (stale.length > 0) await withinBudget(Promise.allSettled(stale.map((step) => this.refreshStep(step))), budgetMs);
+    return this.evaluate(flowId);
+  }
+
+  /**
+   * Re-reads one step from Routee's tracking, whatever its status, and
+   * re-evaluates its flow: for reports that say too little on their own (one
+   * part of a multipart SMS). Null when no step has this trackingId.
+   */
+  async refreshTracking(trackingId: string, budgetMs: number): Promise<FlowWithSteps | null> {
+    const flowId = await this.store.findFlowId(trackingId);
+    if (!flowId) return null;
+    const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
+    if (step) await withinBudget(this.refreshStep(step), budgetMs);
     return this.evaluate(flowId);
   }
 
@@ -283,6 +290,14 @@ export class FlowEngine {
     if (!found) throw new Error(`flow ${flowId} vanished`);
     return found;
   }
+}
+
+/** waits for `work` at most `budgetMs` (the work itself goes on) */
+async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
+  await Promise.race([work, timeout]);
+  clearTimeout(timer);
 }
 
 export function reportOf(tracking: RouteeTracking): StatusReport {

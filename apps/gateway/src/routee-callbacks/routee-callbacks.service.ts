@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FlowEngine, maskPhone, reportOf } from '@app/engine';
-import { FlowStore } from '@app/persistence';
 import { foldSmsParts, readViberTracking } from '@app/routee';
 import { GatewayError } from '../common/gateway-error';
 import type { CallbackResultDto } from './dto/routee-callback.dto';
@@ -18,10 +17,7 @@ const MULTIPART_REFRESH_BUDGET_MS = 1000;
 export class RouteeCallbacksService {
   private readonly log = new Logger('RouteeCallbacks');
 
-  constructor(
-    private readonly engine: FlowEngine,
-    private readonly flows: FlowStore,
-  ) {}
+  constructor(private readonly engine: FlowEngine) {}
 
   async viber(body: unknown): Promise<CallbackResultDto> {
     const tracking = readViberTracking(body, '');
@@ -42,10 +38,8 @@ export class RouteeCallbacksService {
     if (!part?.trackingId) throw GatewayError.field(['body', 'messageId'], 'an SMS delivery report needs messageId and status.name', 'missing');
     if ((part.parts ?? 1) <= 1) return this.apply(part.trackingId, reportOf(part), body);
 
-    const flowId = await this.flows.findFlowId(part.trackingId);
-    if (!flowId) return this.ignored(part.trackingId, body);
-    await this.engine.refresh(flowId, MULTIPART_REFRESH_BUDGET_MS);
-    return { result: 'refreshed' };
+    const flow = await this.engine.refreshTracking(part.trackingId, MULTIPART_REFRESH_BUDGET_MS);
+    return flow ? { result: 'refreshed' } : this.ignored(part.trackingId, body);
   }
 
   private async apply(trackingId: string, report: ReturnType<typeof reportOf>, raw: unknown): Promise<CallbackResultDto> {
