@@ -49,6 +49,9 @@ describe('service routes', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/', '/health', '/health/ready', '/otp/send-failover', '/otp/templates']));
+    // Swagger UI's "Try it out" refuses to execute while a required parameter is empty
+    const sendParams = doc.body.paths['/otp/send-failover'].post.parameters as { name: string; in: string; required?: boolean }[];
+    expect(sendParams.filter((p) => p.in === 'header')).toEqual([expect.objectContaining({ name: 'Idempotency-Key', required: false })]);
     const missing: string[] = [];
     for (const [schemaName, schema] of Object.entries<{ properties?: Record<string, { description?: string; example?: unknown }> }>(doc.body.components.schemas)) {
       for (const [field, prop] of Object.entries(schema.properties ?? {})) {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, ApiConflictResponse } from '@nestjs/swagger';
 import type { AuthedRequest } from '../auth/bearer-auth.guard';
 import { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
@@ -24,8 +24,9 @@ export class OtpController {
   @ApiOkResponse({ type: SendFailoverResponseDto, description: 'The flow, also when it failed at once (see status/statusCode)' })
   @ApiUnprocessableEntityResponse({ description: 'Validation failed: {"detail":[{"loc":["body","flow",0,"pin"],"msg":"...","type":"..."}]}' })
   @ApiConflictResponse({ description: 'Idempotency-Key reused with another body' })
-  send(@Body() dto: SendFailoverDto, @Req() req: AuthedRequest, @Headers('idempotency-key') idempotencyKey?: string): Promise<SendFailoverResponseDto> {
-    return this.sender.send(dto, req.caller!, idempotencyKey);
+  // the header is read from the request: @Headers() would also declare it, as a required parameter, in the OpenAPI document
+  send(@Body() dto: SendFailoverDto, @Req() req: AuthedRequest): Promise<SendFailoverResponseDto> {
+    return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']));
   }
 
   @Get('templates')
@@ -34,4 +35,8 @@ export class OtpController {
   templates(): TemplateListDto {
     return { templates: VIBER_TEMPLATES.map((t) => ({ id: t.id, name: t.name, params: [...t.params] })) };
   }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
 }
