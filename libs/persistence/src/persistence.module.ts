@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { FlowStore } from './flow.store';
 import { ApiKeyStore } from './api-key.store';
@@ -15,10 +16,42 @@ export class PersistenceModule {
       module: PersistenceModule,
       global: true,
       imports: [
-        TypeOrmModule.forRoot({ ...dataSourceOptions(url), migrationsRun: true, retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(url), retryAttempts: 3, retryDelay: 1000 }),
+          dataSourceFactory: async (options) => {
+            const db = await new DataSource(options!).initialize();
+            try {
+              await runMigrationsExclusively(db);
+            } catch (err) {
+              await db.destroy(); // a retry starts from a fresh pool
+              throw err;
+            }
+            return db;
+          },
+        }),
       ],
       providers: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore],
       exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore],
     };
+  }
+}
+
+/** any constant of our own: the advisory lock that serialises migrations across replicas */
+const MIGRATION_LOCK = 7_283_461_001;
+
+/**
+ * Replicas starting together on a fresh database would otherwise race to
+ * create the same tables: each holds a Postgres advisory lock while it
+ * migrates, so the first migrates and the others find nothing left to do.
+ */
+async function runMigrationsExclusively(db: DataSource): Promise<void> {
+  const lock = db.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await db.runMigrations();
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
   }
 }
