@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -57,6 +57,11 @@ function routerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
  * validation pipe, error filter and Swagger UI. Used by main.ts and the tests.
  */
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  // One logger instance, set globally up front: Nest keeps the logger statically, and an
+  // app created with `logger: false` (the in-process sandbox) would otherwise mute ours.
+  const appLogger = options.logger === false ? false : new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] });
+  const useAppLogger = () => Logger.overrideLogger(appLogger);
+  useAppLogger();
   const log = new Logger('Gateway');
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -77,6 +82,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     if (config.sandboxMode) {
       sandbox = await startSandbox({ port: 0, ...options.sandbox });
       closers.push(() => sandbox!.close());
+      useAppLogger();
       routeeConfig = { ...routeeConfig, authUrl: sandbox.url, apiUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret };
       log.warn(`ROUTEE_APP_ID is not set: using the built-in Routee SANDBOX at ${sandbox.url}; no real message is sent`);
     }
@@ -93,7 +99,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl, routee }),
       new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError }),
-      { logger: options.logger ?? ['log', 'warn', 'error'], abortOnError: false },
+      { logger: appLogger, abortOnError: false },
     );
     closers.push(() => app.close());
     app.useGlobalPipes(createValidationPipe());
