@@ -8,9 +8,10 @@ import { StepEntity } from './entities/step.entity';
  * replicas can share them: flows due for a look (`flows.next_check_at`) and
  * sends whose sender stopped renewing its claim (`steps.claimed_until`).
  * Each claim is one statement: `FOR UPDATE SKIP LOCKED` picks rows no other
- * replica is claiming at that moment, and the same statement pushes their
- * time forward (a lease), so the rows are invisible to the other replicas'
- * next claims while this one works on them. No lock is held afterwards.
+ * replica is claiming at that moment (the CTE is MATERIALIZED so that the
+ * pick runs once), and the same statement pushes their time forward (a
+ * lease), so the rows are invisible to the other replicas' next claims while
+ * this one works on them. No lock is held afterwards.
  */
 @Injectable()
 export class WorkQueueStore {
@@ -24,15 +25,16 @@ export class WorkQueueStore {
    */
   async claimDueFlows(limit: number, leaseMs: number): Promise<string[]> {
     const rows = await this.update(
-      `UPDATE flows SET next_check_at = now() + ($2 || ' milliseconds')::interval
-       WHERE id IN (
+      `WITH due AS MATERIALIZED (
          SELECT id FROM flows
          WHERE next_check_at <= now()
          ORDER BY next_check_at
          LIMIT $1
          FOR UPDATE SKIP LOCKED
        )
-       RETURNING id`,
+       UPDATE flows f SET next_check_at = now() + ($2 || ' milliseconds')::interval
+       FROM due WHERE f.id = due.id
+       RETURNING f.id`,
       [limit, String(leaseMs)],
     );
     return rows.map((r) => r.id);
@@ -45,16 +47,16 @@ export class WorkQueueStore {
    */
   async reclaimStrandedSends(limit: number, claimMs: number): Promise<StepEntity[]> {
     const rows = await this.update(
-      `UPDATE steps SET claimed_until = now() + ($2 || ' milliseconds')::interval
-       WHERE id IN (
+      `WITH stranded AS MATERIALIZED (
          SELECT id FROM steps
          WHERE send_state = 'sending' AND claimed_until < now()
          ORDER BY claimed_until
          LIMIT $1
          FOR UPDATE SKIP LOCKED
        )
-       AND send_state = 'sending'
-       RETURNING id`,
+       UPDATE steps s SET claimed_until = now() + ($2 || ' milliseconds')::interval
+       FROM stranded WHERE s.id = stranded.id
+       RETURNING s.id`,
       [limit, String(claimMs)],
     );
     if (rows.length === 0) return [];

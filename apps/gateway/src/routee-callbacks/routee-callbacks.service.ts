@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FlowEngine, maskPhone, reportOf } from '@app/engine';
+import type { StatusReport } from '@app/persistence';
 import { foldSmsParts, readViberTracking } from '@app/routee';
 import { GatewayError } from '../common/gateway-error';
 import type { CallbackResultDto } from './dto/routee-callback.dto';
@@ -22,7 +23,7 @@ export class RouteeCallbacksService {
   async viber(body: unknown): Promise<CallbackResultDto> {
     const tracking = readViberTracking(body, '');
     if (!tracking?.trackingId) throw GatewayError.field(['body', 'trackingId'], 'a Viber delivery report needs trackingId and status.name', 'missing');
-    return this.apply(tracking.trackingId, reportOf(tracking), tracking.raw);
+    return this.apply(tracking.trackingId, reportOf(tracking), body);
   }
 
   /**
@@ -39,12 +40,12 @@ export class RouteeCallbacksService {
     if ((part.parts ?? 1) <= 1) return this.apply(part.trackingId, reportOf(part), body);
 
     const flow = await this.engine.refreshTracking(part.trackingId, MULTIPART_REFRESH_BUDGET_MS);
-    return flow ? { result: 'refreshed' } : this.ignored(part.trackingId, body);
+    return flow ? { result: 'refreshed' } : this.ignored(part.trackingId, part.status, body);
   }
 
-  private async apply(trackingId: string, report: ReturnType<typeof reportOf>, raw: unknown): Promise<CallbackResultDto> {
+  private async apply(trackingId: string, report: StatusReport, raw: unknown): Promise<CallbackResultDto> {
     const outcome = await this.engine.applyReport(trackingId, report);
-    if (!outcome) return this.ignored(trackingId, raw);
+    if (!outcome) return this.ignored(trackingId, report.status, raw);
     return { result: outcome.applied.changed ? 'applied' : 'unchanged' };
   }
 
@@ -54,9 +55,12 @@ export class RouteeCallbacksService {
    * when Routee's first (Queued) report overtakes our recording of the send;
    * the poller reads that message's status anyway.
    */
-  private ignored(trackingId: string, raw: unknown): CallbackResultDto {
+  private ignored(trackingId: string, status: string, raw: unknown): CallbackResultDto {
     const to = (raw as { to?: unknown } | null)?.to;
-    this.log.log(`report for unknown trackingId ${trackingId}${typeof to === 'string' ? ` (to ${maskPhone(to.replace(/\D/g, ''))})` : ''} ignored`);
+    const line = `${status} report for unknown trackingId ${trackingId}${typeof to === 'string' ? ` (to ${maskPhone(to.replace(/\D/g, ''))})` : ''} ignored`;
+    // the Queued report racing our record of the send is routine; anything else deserves a look
+    if (/^queued$/i.test(status)) this.log.debug(line);
+    else this.log.warn(line);
     return { result: 'ignored' };
   }
 }
