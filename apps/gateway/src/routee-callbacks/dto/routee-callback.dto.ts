@@ -19,7 +19,11 @@ export class CallbackStatusDto {
   @ApiProperty({ description: 'Status name (SMS capitalised, Viber upper case)', example: 'Delivered' })
   name: string;
 
-  @ApiPropertyOptional({ type: CallbackReasonDto })
+  @ApiPropertyOptional({
+    type: CallbackReasonDto,
+    description: 'Why, when Routee says',
+    example: { detailedStatus: 'Undelivered on Handset', description: 'The message could not be delivered to the handset' },
+  })
   reason?: CallbackReasonDto;
 
   @ApiPropertyOptional({ description: 'When Routee reached the status', example: '2026-02-16T12:00:03.000Z', format: 'date-time' })
@@ -40,7 +44,11 @@ export class SmsCallbackDto {
   @ApiPropertyOptional({ description: 'Number of parts of the message', example: 1 })
   parts?: number;
 
-  @ApiProperty({ type: CallbackStatusDto })
+  @ApiProperty({
+    type: CallbackStatusDto,
+    description: "This part's status",
+    example: { name: 'Delivered', reason: { detailedStatus: 'Delivered', description: 'Delivered to handset' }, updatedDate: '2026-02-16T12:00:03.000Z' },
+  })
   status: CallbackStatusDto;
 
   @ApiPropertyOptional({ description: 'Price of this part', example: 0.0375 })
@@ -49,13 +57,13 @@ export class SmsCallbackDto {
   @ApiPropertyOptional({ description: 'Seconds from send to the final status', example: 2.1 })
   latency?: number;
 
-  @ApiPropertyOptional({ example: '+306912345671' })
+  @ApiPropertyOptional({ description: 'Recipient', example: '+306912345671' })
   to?: string;
 
-  @ApiPropertyOptional({ example: 'GR' })
+  @ApiPropertyOptional({ description: "Recipient's country (ISO 3166-1 alpha-2)", example: 'GR' })
   country?: string;
 
-  @ApiPropertyOptional({ example: 'Cosmote' })
+  @ApiPropertyOptional({ description: "Recipient's operator", example: 'Cosmote' })
   operator?: string;
 }
 
@@ -63,16 +71,16 @@ export class ViberCallbackDto {
   @ApiProperty({ description: "The message's trackingId (the gateway step's trackingId)", example: '550e8400-e29b-41d4-a716-446655440000' })
   trackingId: string;
 
-  @ApiProperty({ type: CallbackStatusDto, example: { name: 'UNDELIVERED', reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user' }, updatedDate: '2026-02-16T12:00:03.000Z' } })
+  @ApiProperty({ type: CallbackStatusDto, description: "The message's status", example: { name: 'UNDELIVERED', reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user' }, updatedDate: '2026-02-16T12:00:03.000Z' } })
   status: CallbackStatusDto;
 
-  @ApiPropertyOptional({ example: 0.0093 })
+  @ApiPropertyOptional({ description: 'Price of the message', example: 0.0093 })
   price?: number;
 
-  @ApiPropertyOptional({ example: '+306912345671' })
+  @ApiPropertyOptional({ description: 'Recipient', example: '+306912345671' })
   to?: string;
 
-  @ApiPropertyOptional({ example: 'GR' })
+  @ApiPropertyOptional({ description: "Recipient's country (ISO 3166-1 alpha-2)", example: 'GR' })
   country?: string;
 }
 
