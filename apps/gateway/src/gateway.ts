@@ -98,7 +98,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl, routee }),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError }),
+      // forceCloseConnections: close() ends idle keep-alive sockets instead of waiting for them (Routee's callbacks keep some open)
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, forceCloseConnections: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError }),
       { logger: appLogger, abortOnError: false },
     );
     closers.push(() => app.close());
@@ -110,7 +111,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     let url: string | undefined;
     if (options.listen) {
       await app.listen({ port: config.port, host: '0.0.0.0' });
-      url = `http://localhost:${config.port}`;
+      const address = app.getHttpServer().address();
+      url = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
     }
     return { app, config, url, sandbox, devKey, close };
   } catch (err) {
