@@ -52,5 +52,5 @@ export async function startTestGateway(
 }
 
 export async function resetTables(db: Client): Promise<void> {
-  await db.query('TRUNCATE flows, steps, idempotency_records, api_keys CASCADE');
+  await db.query('TRUNCATE flows, steps, idempotency_records, api_keys, webhook_events CASCADE');
 }

@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller';
 import { FailoverController } from './otp/failover.controller';
 import { OtpController } from './otp/otp.controller';
 import { SendFailoverService } from './otp/send-failover.service';
+import { WebhookEventsService } from './otp/webhook-events.service';
 import { TrackingService } from './otp/tracking.service';
 import { RootController } from './root/root.controller';
 import { CallbackTokenGuard } from './routee-callbacks/callback-token.guard';
@@ -38,6 +39,7 @@ export class AppModule {
             refreshIntervalMs: config.refreshIntervalMs,
             sendClaimMs: config.sendClaimMs,
             workerEnabled: config.workerEnabled,
+            webhooks: { ...config.webhooks, batchSize: 50 },
           },
           routee,
         ),
@@ -47,6 +49,7 @@ export class AppModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         ApiKeyService,
         SendFailoverService,
+        WebhookEventsService,
         TrackingService,
         RouteeCallbacksService,
         CallbackTokenGuard,

@@ -35,7 +35,21 @@ export interface GatewayConfig {
   workerEnabled: boolean;
   /** SEND_CLAIM_MS: how long a claimed send may go without a heartbeat before another replica takes it over */
   sendClaimMs: number;
-  webhookSecret?: string;
+  webhooks: {
+    /** WEBHOOK_SECRET: HMAC key for X-Webhook-Signature */
+    secret?: string;
+    /** WEBHOOK_ALLOW_PRIVATE: deliver to private/loopback addresses (default: true in sandbox mode only) */
+    allowPrivate: boolean;
+    /** WEBHOOK_MAX_ATTEMPTS: attempts before an event is dead */
+    maxAttempts: number;
+    /** WEBHOOK_TIMEOUT_MS: per-request timeout */
+    timeoutMs: number;
+    /** WEBHOOK_BACKOFF_BASE_MS / WEBHOOK_BACKOFF_MAX_MS: retry delays, doubling from base up to max, with jitter */
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    /** WEBHOOK_POLL_MS: how often the outbox is polled for due retries */
+    pollMs: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -76,7 +90,15 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
     workerEnabled: boolean(env, 'WORKER_ENABLED', true),
     sendClaimMs: integer(env, 'SEND_CLAIM_MS', 15_000, 1000, 600_000),
-    webhookSecret: optional(env, 'WEBHOOK_SECRET'),
+    webhooks: {
+      secret: optional(env, 'WEBHOOK_SECRET'),
+      allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', !appId),
+      maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+      backoffBaseMs: integer(env, 'WEBHOOK_BACKOFF_BASE_MS', 1000, 10, 3_600_000),
+      backoffMaxMs: integer(env, 'WEBHOOK_BACKOFF_MAX_MS', 300_000, 10, 86_400_000),
+      pollMs: integer(env, 'WEBHOOK_POLL_MS', 500, 20, 60_000),
+    },
   };
 }
 

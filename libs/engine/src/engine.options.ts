@@ -1,3 +1,5 @@
+import type { WebhookDispatchOptions } from './webhooks/webhook-dispatcher';
+
 export const ENGINE_OPTIONS = Symbol('ENGINE_OPTIONS');
 export const ROUTEE_CLIENT = Symbol('ROUTEE_CLIENT');
 
@@ -10,6 +12,7 @@ export interface EngineOptions {
   refreshIntervalMs: number;
   /** SEND_CLAIM_MS: how long a claimed send may go unrenewed before another replica takes it over */
   sendClaimMs: number;
-  /** WORKER_ENABLED: run the scheduled FailoverWorker in this process */
+  /** WORKER_ENABLED: run the scheduled FailoverWorker (and the webhook dispatcher) in this process */
   workerEnabled: boolean;
+  webhooks: WebhookDispatchOptions & { allowPrivate: boolean };
 }

@@ -7,6 +7,14 @@ import { RouteeClient, RouteeError, type RouteeSendResult, type RouteeTracking }
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
 import { maskPhone } from './mask';
+import { WebhookService } from './webhooks/webhook.service';
+
+export interface EvaluateOptions {
+  /** the state the send response reports: recorded for webhooks, not sent as an event */
+  initial?: boolean;
+  /** a delivery report to apply first, in the same transaction */
+  report?: { trackingId: string; report: StatusReport };
+}
 
 export interface NewFlow {
   /** the steps in `order`: [primary, failover?] */
@@ -30,6 +38,7 @@ export class FlowEngine {
     private readonly queue: WorkQueueStore,
     @Inject(ROUTEE_CLIENT) private readonly routee: RouteeClient,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
+    private readonly webhooks: WebhookService,
   ) {}
 
   /** Persists the flow, sends its primary step within the call, and fails over at once when due. */
@@ -53,7 +62,8 @@ export class FlowEngine {
       this.options.sendClaimMs,
     );
     await this.sendStep(primary, primaryDef);
-    return this.evaluate(id);
+    // the state the send response reports is the initial one: no webhook for it
+    return this.evaluate(id, new Date(), { initial: true });
   }
 
   /**
@@ -65,8 +75,20 @@ export class FlowEngine {
    * backs it up), so exactly one caller ever sends it. The Routee call itself
    * runs after the commit: no lock is held while Routee answers.
    */
-  async evaluate(flowId: string, now: Date = new Date()): Promise<FlowWithSteps> {
-    const outcome = await this.store.withFlowLocked(flowId, async (current, tx) => {
+  async evaluate(flowId: string, now: Date = new Date(), options: EvaluateOptions = {}): Promise<FlowWithSteps> {
+    return (await this.evaluateApplying(flowId, now, options)).flow;
+  }
+
+  /** evaluate, also telling what the report in `options` did (null: no step has its trackingId) */
+  private async evaluateApplying(flowId: string, now: Date, options: EvaluateOptions): Promise<{ flow: FlowWithSteps; applied: AppliedReport | null }> {
+    let applied: AppliedReport | null = null;
+    const outcome = await this.store.withFlowLocked(flowId, async (locked, tx) => {
+      let current = locked;
+      if (options.report) {
+        // the report, the flow's new state and the webhook event it causes commit together
+        applied = await this.store.applyReportIn(tx, options.report.trackingId, options.report.report, now);
+        if (applied) current = (await this.store.loadIn(tx, flowId)) ?? current;
+      }
       const decision = this.decide(current, now);
       if (decision.next.kind === 'send_failover' && current.steps.length === 1) {
         const claimed = await this.claimFailover(current, tx);
@@ -77,28 +99,27 @@ export class FlowEngine {
             { status: 'InProgress', statusCode: null, nextCheckAt: new Date(now.getTime() + this.options.sendClaimMs), error: null },
             tx,
           );
-          return { claimed, def: current.flow.definition[1] };
+          return { claimed, def: current.flow.definition[1], evented: false };
         }
       }
-      await this.store.updateFlowStatus(
-        flowId,
-        {
-          status: decision.status,
-          statusCode: decision.statusCode,
-          nextCheckAt: this.nextCheckAt(decision, now),
-          error: decision.status === 'Failed' ? this.failureReason(current) : null,
-        },
-        tx,
-      );
-      return { claimed: null, def: undefined };
+      const change = {
+        status: decision.status,
+        statusCode: decision.statusCode,
+        nextCheckAt: this.nextCheckAt(decision, now),
+        error: decision.status === 'Failed' ? this.failureReason(current) : null,
+      };
+      await this.store.updateFlowStatus(flowId, change, tx);
+      const evented = await this.webhooks.recordState({ flow: { ...current.flow, ...change }, steps: current.steps }, tx, options.initial === true);
+      return { claimed: null, def: undefined, evented };
     });
     if (!outcome) throw new Error(`flow ${flowId} vanished`);
+    if (outcome.evented) this.webhooks.wake();
     if (outcome.claimed && outcome.def) {
       this.log.log(`flow ${flowId}: failover to ${outcome.claimed.channel} ${maskPhone(outcome.claimed.phoneNumber)}`);
       await this.sendStep(outcome.claimed, outcome.def);
-      return this.evaluate(flowId);
+      return { flow: await this.evaluate(flowId, new Date(), { initial: options.initial }), applied };
     }
-    return this.mustLoad(flowId);
+    return { flow: await this.mustLoad(flowId), applied };
   }
 
   /**
@@ -127,9 +148,10 @@ export class FlowEngine {
    * Returns null when no step has this trackingId.
    */
   async applyReport(trackingId: string, report: StatusReport): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
-    const applied = await this.store.applyReport(trackingId, report);
-    if (!applied) return null;
-    return { applied, flow: await this.evaluate(applied.flowId) };
+    const flowId = await this.store.findFlowIdByTrackingId(trackingId);
+    if (!flowId) return null;
+    const { flow, applied } = await this.evaluateApplying(flowId, new Date(), { report: { trackingId, report } });
+    return applied ? { applied, flow } : null;
   }
 
   /**
@@ -162,6 +184,8 @@ export class FlowEngine {
     if (step.sendState !== 'sent' || !step.trackingId) return false;
     const outcome = classifyStatus(step.channel as Channel, step.status);
     if (outcome === 'pending') return true;
+    // an SMS "Sent" counts as success for the flow, but Routee still has its delivery report to give
+    if (step.channel === 'sms' && step.status.trim().toLowerCase() === 'sent') return true;
     // a delivered Viber primary may still turn SEEN, which matters while the flow runs (failoverOnDelivered)
     return flowStatus === 'InProgress' && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
   }
@@ -169,7 +193,7 @@ export class FlowEngine {
   private async refreshStep(step: StepEntity): Promise<void> {
     try {
       const tracking = step.channel === 'viber' ? await this.routee.getViberTracking(step.trackingId!) : await this.routee.getSmsTracking(step.trackingId!);
-      await this.store.applyReport(step.trackingId!, reportOf(tracking));
+      await this.applyReport(step.trackingId!, reportOf(tracking));
     } catch (err) {
       this.log.debug(`refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`);
     }

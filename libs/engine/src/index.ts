@@ -3,3 +3,7 @@ export * from './engine.module';
 export * from './flow-engine';
 export * from './failover-worker';
 export * from './mask';
+export * from './tracking-view';
+export * from './webhooks/webhook.service';
+export * from './webhooks/webhook-signature';
+export * from './webhooks/address-policy';

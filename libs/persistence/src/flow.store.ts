@@ -96,36 +96,45 @@ export class FlowStore {
    * only moves forward (`isProgress` decides); details are kept when known.
    * Returns null when no step has that trackingId.
    */
-  async applyReport(
-    trackingId: string,
-    report: StatusReport,
-    now: Date = new Date(),
-  ): Promise<AppliedReport | null> {
-    return this.db.transaction(async (tx) => {
-      const step = await tx.getRepository(StepEntity).findOne({ where: { trackingId }, lock: { mode: 'pessimistic_write' } });
-      if (!step) return null;
-      const channel = step.channel as Channel;
-      const changed = isStatusProgress(channel, step.status, report.status);
-      const isDelivery = classifyStatus(channel, report.status) === 'success';
-      const patch: Partial<StepEntity> = {
-        ...(report.detailedStatus !== undefined && { detailedStatus: report.detailedStatus }),
-        ...(report.price !== undefined && { price: report.price }),
-        ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
-        ...(report.country !== undefined && { country: report.country }),
-        ...(report.operator !== undefined && { operator: report.operator }),
-      };
-      if (changed) {
-        patch.status = report.status;
-        patch.statusUpdatedAt = now;
-        if (report.description !== undefined) patch.errorMessage = isDelivery ? null : report.description;
-        if (step.deliveredAt === null && isDelivery) {
-          const reported = report.statusDate;
-          patch.deliveredAt = reported && reported.getTime() <= now.getTime() ? reported : now;
-        }
+  async applyReport(trackingId: string, report: StatusReport, now: Date = new Date()): Promise<AppliedReport | null> {
+    return this.db.transaction((tx) => this.applyReportIn(tx, trackingId, report, now));
+  }
+
+  /** applyReport inside the caller's transaction (the engine's, which holds the flow's lock) */
+  async applyReportIn(tx: EntityManager, trackingId: string, report: StatusReport, now: Date = new Date()): Promise<AppliedReport | null> {
+    const step = await tx.getRepository(StepEntity).findOne({ where: { trackingId }, lock: { mode: 'pessimistic_write' } });
+    if (!step) return null;
+    const channel = step.channel as Channel;
+    const changed = isStatusProgress(channel, step.status, report.status);
+    const isDelivery = classifyStatus(channel, report.status) === 'success';
+    const patch: Partial<StepEntity> = {
+      ...(report.detailedStatus !== undefined && { detailedStatus: report.detailedStatus }),
+      ...(report.price !== undefined && { price: report.price }),
+      ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
+      ...(report.country !== undefined && { country: report.country }),
+      ...(report.operator !== undefined && { operator: report.operator }),
+    };
+    if (changed) {
+      patch.status = report.status;
+      patch.statusUpdatedAt = now;
+      if (report.description !== undefined) patch.errorMessage = isDelivery ? null : report.description;
+      if (step.deliveredAt === null && isDelivery) {
+        const reported = report.statusDate;
+        patch.deliveredAt = reported && reported.getTime() <= now.getTime() ? reported : now;
       }
-      if (Object.keys(patch).length > 0) await tx.update(StepEntity, { id: step.id }, patch);
-      return { flowId: step.flowId, stepId: step.id, changed };
-    });
+    }
+    if (Object.keys(patch).length > 0) await tx.update(StepEntity, { id: step.id }, patch);
+    return { flowId: step.flowId, stepId: step.id, changed };
+  }
+
+  async loadIn(tx: EntityManager, flowId: string): Promise<FlowWithSteps | null> {
+    const flow = await tx.getRepository(FlowEntity).findOneBy({ id: flowId });
+    if (!flow) return null;
+    return { flow, steps: sortSteps(await tx.getRepository(StepEntity).find({ where: { flowId } })) };
+  }
+
+  async setWebhookState(flowId: string, webhookState: string, tx: EntityManager): Promise<void> {
+    await tx.update(FlowEntity, { id: flowId }, { webhookState });
   }
 
   async updateFlowStatus(
@@ -156,6 +165,11 @@ export class FlowStore {
     if (!flow) return null;
     const steps = sortSteps(await this.db.getRepository(StepEntity).find({ where: { flowId } }));
     return { flow, steps };
+  }
+
+  async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
+    const rows: { flow_id: string }[] = await this.db.query(`SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1`, [trackingId]);
+    return rows[0]?.flow_id ?? null;
   }
 
   /** The flow that a flowId or any step's trackingId belongs to. */

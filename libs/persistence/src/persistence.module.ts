@@ -6,6 +6,7 @@ import { FlowStore } from './flow.store';
 import { ApiKeyStore } from './api-key.store';
 import { IdempotencyStore } from './idempotency.store';
 import { DeliveryStore } from './delivery.store';
+import { WebhookEventStore } from './webhook-event.store';
 import { WorkQueueStore } from './work-queue.store';
 
 @Module({})
@@ -30,8 +31,8 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore],
-      exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore],
+      providers: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
+      exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
     };
   }
 }

@@ -5,7 +5,7 @@ import { WebhookEventEntity } from './entities/webhook-event.entity';
 
 export interface NewWebhookEvent {
   flowId: string;
-  type: 'step.status_changed' | 'failover.sent';
+  type: 'step.status_changed' | 'failover.sent' | 'flow.status_changed';
   url: string;
   payload: unknown;
 }

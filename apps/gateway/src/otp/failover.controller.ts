@@ -1,8 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { DeliveryListDto, ListDeliveriesQueryDto } from './dto/list-deliveries.dto';
 import { FlowTrackingDto } from './dto/tracking.dto';
 import { TrackingService } from './tracking.service';
+import { WebhookEventListDto, WebhookResendDto } from './dto/webhook-event.dto';
+import { WebhookEventsService } from './webhook-events.service';
 
 @ApiTags('otp')
 @ApiBearerAuth()
@@ -10,7 +12,10 @@ import { TrackingService } from './tracking.service';
 @ApiUnauthorizedResponse({ description: 'Unknown or revoked key: {"detail":"Invalid or expired Bearer token"}' })
 @Controller('otp/failover')
 export class FailoverController {
-  constructor(private readonly tracking: TrackingService) {}
+  constructor(
+    private readonly tracking: TrackingService,
+    private readonly webhookEvents: WebhookEventsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List and filter deliveries (steps), newest first; reads stored statuses, does not ask Routee' })
@@ -27,5 +32,25 @@ export class FailoverController {
   @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
   track(@Param('id') id: string): Promise<FlowTrackingDto> {
     return this.tracking.track(id);
+  }
+
+  @Get(':id/webhooks')
+  @ApiOperation({ summary: "The flow's webhook events: state, attempts, last error" })
+  @ApiParam({ name: 'id', description: 'The flowId, or the trackingId of either step', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' })
+  @ApiOkResponse({ type: WebhookEventListDto })
+  @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
+  webhooks(@Param('id') id: string): Promise<WebhookEventListDto> {
+    return this.webhookEvents.list(id);
+  }
+
+  @Post(':id/webhooks/:eventId/resend')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a dead webhook event again (fresh attempts, in its place in the flow\'s order)' })
+  @ApiParam({ name: 'id', description: 'The flowId, or the trackingId of either step', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' })
+  @ApiParam({ name: 'eventId', description: 'The event id (X-Webhook-Id)', example: '9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b' })
+  @ApiAcceptedResponse({ type: WebhookResendDto })
+  @ApiNotFoundResponse({ description: 'No such dead event in this flow' })
+  resend(@Param('id') id: string, @Param('eventId') eventId: string): Promise<WebhookResendDto> {
+    return this.webhookEvents.resend(id, eventId);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { FlowEngine } from '@app/engine';
+import { FlowEngine, WebhookService } from '@app/engine';
 import { IdempotencyStore, type FlowWithSteps, type StepDefinition } from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import type { Caller } from '../auth/api-key.service';
@@ -16,11 +16,16 @@ export class SendFailoverService {
   constructor(
     private readonly engine: FlowEngine,
     private readonly idempotency: IdempotencyStore,
+    private readonly webhooks: WebhookService,
   ) {}
 
   async send(dto: SendFailoverDto, caller: Caller, idempotencyKey: string | undefined): Promise<SendFailoverResponseDto> {
     const definition = toDefinition(dto);
     const callbackUrl = dto.callback?.url ?? null;
+    if (callbackUrl) {
+      const verdict = await this.webhooks.checkUrl(callbackUrl);
+      if (!verdict.ok) throw GatewayError.field(['body', 'callback', 'url'], `callback.url is refused: ${verdict.reason}`, 'value_error.url');
+    }
     if (idempotencyKey === undefined) return this.start(definition, callbackUrl, caller);
 
     if (idempotencyKey.length === 0 || idempotencyKey.length > 255) {

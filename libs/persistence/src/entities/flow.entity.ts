@@ -54,6 +54,14 @@ export class FlowEntity {
   @Column({ name: 'next_check_at', type: 'timestamptz', nullable: true })
   nextCheckAt: Date | null;
 
+  /**
+   * What the integrator was last told about (a digest of statuses and
+   * trackingIds): a webhook event is written when the state moves past it.
+   * Null until the send response, which is the initial state, was recorded.
+   */
+  @Column({ name: 'webhook_state', type: 'text', nullable: true })
+  webhookState: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

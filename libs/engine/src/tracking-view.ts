@@ -1,0 +1,102 @@
+import { classifyStatus, type Channel } from '@app/flow';
+import type { DeliveryRecord, FlowWithSteps } from '@app/persistence';
+
+/**
+ * The tracking body (CONTRACT §5, seed 002): what GET /otp/failover/{id}
+ * answers and what a webhook carries. Snake_case like Routee's hosted service;
+ * a field that is not known is left out rather than sent as null.
+ */
+export interface TrackingStepView {
+  trackingId: string | null;
+  role: string;
+  status: string;
+  channel: string;
+  phone_number: string;
+  price?: number;
+  latency_ms?: number;
+  country?: string;
+  operator?: string;
+  created_at: string;
+  sent_at?: string;
+  delivered_at?: string;
+  detailed_status?: string;
+  error_message?: string;
+  label?: string;
+  failover_from_message_token?: string;
+}
+
+export interface TrackingView {
+  flowId: string;
+  status: string;
+  statusCode: number | null;
+  total_cost: number;
+  steps: TrackingStepView[];
+}
+
+/** The fields of a step the tracking body shows: a stored step and a list row both have them. */
+export type StepFields = Pick<
+  DeliveryRecord,
+  | 'trackingId'
+  | 'role'
+  | 'status'
+  | 'channel'
+  | 'phoneNumber'
+  | 'price'
+  | 'latencyMs'
+  | 'country'
+  | 'operator'
+  | 'createdAt'
+  | 'sentAt'
+  | 'deliveredAt'
+  | 'detailedStatus'
+  | 'errorMessage'
+  | 'label'
+>;
+
+export function toTrackingView({ flow, steps }: FlowWithSteps): TrackingView {
+  const primary = steps.find((s) => s.role === 'primary');
+  return {
+    flowId: flow.id,
+    status: flow.status,
+    statusCode: flow.statusCode,
+    total_cost: sumPrices(steps.map((s) => s.price)),
+    steps: steps.map((s) => toStepView(s, s.role === 'failover' ? (primary?.trackingId ?? null) : null)),
+  };
+}
+
+/**
+ * Sum of the known prices, rounded to 10 decimals (as @app/routee sums SMS parts), far
+ * beyond any currency's precision, so that 0.0093 + 0.0375 reads 0.0468, not 0.046799999999999994.
+ */
+export function sumPrices(prices: (number | null)[]): number {
+  const sum = prices.reduce<number>((total, price) => total + (price ?? 0), 0);
+  return Math.round(sum * 1e10) / 1e10;
+}
+
+/** A step in Routee's hosted-service shape; unknown fields are left out, not sent as null. */
+export function toStepView(step: StepFields, failoverFrom: string | null): TrackingStepView {
+  // The store keeps Routee's description of every status, also of progress like Viber SENT
+  // ("The message was sent to Viber."): it is only an error message on a failed delivery.
+  const failed = classifyStatus(step.channel as Channel, step.status) === 'failure';
+  const optional = {
+    price: step.price,
+    latency_ms: step.latencyMs,
+    country: step.country,
+    operator: step.operator,
+    created_at: step.createdAt.toISOString(),
+    sent_at: step.sentAt?.toISOString(),
+    delivered_at: step.deliveredAt?.toISOString(),
+    detailed_status: step.detailedStatus,
+    error_message: failed ? step.errorMessage : null,
+    label: step.label,
+    failover_from_message_token: failoverFrom,
+  };
+  return {
+    trackingId: step.trackingId,
+    role: step.role,
+    status: step.status,
+    channel: step.channel,
+    phone_number: step.phoneNumber,
+    ...(Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null && v !== undefined)) as Partial<TrackingStepView>),
+  } as TrackingStepView;
+}

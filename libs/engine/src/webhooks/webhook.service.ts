@@ -1,0 +1,95 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { FlowStore, WebhookEventStore, type FlowWithSteps } from '@app/persistence';
+import { ENGINE_OPTIONS, type EngineOptions } from '../engine.options';
+import { toTrackingView, type TrackingView } from '../tracking-view';
+import type { AddressVerdict } from './address-policy';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookPoster } from './webhook-poster';
+
+export type WebhookEventType = 'step.status_changed' | 'failover.sent' | 'flow.status_changed';
+
+/** the part of the tracking body an event is about: statuses and trackingIds */
+interface Digest {
+  status: string;
+  statusCode: number | null;
+  steps: [role: string, status: string, trackingId: string | null][];
+}
+
+/**
+ * Webhooks to the integrator (CONTRACT §8): decides, inside the engine's
+ * transaction, whether a flow's state moved past what the integrator was last
+ * told, writes the event to the outbox in that transaction, and runs the
+ * dispatcher that delivers it.
+ */
+@Injectable()
+export class WebhookService implements OnModuleInit, OnModuleDestroy {
+  private readonly poster: WebhookPoster;
+  private readonly dispatcher: WebhookDispatcher;
+
+  constructor(
+    private readonly events: WebhookEventStore,
+    private readonly flows: FlowStore,
+    @Inject(ENGINE_OPTIONS) options: EngineOptions,
+  ) {
+    this.poster = new WebhookPoster({ timeoutMs: options.webhooks.timeoutMs, allowPrivate: options.webhooks.allowPrivate });
+    this.dispatcher = new WebhookDispatcher(events, this.poster, options.webhooks);
+  }
+
+  onModuleInit(): void {
+    this.dispatcher.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.dispatcher.stop();
+    await this.poster.close();
+  }
+
+  /** send time: a callback URL whose host is (or resolves to) a refused address */
+  checkUrl(url: string): Promise<AddressVerdict> {
+    return this.poster.checkUrl(url);
+  }
+
+  /**
+   * Called with the flow's row locked, in the transaction that stores its new
+   * state. The first call (`initial`: the state the send response reported)
+   * only records the digest; later calls write an event when the statuses or
+   * trackingIds moved, none when they did not. Returns whether an event was written.
+   */
+  async recordState(after: FlowWithSteps, tx: EntityManager, initial: boolean): Promise<boolean> {
+    const { flow } = after;
+    if (!flow.callbackUrl) return false;
+    const view = toTrackingView(after);
+    const digest = digestOf(view);
+    const serialized = JSON.stringify(digest);
+    if (serialized === flow.webhookState) return false;
+    const previous = flow.webhookState ? (JSON.parse(flow.webhookState) as Digest) : null;
+    await this.flows.setWebhookState(flow.id, serialized, tx);
+    // before the send response's state is recorded, a change is part of that response
+    if (initial || previous === null) return false;
+    await this.events.add(tx, { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view });
+    return true;
+  }
+
+  /** events were committed: deliver now rather than at the next poll */
+  wake(): void {
+    this.dispatcher.wake();
+  }
+
+  /** one dispatch round (tests) */
+  runOnce(): Promise<number> {
+    return this.dispatcher.runOnce();
+  }
+}
+
+function digestOf(view: TrackingView): Digest {
+  return { status: view.status, statusCode: view.statusCode, steps: view.steps.map((s) => [s.role, s.status, s.trackingId]) };
+}
+
+function eventType(previous: Digest, next: Digest): WebhookEventType {
+  const failoverBefore = previous.steps.find(([role]) => role === 'failover');
+  const failoverNow = next.steps.find(([role]) => role === 'failover');
+  if (failoverNow?.[2] && !failoverBefore?.[2]) return 'failover.sent';
+  const stepsMoved = JSON.stringify(previous.steps) !== JSON.stringify(next.steps);
+  return stepsMoved ? 'step.status_changed' : 'flow.status_changed';
+}
