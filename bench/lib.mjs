@@ -1,0 +1,154 @@
+// Helpers shared by the benchmark scripts: a closed-loop HTTP load generator
+// (undici, N connections, no pipelining), statistics, and child processes.
+import { spawn, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Pool } from 'undici';
+
+/**
+ * Closed loop: `connections` lanes, each sending its next request when the
+ * previous answer has been read. `request(i)` returns {method, path, headers, body}.
+ */
+export async function load({ origin, connections = 50, durationMs, count, request, expectStatus = 200 }) {
+  const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const latencies = [];
+  let errors = 0;
+  let bad = 0;
+  let badSample;
+  let bytes = 0;
+  let issued = 0;
+  const started = performance.now();
+  const deadline = durationMs ? started + durationMs : Infinity;
+  const lane = async () => {
+    for (;;) {
+      if (performance.now() >= deadline) return;
+      if (count !== undefined && issued >= count) return;
+      const i = issued++;
+      const req = request(i);
+      const t0 = performance.now();
+      try {
+        const res = await pool.request({ method: req.method ?? 'GET', path: req.path, headers: req.headers, body: req.body });
+        const text = await res.body.text();
+        latencies.push(performance.now() - t0);
+        bytes += text.length;
+        if (res.statusCode !== expectStatus) {
+          bad++;
+          badSample ??= `${res.statusCode} ${text.slice(0, 200)}`;
+        }
+      } catch (err) {
+        errors++;
+        badSample ??= String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, lane));
+  const elapsed = performance.now() - started;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    rps: latencies.length / (elapsed / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    bad,
+    badSample,
+    meanBytes: latencies.length ? bytes / latencies.length : 0,
+  };
+}
+
+/** nearest-rank percentile of an ascending array */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts `node script` and resolves once a stdout line matches `ready`
+ * (the match is returned). The child's output is kept (last lines) for errors.
+ */
+export function startChild({ script, args = [], env, ready, nodeArgs = [], ipc = false, timeoutMs = 60_000, name }) {
+  const stdio = ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
+  const child = ipc
+    ? fork(script, args, { env: { ...process.env, ...env }, stdio, execArgv: nodeArgs })
+    : spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...process.env, ...env }, stdio });
+  const tail = [];
+  const keep = (chunk) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue;
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+    }
+  };
+  child.stderr.on('data', keep);
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    const timer = setTimeout(() => fail(new Error(`${name}: not ready after ${timeoutMs} ms`)), timeoutMs);
+    const fail = (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n--- ${name} output ---\n${tail.join('\n')}`));
+    };
+    child.once('exit', (code, signal) => fail(new Error(`${name} exited (${code ?? signal}) before it was ready`)));
+    child.stdout.on('data', (chunk) => {
+      keep(chunk);
+      if (done) return;
+      buf += chunk.toString();
+      const m = buf.match(ready);
+      if (m) {
+        done = true;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        buf = '';
+        resolve({ child, match: m, readyAt: Date.now(), tail });
+      }
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs` */
+export async function stopChild(child, graceMs = 10_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** peak resident set size of a live process, in MB (VmHWM) */
+export function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = status.match(/VmHWM:\s+(\d+)\s+kB/);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = status.match(/VmRSS:\s+(\d+)\s+kB/);
+  return m ? Number(m[1]) / 1024 : NaN;
+}

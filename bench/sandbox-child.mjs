@@ -1,0 +1,66 @@
+// The Routee sandbox for the benchmark, in its own process (so that it does not
+// share an event loop with the load generator). It timestamps, for the reaction
+// benchmark, each terminal Viber delivery report it posts and each SMS it takes,
+// and hands them to the parent over IPC.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const dist = join(process.cwd(), 'dist/apps/routee-sandbox/src');
+const { startSandbox } = require(join(dist, 'sandbox.js'));
+const { CallbackSender } = require(join(dist, 'callback-sender.service.js'));
+const { MessageService } = require(join(dist, 'message.service.js'));
+
+const VIBER_TERMINAL = new Set(['EXPIRED', 'UNDELIVERED', 'FAILED', 'UNSENT']);
+/** phone digits → ms (performance.timeOrigin-based) */
+const viberCallbackAt = new Map();
+const smsSentAt = new Map();
+const viberTo = new Map();
+
+const post = CallbackSender.prototype.post;
+CallbackSender.prototype.post = function (url, payload) {
+  const name = payload?.status?.name;
+  if (payload?.trackingId && VIBER_TERMINAL.has(name)) {
+    const to = viberTo.get(payload.trackingId);
+    if (to) viberCallbackAt.set(to, performance.now());
+  }
+  return post.call(this, url, payload);
+};
+const sendViberOtp = MessageService.prototype.sendViberOtp;
+MessageService.prototype.sendViberOtp = function (raw) {
+  const answer = sendViberOtp.call(this, raw);
+  viberTo.set(answer.trackingId, String(answer.to).replace(/\D/g, ''));
+  return answer;
+};
+const sendSms = MessageService.prototype.sendSms;
+MessageService.prototype.sendSms = function (raw) {
+  const answer = sendSms.call(this, raw);
+  const to = String(answer.to).replace(/\D/g, '');
+  if (!smsSentAt.has(to)) smsSentAt.set(to, performance.now());
+  return answer;
+};
+
+const sandbox = await startSandbox({
+  port: 0,
+  latencyMs: 0,
+  statusDelayMs: Number(process.env.BENCH_STATUS_DELAY_MS ?? 300),
+  seenDelayMs: Number(process.env.BENCH_SEEN_DELAY_MS ?? 100),
+});
+
+process.on('message', (msg) => {
+  if (msg.type === 'reaction') {
+    const pairs = [];
+    for (const to of msg.numbers) {
+      const cb = viberCallbackAt.get(to);
+      const sms = smsSentAt.get(to);
+      pairs.push({ to, callbackAt: cb ?? null, smsAt: sms ?? null });
+    }
+    process.send({ type: 'reaction', id: msg.id, pairs });
+  } else if (msg.type === 'counts') {
+    const s = sandbox.state.stats();
+    process.send({ type: 'counts', id: msg.id, counts: s.counts, callbacksPosted: s.callbacksPosted, tokensIssued: s.tokensIssued });
+  }
+});
+process.once('SIGTERM', () => sandbox.close().then(() => process.exit(0)));
+process.once('disconnect', () => sandbox.close().then(() => process.exit(0)));
+console.log('BENCH_SANDBOX_READY ' + JSON.stringify({ url: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }));
