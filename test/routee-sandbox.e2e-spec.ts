@@ -364,6 +364,8 @@ describe('Routee sandbox', () => {
         attempts: { viber: 2, sms: 1 },
         tokensIssued: expect.any(Number),
         callbacksPosted: expect.any(Number),
+        requests: expect.any(Number),
+        faulted: { unavailable: 0, hang: 0, reset_before: 0, reset_after: 0 },
         sends: [
           { channel: 'sms', to: phone('04'), trackingId: expect.any(String), body: 'Your code is 482913', at: expect.any(String) },
           { channel: 'viber', to: phone('04'), trackingId: expect.any(String), templateParams: { pin: '482913' }, at: expect.any(String) },
@@ -376,6 +378,8 @@ describe('Routee sandbox', () => {
         attempts: { viber: 0, sms: 0 },
         tokensIssued: 0,
         callbacksPosted: expect.any(Number),
+        requests: 0,
+        faulted: { unavailable: 0, hang: 0, reset_before: 0, reset_after: 0 },
         sends: [],
       });
     });

@@ -38,6 +38,7 @@ export class AppModule {
             callbackToken: config.callbackToken,
             refreshIntervalMs: config.refreshIntervalMs,
             sendClaimMs: config.sendClaimMs,
+            outageQueueMs: config.routee.outageQueueMs,
             workerEnabled: config.workerEnabled,
             webhooks: { ...config.webhooks, batchSize: 50 },
           },

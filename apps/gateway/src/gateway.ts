@@ -93,6 +93,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       appSecret: routeeConfig.appSecret!,
       connectTimeoutMs: routeeConfig.connectTimeoutMs,
       requestTimeoutMs: routeeConfig.requestTimeoutMs,
+      circuitFailureThreshold: routeeConfig.circuitThreshold,
+      circuitOpenMs: routeeConfig.circuitOpenMs,
+      onCircuitChange: (state, reason) =>
+        state === 'open' ? new Logger('Routee').warn(`circuit open: ${reason}; sends are queued, polling pauses`) : new Logger('Routee').log(`circuit ${state}: ${reason}`),
     });
     closers.push(() => routee.close());
 

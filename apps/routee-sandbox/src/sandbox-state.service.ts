@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CallbackSender } from './callback-sender.service';
 import { MessageService, type SandboxAttempt, type SandboxSend } from './message.service';
-import { SandboxFaults, type SandboxFaultSettings } from './sandbox-faults.service';
+import { type FaultCounters, SandboxFaults, type SandboxFaultSettings } from './sandbox-faults.service';
 import { SandboxTimers } from './sandbox-timers.service';
 import { TokenService } from './token.service';
 
@@ -12,6 +12,9 @@ export interface SandboxStats {
   attempts: { viber: number; sms: number };
   tokensIssued: number;
   callbacksPosted: number;
+  /** requests that reached a Routee route (token, sends, tracking), and how many of them a fault answered */
+  requests: number;
+  faulted: FaultCounters['faulted'];
   sends: SandboxSend[];
 }
 
@@ -23,8 +26,9 @@ export interface SandboxState {
   stats(): SandboxStats;
   /** every issued token becomes invalid: the next API call answers 401 */
   revokeAllTokens(): void;
-  /** forgets messages, sends, attempts, the token count and faults; issued tokens stay valid */
+  /** forgets messages, sends, attempts, the token and request counts and faults; issued tokens stay valid */
   reset(): void;
+  /** 503 bursts, hangs, resets, slow answers, revoked tokens (see SandboxFaultSettings) */
   setFaults(faults: SandboxFaultSettings): void;
   setLatencyMs(ms: number): void;
   setTrackingLatencyMs(ms: number): void;
@@ -60,6 +64,8 @@ export class SandboxStateService implements SandboxState {
       attempts: { viber: count(this.attempts, 'viber'), sms: count(this.attempts, 'sms') },
       tokensIssued: this.tokensIssued,
       callbacksPosted: this.callbacks.callbacksPosted,
+      requests: this.faults.counters.requests,
+      faulted: { ...this.faults.counters.faulted },
       sends: [...this.sends],
     };
   }
@@ -77,6 +83,7 @@ export class SandboxStateService implements SandboxState {
 
   setFaults(faults: SandboxFaultSettings): void {
     this.faults.set(faults);
+    if (faults.revokeTokens === true) this.tokens.revokeAll();
   }
 
   setLatencyMs(ms: number): void {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RouteeApiError } from './routee-api.error';
 import { SandboxFaults } from './sandbox-faults.service';
 import { type SandboxState, SandboxStateService } from './sandbox-state.service';
 import { SandboxTimers } from './sandbox-timers.service';
@@ -27,13 +28,31 @@ export async function startSandbox(options?: SandboxOptions): Promise<RunningSan
   );
   const faults = app.get(SandboxFaults);
   const timers = app.get(SandboxTimers);
-  // Latency applies to Routee's routes only: the admin routes must stay usable to lift it.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', async (req) => {
-      if (!req.url.startsWith('/_sandbox') && faults.latencyMs > 0) await timers.sleep(faults.latencyMs);
-    });
+  // Faults apply to Routee's routes only: the admin routes must stay usable to lift them.
+  const fastify = app.getHttpAdapter().getInstance();
+  const resetAfter = new WeakSet<object>();
+  fastify.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/_sandbox')) return;
+    const fault = faults.take(req.method, req.url);
+    if (faults.latencyMs > 0) await timers.sleep(faults.latencyMs);
+    if (fault === 'unavailable') {
+      const error = RouteeApiError.serviceUnavailable();
+      return reply.code(503).header('content-type', 'application/json').send({ code: error.code, developerMessage: error.developerMessage });
+    }
+    if (fault === 'hang' || fault === 'reset_before') {
+      // nothing is handled: the connection gets no answer (until let go), or drops at once
+      reply.hijack();
+      if (fault === 'hang') await faults.hold();
+      req.raw.socket?.destroy();
+      return;
+    }
+    if (fault === 'reset_after') resetAfter.add(req);
+  });
+  // the request was handled (a send is taken); its answer never leaves
+  fastify.addHook('onSend', async (req, _reply, payload) => {
+    if (resetAfter.has(req)) req.raw.socket?.destroy();
+    return payload;
+  });
   await app.listen(resolved.port, resolved.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
@@ -50,3 +69,4 @@ export async function startSandbox(options?: SandboxOptions): Promise<RunningSan
 export type { SandboxOptions } from './sandbox.options';
 export type { SandboxState, SandboxStats } from './sandbox-state.service';
 export type { SandboxAttempt, SandboxSend } from './message.service';
+export type { FaultScope, SandboxFaultSettings } from './sandbox-faults.service';

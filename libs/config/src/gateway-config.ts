@@ -25,6 +25,12 @@ export interface GatewayConfig {
     appSecret?: string;
     connectTimeoutMs: number;
     requestTimeoutMs: number;
+    /** ROUTEE_CIRCUIT_THRESHOLD: failed attempts in a row that open the circuit breaker */
+    circuitThreshold: number;
+    /** ROUTEE_CIRCUIT_OPEN_MS: how long the circuit stays open before one probe goes out */
+    circuitOpenMs: number;
+    /** ROUTEE_OUTAGE_QUEUE_MS: how long a send refused by the open circuit is kept queued before the step fails (statusCode 0) */
+    outageQueueMs: number;
   };
   /** true when no Routee credentials are set: the built-in sandbox is started and used */
   sandboxMode: boolean;
@@ -83,6 +89,9 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       appSecret,
       connectTimeoutMs: integer(env, 'ROUTEE_CONNECT_TIMEOUT_MS', 2000, 1, 60000),
       requestTimeoutMs: integer(env, 'ROUTEE_REQUEST_TIMEOUT_MS', 5000, 1, 120000),
+      circuitThreshold: integer(env, 'ROUTEE_CIRCUIT_THRESHOLD', 5, 1, 1000),
+      circuitOpenMs: integer(env, 'ROUTEE_CIRCUIT_OPEN_MS', 10_000, 100, 600_000),
+      outageQueueMs: integer(env, 'ROUTEE_OUTAGE_QUEUE_MS', 120_000, 0, 86_400_000),
     },
     sandboxMode: !appId,
     publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),

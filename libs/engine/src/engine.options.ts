@@ -12,6 +12,8 @@ export interface EngineOptions {
   refreshIntervalMs: number;
   /** SEND_CLAIM_MS: how long a claimed send may go unrenewed before another replica takes it over */
   sendClaimMs: number;
+  /** ROUTEE_OUTAGE_QUEUE_MS: a send refused by Routee's open circuit is kept queued this long (from the step's creation) before it fails */
+  outageQueueMs?: number;
   /** WORKER_ENABLED: run the scheduled FailoverWorker (and the webhook dispatcher) in this process */
   workerEnabled: boolean;
   webhooks: WebhookDispatchOptions & { allowPrivate: boolean };

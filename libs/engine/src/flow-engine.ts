@@ -61,7 +61,7 @@ export class FlowEngine {
       { flowId: id, role: 'primary', channel, phoneNumber: primaryDef.to, label: primaryDef.label ?? null, status: initialStatus(channel) },
       this.options.sendClaimMs,
     );
-    await this.sendStep(primary, primaryDef);
+    await this.sendStep(primary, primaryDef, new Date());
     // the state the send response reports is the initial one: no webhook for it
     return this.evaluate(id, new Date(), { initial: true });
   }
@@ -99,7 +99,7 @@ export class FlowEngine {
             { status: 'InProgress', statusCode: null, nextCheckAt: new Date(now.getTime() + this.options.sendClaimMs), error: null },
             tx,
           );
-          return { claimed, def: current.flow.definition[1], evented: false };
+          return { claimed, def: current.flow.definition[1], queuedSince: current.flow.createdAt, evented: false };
         }
       }
       const change = {
@@ -110,13 +110,13 @@ export class FlowEngine {
       };
       await this.store.updateFlowStatus(flowId, change, tx);
       const evented = await this.webhooks.recordState({ flow: { ...current.flow, ...change }, steps: current.steps }, tx, options.initial === true);
-      return { claimed: null, def: undefined, evented };
+      return { claimed: null, def: undefined, queuedSince: undefined, evented };
     });
     if (!outcome) throw new Error(`flow ${flowId} vanished`);
     if (outcome.evented) this.webhooks.wake();
     if (outcome.claimed && outcome.def) {
       this.log.log(`flow ${flowId}: failover to ${outcome.claimed.channel} ${maskPhone(outcome.claimed.phoneNumber)}`);
-      await this.sendStep(outcome.claimed, outcome.def);
+      await this.sendStep(outcome.claimed, outcome.def, outcome.queuedSince);
       return { flow: await this.evaluate(flowId, new Date(), { initial: options.initial }), applied };
     }
     return { flow: await this.mustLoad(flowId), applied };
@@ -136,8 +136,12 @@ export class FlowEngine {
     const current = await this.mustLoad(step.flowId);
     const def = current.flow.definition[step.role === 'primary' ? 0 : 1];
     if (def && step.sendState === 'sending') {
-      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`);
-      await this.sendStep(step, def);
+      if (step.errorMessage === QUEUED_NOTE) {
+        this.log.debug(`flow ${step.flowId}: sending the queued ${step.role} ${step.channel} step`);
+      } else {
+        this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`);
+      }
+      await this.sendStep(step, def, current.flow.createdAt);
     }
     return this.evaluate(step.flowId);
   }
@@ -161,7 +165,8 @@ export class FlowEngine {
    */
   async refresh(flowId: string, budgetMs: number): Promise<FlowWithSteps> {
     const current = await this.mustLoad(flowId);
-    const stale = current.steps.filter((step) => this.mayChange(step, current.flow.status));
+    // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
+    const stale = this.routee.circuit.isOpen ? [] : current.steps.filter((step) => this.mayChange(step, current.flow.status));
     if (stale.length > 0) await withinBudget(Promise.allSettled(stale.map((step) => this.refreshStep(step))), budgetMs);
     return this.evaluate(flowId);
   }
@@ -175,7 +180,7 @@ export class FlowEngine {
     const flowId = await this.store.findFlowId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
-    if (step) await withinBudget(this.refreshStep(step), budgetMs);
+    if (step && !this.routee.circuit.isOpen) await withinBudget(this.refreshStep(step), budgetMs);
     return this.evaluate(flowId);
   }
 
@@ -241,8 +246,16 @@ export class FlowEngine {
    * failover step and ends a failover step Failed (statusCode 0). A user may
    * then get the code twice, on two channels, which beats not getting it at
    * all; the same step is never sent twice by this path.
+   *
+   * A send the circuit breaker refused (Routee held for down: nothing went
+   * out) is queued instead: the step stays `sending`, its claim ending when
+   * a probe is due, and the worker sends it then. Failing over makes no sense
+   * while all of Routee is down. Once the flow has waited `outageQueueMs`
+   * since `queuedSince` (its creation) the step fails (`unavailable`): with
+   * a failover step that step is tried (and fails the same way while the
+   * circuit stays open), then the flow ends Failed, statusCode 0.
    */
-  private async sendStep(step: StepEntity, def: StepDefinition): Promise<void> {
+  private async sendStep(step: StepEntity, def: StepDefinition, queuedSince: Date): Promise<void> {
     const claimMs = this.options.sendClaimMs;
     const heartbeat = setInterval(() => {
       this.queue.renewSendClaim(step.id, claimMs).catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
@@ -252,6 +265,17 @@ export class FlowEngine {
     try {
       result = await this.callRoutee(def);
     } catch (err) {
+      if (err instanceof RouteeError && err.kind === 'circuit_open') {
+        const giveUpAt = queuedSince.getTime() + (this.options.outageQueueMs ?? DEFAULT_OUTAGE_QUEUE_MS);
+        if (Date.now() < giveUpAt) {
+          clearInterval(heartbeat);
+          // a little jitter: the queued steps do not all come back in the same instant
+          const retryAt = Math.min(giveUpAt, Math.max(this.routee.circuit.retryAt, Date.now() + 200) + Math.floor(Math.random() * 250));
+          await this.store.deferSend(step.id, new Date(retryAt), QUEUED_NOTE);
+          this.log.debug(`flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`);
+          return;
+        }
+      }
       const sendError = this.sendErrorOf(err);
       const message = err instanceof RouteeError ? (err.developerMessage ?? err.message) : String(err);
       const status = sendError === 'insufficient_balance' ? (step.channel === 'viber' ? 'UNSENT' : 'Unsent') : step.channel === 'viber' ? 'FAILED' : 'Failed';
@@ -315,6 +339,10 @@ export class FlowEngine {
     return found;
   }
 }
+
+/** what a step queued by the open circuit carries in error_message while it waits (shown nowhere: it is not failed) */
+export const QUEUED_NOTE = 'queued: Routee unavailable (circuit open)';
+const DEFAULT_OUTAGE_QUEUE_MS = 120_000;
 
 /** waits for `work` at most `budgetMs` (the work itself goes on) */
 async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {

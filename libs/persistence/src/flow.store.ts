@@ -76,8 +76,19 @@ export class FlowStore {
   async markStepSent(stepId: string, trackingId: string, status: string, sentAt: Date): Promise<boolean> {
     const result = await this.db.getRepository(StepEntity).update(
       { id: stepId, sendState: 'sending' },
-      { trackingId, status, sendState: 'sent', sentAt, claimedUntil: null, statusUpdatedAt: sentAt },
+      { trackingId, status, sendState: 'sent', sentAt, claimedUntil: null, statusUpdatedAt: sentAt, errorMessage: null },
     );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Puts a claimed send back in the queue: nothing went out (Routee's circuit
+   * is open), so the step stays `sending` with its claim ending at `retryAt`,
+   * when the worker (of any replica) re-claims it and sends it. `note` says
+   * why it waits; it is cleared when the send is recorded. Only while `sending`.
+   */
+  async deferSend(stepId: string, retryAt: Date, note: string): Promise<boolean> {
+    const result = await this.db.getRepository(StepEntity).update({ id: stepId, sendState: 'sending' }, { claimedUntil: retryAt, errorMessage: note });
     return (result.affected ?? 0) > 0;
   }
 

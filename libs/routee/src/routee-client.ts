@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { foldSmsParts, readStatus, readViberTracking } from './routee-tracking';
 import {
   INSUFFICIENT_BALANCE_CODE,
@@ -58,6 +59,8 @@ export class RouteeClient {
   private readonly retryBaseDelayMs: number;
   private token?: CachedToken;
   private tokenInFlight?: Promise<string>;
+  /** per process: Routee down → calls fail fast (`circuit_open`) instead of each waiting for its timeouts */
+  readonly circuit: CircuitBreaker;
 
   constructor(options: RouteeClientOptions) {
     this.authUrl = options.authUrl.replace(/\/+$/, '');
@@ -67,6 +70,11 @@ export class RouteeClient {
     this.tokenRefreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
     this.maxRetries = Math.max(0, options.maxRetries ?? 2);
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
+    this.circuit = new CircuitBreaker({
+      failureThreshold: options.circuitFailureThreshold,
+      openMs: options.circuitOpenMs,
+      onChange: options.onCircuitChange,
+    });
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs ?? 2000 },
       headersTimeout: this.requestTimeoutMs,
@@ -126,6 +134,33 @@ export class RouteeClient {
     await this.agent.close();
   }
 
+  /** closed, open (calls refused) or half_open (one probe may go out) */
+  get circuitState(): CircuitState {
+    return this.circuit.state;
+  }
+
+  /**
+   * One HTTP attempt through the circuit breaker: refused at once (nothing
+   * goes out) while the circuit is open; a transport failure or a 5xx counts
+   * against it, any other answer closes it.
+   */
+  private async guarded(what: string, attempt: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
+    const ticket = this.circuit.admit();
+    if (!ticket) {
+      throw new RouteeError('circuit_open', `${what}: not attempted, Routee is considered down (circuit open until ${new Date(this.circuit.retryAt).toISOString()})`);
+    }
+    let answer: HttpAnswer;
+    try {
+      answer = await attempt();
+    } catch (err) {
+      this.circuit.failure(ticket, `${what}: ${errorCode(err) ?? (err instanceof Error ? err.message : String(err))}`);
+      throw err;
+    }
+    if (answer.status >= 500) this.circuit.failure(ticket, `${what}: HTTP ${answer.status}`);
+    else this.circuit.success(ticket);
+    return answer;
+  }
+
   private toSendResult(raw: unknown, defaultStatus: string): RouteeSendResult {
     const obj = raw as { trackingId?: unknown; status?: unknown } | null;
     const trackingId = obj && typeof obj.trackingId === 'string' ? obj.trackingId : undefined;
@@ -139,7 +174,10 @@ export class RouteeClient {
   /**
    * One API call with a bearer token. A 401/403 invalidates the token and the
    * call is repeated once with a fresh one; connect failures and 502/503/504 are
-   * retried up to maxRetries with exponential backoff.
+   * retried up to maxRetries with exponential backoff (Routee answers those
+   * before it takes a message), and so are reads whose answer was lost (not
+   * timeouts). A send whose request left and got no answer is never repeated
+   * (`unknown_outcome`). Every attempt goes through the circuit breaker.
    */
   private async call(method: 'GET' | 'POST', path: string, body: unknown, kind: CallKind): Promise<unknown> {
     let authRetried = false;
@@ -148,10 +186,13 @@ export class RouteeClient {
       const token = await this.getToken();
       let answer: HttpAnswer;
       try {
-        answer = await this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body);
+        answer = await this.guarded(`${method} ${path}`, () => this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body));
       } catch (err) {
+        if (err instanceof RouteeError) throw err; // circuit_open: nothing went out
         const error = transportError(err, kind, `${method} ${path}`);
-        if (isConnectError(err) && retries < this.maxRetries) {
+        // a read may be repeated after any lost answer but a timeout (that would only double the wait); a send only when it never left
+        const retryable = isConnectError(err) || (kind === 'read' && !isTimeout(err));
+        if (retryable && retries < this.maxRetries) {
           await this.backoff(retries++);
           continue;
         }
@@ -193,13 +234,16 @@ export class RouteeClient {
     for (;;) {
       let answer: HttpAnswer;
       try {
-        answer = await this.http(
-          'POST',
-          `${this.authUrl}/oauth/token`,
-          { authorization: `Basic ${this.basicAuth}`, 'content-type': 'application/x-www-form-urlencoded' },
-          'grant_type=client_credentials',
+        answer = await this.guarded('POST /oauth/token', () =>
+          this.http(
+            'POST',
+            `${this.authUrl}/oauth/token`,
+            { authorization: `Basic ${this.basicAuth}`, 'content-type': 'application/x-www-form-urlencoded' },
+            'grant_type=client_credentials',
+          ),
         );
       } catch (err) {
+        if (err instanceof RouteeError) throw err; // circuit_open: nothing went out
         if (isConnectError(err) && retries < this.maxRetries) {
           await this.backoff(retries++);
           continue;
@@ -272,6 +316,11 @@ function errorCode(err: unknown): string | undefined {
 function isConnectError(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && CONNECT_ERROR_CODES.has(code);
+}
+
+function isTimeout(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
 
 function transportError(err: unknown, kind: CallKind, what: string): RouteeError {

@@ -20,6 +20,12 @@ export interface RouteeClientOptions {
   maxRetries?: number;
   /** first retry delay; doubles on each retry, default 200 ms */
   retryBaseDelayMs?: number;
+  /** failed attempts in a row (no answer, connect failure, 5xx) that open the circuit, default 5 */
+  circuitFailureThreshold?: number;
+  /** how long the circuit stays open before one probe goes out, default 10 000 ms */
+  circuitOpenMs?: number;
+  /** told when the circuit opens or closes */
+  onCircuitChange?: (state: 'closed' | 'open' | 'half_open', reason: string) => void;
 }
 
 /** POST {apiUrl}/viber/otp */
@@ -92,7 +98,8 @@ export type RouteeErrorKind =
   | 'not_found' // 404 on tracking
   | 'server_error' // 5xx
   | 'unreachable' // connect error/timeout, reset, response timeout
-  | 'unknown_outcome'; // the request left but no answer came (response timeout/reset after send): it may have been sent
+  | 'unknown_outcome' // the request left but no answer came (response timeout/reset after send): it may have been sent
+  | 'circuit_open'; // not attempted: the circuit breaker holds Routee for down (nothing went out)
 
 export class RouteeError extends Error {
   constructor(
