@@ -13,3 +13,4 @@ export * from './persistence.module';
 export * from './api-key-secret';
 export * from './entities/webhook-event.entity';
 export * from './webhook-event.store';
+export * from './database-errors';

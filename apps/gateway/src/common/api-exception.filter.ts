@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from '@app/persistence';
 import { GatewayError, type GatewayErrorCode } from './gateway-error';
 
 const STATUS: Record<GatewayErrorCode, number> = {
@@ -21,7 +22,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.toResponse(exception);
-    if (status >= 500) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) this.log.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
+    else if (status >= 500) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     void reply.status(status).send(body);
   }
 
@@ -39,20 +41,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       return { status: fastifyStatus, body: { detail: (exception as Error).message } };
     }
-    if (isDatabaseDown(exception)) {
+    // every DB-down shape (pg, pg-pool, TypeORM-wrapped): the caller may retry, unlike after a 500
+    if (isDatabaseUnavailable(exception)) {
       return { status: HttpStatus.SERVICE_UNAVAILABLE, body: { detail: 'database unavailable, retry shortly' } };
     }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { detail: 'internal error' } };
   }
-}
-
-function isDatabaseDown(exception: unknown): boolean {
-  const code = (exception as { code?: string })?.code;
-  const message = exception instanceof Error ? exception.message : '';
-  return (
-    code === 'ECONNREFUSED' ||
-    code === '57P01' || // admin_shutdown
-    code === '57P03' || // cannot_connect_now
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
-  );
 }
