@@ -26,6 +26,8 @@ module.exports = {
     // @fastify/static (CommonJS, behind the Swagger UI) requires content-disposition 3, which is ESM only;
     // Node 20 runs that require(esm) but jest's module runtime can't (it needs Node 24.9), so tests get v1, same API.
     '^content-disposition$': 'content-disposition-cjs',
+    // the same for light-my-request's `cookie` (Fastify's inject): a CommonJS stand-in for the one function it uses
+    '^cookie$': '<rootDir>/test/support/cookie-cjs.cjs',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { loadGatewayConfig } from '@app/config';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/routee-sandbox/sandbox';
-import { startGateway, type RunningGateway } from '../../apps/gateway/src/gateway';
+import { startGateway, type RunningGateway, type StartOptions } from '../../apps/gateway/src/gateway';
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
 export const AUTH = { Authorization: `Bearer ${TEST_KEY}` };
@@ -20,7 +20,7 @@ export interface TestGateway {
  * Routee sandbox started for the suite.
  */
 export async function startTestGateway(
-  opts: { env?: Record<string, string>; sandbox?: SandboxOptions } = {},
+  opts: { env?: Record<string, string>; sandbox?: SandboxOptions; logger?: StartOptions['logger'] } = {},
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({ port: 0, statusDelayMs: 200, ...opts.sandbox });
   const config = loadGatewayConfig({
@@ -31,9 +31,11 @@ export async function startTestGateway(
     ROUTEE_AUTH_URL: sandbox.url,
     ROUTEE_API_URL: sandbox.url,
     ROUTEE_REQUEST_TIMEOUT_MS: '2000',
+    // the suites send many flows to a few numbers; the limit itself is tested in abuse-limits.e2e-spec.ts
+    PHONE_RATE_LIMIT: '0',
     ...opts.env,
   });
-  const gateway = await startGateway(config, { logger: false });
+  const gateway = await startGateway(config, { logger: opts.logger ?? false });
   await gateway.app.getHttpAdapter().getInstance().ready();
   const db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
   await db.connect();

@@ -6,6 +6,7 @@ import { PersistenceModule } from '@app/persistence';
 import type { RouteeClient } from '@app/routee';
 import { ApiKeyService } from './auth/api-key.service';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { KeyRateLimiter } from './auth/key-rate-limiter';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { GATEWAY_CONFIG } from './gateway-config.provider';
 import { HealthController } from './health/health.controller';
@@ -31,7 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forRoot(databaseUrl),
+        PersistenceModule.forRoot(databaseUrl, { phoneRateLimit: { limit: config.limits.phoneRateLimit, windowSec: config.limits.phoneRateWindowSec } }),
         EngineModule.forRoot(
           {
             publicUrl: config.publicUrl,
@@ -49,6 +50,7 @@ export class AppModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ApiKeyService,
+        KeyRateLimiter,
         SendFailoverService,
         WebhookEventsService,
         TrackingService,

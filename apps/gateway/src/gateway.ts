@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,6 +11,7 @@ import { RouteeClient } from '@app/routee';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/routee-sandbox/sandbox';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
+import { registerHttpHardening } from './common/http-hardening';
 import { createValidationPipe } from './common/validation';
 import { VERSION } from './version';
 
@@ -19,7 +20,8 @@ export interface StartOptions {
   listen?: boolean;
   /** sandbox settings when the built-in sandbox is used */
   sandbox?: SandboxOptions;
-  logger?: false | LogLevel[];
+  /** log levels for the console logger, false for none, or a logger of one's own (the log-privacy suite captures lines with one) */
+  logger?: false | LogLevel[] | LoggerService;
   /** create and print a dev key when no key exists anywhere */
   devKey?: boolean;
 }
@@ -59,7 +61,8 @@ function routerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   // One logger instance, set globally up front: Nest keeps the logger statically, and an
   // app created with `logger: false` (the in-process sandbox) would otherwise mute ours.
-  const appLogger = options.logger === false ? false : new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] });
+  const appLogger =
+    options.logger === false ? false : options.logger === undefined || Array.isArray(options.logger) ? new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] }) : options.logger;
   const useAppLogger = () => Logger.overrideLogger(appLogger);
   useAppLogger();
   const log = new Logger('Gateway');
@@ -108,6 +111,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     );
     closers.push(() => app.close());
     app.useGlobalPipes(createValidationPipe());
+    registerHttpHardening(app.getHttpAdapter().getInstance());
     setupSwagger(app);
     await app.init();
 

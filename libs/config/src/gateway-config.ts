@@ -34,6 +34,17 @@ export interface GatewayConfig {
   };
   /** true when no Routee credentials are set: the built-in sandbox is started and used */
   sandboxMode: boolean;
+  /** abuse limits (README "Reliability and security") */
+  limits: {
+    /** PHONE_RATE_LIMIT: new flows per destination number in the window (0: off); checked in Postgres, so across replicas */
+    phoneRateLimit: number;
+    /** PHONE_RATE_WINDOW_SEC */
+    phoneRateWindowSec: number;
+    /** KEY_RATE_LIMIT_PER_MIN: requests per minute per API key, per replica (0: off) */
+    keyRatePerMin: number;
+    /** ALLOWED_COUNTRY_CODES: E.164 calling-code prefixes a destination must start with (empty: any) */
+    allowedCountryCodes: string[];
+  };
   publicUrl?: string;
   callbackToken: string;
   refreshIntervalMs: number;
@@ -94,6 +105,12 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       outageQueueMs: integer(env, 'ROUTEE_OUTAGE_QUEUE_MS', 120_000, 0, 86_400_000),
     },
     sandboxMode: !appId,
+    limits: {
+      phoneRateLimit: integer(env, 'PHONE_RATE_LIMIT', 5, 0, 1_000_000),
+      phoneRateWindowSec: integer(env, 'PHONE_RATE_WINDOW_SEC', 600, 1, 7 * 86_400),
+      keyRatePerMin: integer(env, 'KEY_RATE_LIMIT_PER_MIN', 0, 0, 1_000_000),
+      allowedCountryCodes: countryCodes(env, 'ALLOWED_COUNTRY_CODES'),
+    },
     publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),
     callbackToken,
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
@@ -123,6 +140,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** "30, +357" → ['30', '357']: E.164 calling-code prefixes (1 to 6 digits, a leading + is allowed) */
+function countryCodes(env: Env, name: string): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  return raw.split(',').map((part) => {
+    const code = part.trim().replace(/^\+/, '');
+    if (!/^[1-9]\d{0,5}$/.test(code)) throw new ConfigError(name, `must be comma-separated calling codes such as 30,357, got "${part.trim()}"`);
+    return code;
+  });
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

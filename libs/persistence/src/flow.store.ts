@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { classifyStatus, isStatusProgress, type Channel } from '@app/flow';
 import { FlowEntity } from './entities/flow.entity';
 import { StepEntity } from './entities/step.entity';
+import { admitPhone, PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
 
 /** the text forms Postgres reads as a uuid that matter here: 8-4-4-4-12 hex digits, any case */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -39,11 +40,18 @@ export type NewStep = Pick<StepEntity, 'flowId' | 'role' | 'channel' | 'phoneNum
 /** Flows and their steps (deliveries). Every multi-row change runs in one transaction. */
 @Injectable()
 export class FlowStore {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Optional() @Inject(PHONE_RATE_LIMIT) private readonly phoneLimit?: PhoneRateLimit,
+  ) {}
 
-  /** Writes the flow and its primary step (claimed for sending) together. */
+  /**
+   * Writes the flow and its primary step (claimed for sending) together, once
+   * the per-phone limit admits it (PhoneRateLimitedError otherwise).
+   */
   async createFlowWithPrimary(flow: Partial<FlowEntity> & { id: string }, primary: NewStep, claimMs: number): Promise<StepEntity> {
     return this.db.transaction(async (tx) => {
+      if (this.phoneLimit && this.phoneLimit.limit > 0) await admitPhone(tx, primary.phoneNumber, this.phoneLimit);
       await tx.insert(FlowEntity, flow);
       const step = tx.create(StepEntity, { ...primary, sendState: 'sending', claimedUntil: new Date(Date.now() + claimMs) });
       await tx.insert(StepEntity, step);

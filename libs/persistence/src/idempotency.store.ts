@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { IdempotencyRecordEntity } from './entities/idempotency-record.entity';
 
 export type IdempotencyClaim =
@@ -34,6 +34,7 @@ export class IdempotencyStore {
 
   /** The first request failed before anything was accepted: let a retry start over. */
   async release(apiKeyId: string, key: string): Promise<void> {
-    await this.db.getRepository(IdempotencyRecordEntity).delete({ apiKeyId, key, responseStatus: null as unknown as number });
+    // IsNull(): a plain `null` here matched nothing (`= NULL`), so a failed first request left its key "in progress" for good
+    await this.db.getRepository(IdempotencyRecordEntity).delete({ apiKeyId, key, responseStatus: IsNull() });
   }
 }

@@ -14,3 +14,4 @@ export * from './api-key-secret';
 export * from './entities/webhook-event.entity';
 export * from './webhook-event.store';
 export * from './database-errors';
+export * from './phone-rate-limit';

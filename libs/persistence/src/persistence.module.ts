@@ -8,11 +8,17 @@ import { IdempotencyStore } from './idempotency.store';
 import { DeliveryStore } from './delivery.store';
 import { WebhookEventStore } from './webhook-event.store';
 import { WorkQueueStore } from './work-queue.store';
+import { PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
+
+export interface PersistenceOptions {
+  /** the per-phone limit on new flows (off when absent or limit 0) */
+  phoneRateLimit?: PhoneRateLimit;
+}
 
 @Module({})
 export class PersistenceModule {
   /** Connects to `url`, runs pending migrations, and provides the stores. */
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, options: PersistenceOptions = {}): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
@@ -31,7 +37,7 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
+      providers: [{ provide: PHONE_RATE_LIMIT, useValue: options.phoneRateLimit ?? { limit: 0, windowSec: 1 } }, FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
       exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
     };
   }

@@ -4,15 +4,20 @@ import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../common/gateway-error';
 import { IS_PUBLIC } from '../common/public.decorator';
 import { ApiKeyService, type Caller } from './api-key.service';
+import { KeyRateLimiter } from './key-rate-limiter';
 
 export type AuthedRequest = FastifyRequest & { caller?: Caller };
 
-/** Every route needs `Authorization: Bearer <key>` unless marked @Public(). Routee's wording for the errors. */
+/**
+ * Every route needs `Authorization: Bearer <key>` unless marked @Public(). Routee's wording for the errors.
+ * A known key then passes the per-key rate limit (KEY_RATE_LIMIT_PER_MIN, off by default).
+ */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyService,
+    private readonly rateLimiter: KeyRateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,6 +29,7 @@ export class BearerAuthGuard implements CanActivate {
     if (!match) throw new GatewayError('missing_credentials', 'Missing Bearer credentials');
     const caller = await this.keys.verify(match[1]);
     if (!caller) throw new GatewayError('invalid_credentials', 'Invalid or expired Bearer token');
+    this.rateLimiter.take(caller.keyId);
     request.caller = caller;
     return true;
   }

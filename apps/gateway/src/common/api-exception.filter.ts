@@ -12,6 +12,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   idempotency_mismatch: HttpStatus.CONFLICT,
   idempotency_in_progress: HttpStatus.CONFLICT,
   database_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** The one error shape: `{"detail": "..."}`, or `{"detail": [{loc, msg, type}]}` for validation. */
@@ -24,6 +25,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const { status, body } = this.toResponse(exception);
     if (status === HttpStatus.SERVICE_UNAVAILABLE) this.log.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
     else if (status >= 500) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (exception instanceof GatewayError && exception.retryAfterSec !== undefined) void reply.header('retry-after', String(exception.retryAfterSec));
     void reply.status(status).send(body);
   }
 

@@ -10,7 +10,8 @@ export type GatewayErrorCode =
   | 'validation'
   | 'idempotency_mismatch'
   | 'idempotency_in_progress'
-  | 'database_unavailable';
+  | 'database_unavailable'
+  | 'rate_limited';
 
 export interface FieldProblem {
   loc: (string | number)[];
@@ -19,6 +20,9 @@ export interface FieldProblem {
 }
 
 export class GatewayError extends Error {
+  /** for rate_limited: seconds until a retry can succeed (the Retry-After header) */
+  retryAfterSec?: number;
+
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
@@ -26,6 +30,13 @@ export class GatewayError extends Error {
   ) {
     super(message);
     this.name = 'GatewayError';
+  }
+
+  /** a 429 with Retry-After */
+  static rateLimited(message: string, retryAfterSec: number): GatewayError {
+    const error = new GatewayError('rate_limited', message);
+    error.retryAfterSec = Math.max(1, Math.ceil(retryAfterSec));
+    return error;
   }
 
   /** a 422 naming one field */

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { GatewayConfig } from '@app/config';
 import { FlowEngine, WebhookService } from '@app/engine';
-import { IdempotencyStore, type FlowWithSteps, type StepDefinition } from '@app/persistence';
+import { IdempotencyStore, PhoneRateLimitedError, type FlowWithSteps, type StepDefinition } from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import type { Caller } from '../auth/api-key.service';
+import { GATEWAY_CONFIG } from '../gateway-config.provider';
 import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
 import { findTemplate, type TemplateParam } from './viber-templates';
@@ -17,10 +19,13 @@ export class SendFailoverService {
     private readonly engine: FlowEngine,
     private readonly idempotency: IdempotencyStore,
     private readonly webhooks: WebhookService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async send(dto: SendFailoverDto, caller: Caller, idempotencyKey: string | undefined): Promise<SendFailoverResponseDto> {
     const definition = toDefinition(dto);
+    const refused = destinationProblems(dto, this.config.limits.allowedCountryCodes);
+    if (refused.length > 0) throw new GatewayError('validation', 'validation failed', refused);
     const callbackUrl = dto.callback?.url ?? null;
     if (callbackUrl) {
       const verdict = await this.webhooks.checkUrl(callbackUrl);
@@ -56,8 +61,13 @@ export class SendFailoverService {
   }
 
   private async start(definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
-    const result = await this.engine.startFlow({ definition, callbackUrl, apiKeyId: caller.keyId });
-    return toResponse(result);
+    try {
+      return toResponse(await this.engine.startFlow({ definition, callbackUrl, apiKeyId: caller.keyId }));
+    } catch (err) {
+      // the per-phone limit, counted in the transaction that would have stored the flow
+      if (err instanceof PhoneRateLimitedError) throw GatewayError.rateLimited(err.message, err.retryAfterSec);
+      throw err;
+    }
   }
 }
 
@@ -79,6 +89,16 @@ export function toDefinition(dto: SendFailoverDto): StepDefinition[] {
   });
   if (problems.length > 0) throw new GatewayError('validation', 'validation failed', problems);
   return ordered.map(({ step }) => stepDefinition(step));
+}
+
+/** ALLOWED_COUNTRY_CODES: every step's destination must start with one of the calling codes (none configured: any) */
+export function destinationProblems(dto: SendFailoverDto, allowed: readonly string[]): FieldProblem[] {
+  if (allowed.length === 0) return [];
+  return dto.flow.flatMap((step, i) =>
+    allowed.some((code) => step.to.startsWith(code))
+      ? []
+      : [{ loc: ['body', 'flow', i, 'to'], msg: `destination country not allowed: to must start with one of the calling codes ${allowed.map((c) => `+${c}`).join(', ')}`, type: 'value_error.country' }],
+  );
 }
 
 function templateProblems(step: FlowStepDto, i: number): FieldProblem[] {

@@ -15,6 +15,8 @@ import type { FlowEntity } from './flow.entity';
 @Index('ix_steps_status_lower_created_at', { synchronize: false })
 @Index('ix_steps_phone_number_trgm', { synchronize: false })
 @Index('ix_steps_label_trgm', { synchronize: false })
+// the per-phone rate limit's (phone_number, created_at DESC) WHERE role = 'primary' (migration PhoneRateLimitIndex)
+@Index('ix_steps_primary_phone_created_at', { synchronize: false })
 export class StepEntity {
   @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
   id: string;

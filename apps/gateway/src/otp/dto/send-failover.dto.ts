@@ -243,6 +243,8 @@ export class SendFailoverDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(2)
+  // ValidateNested finds nothing wrong with a step that is an empty array ({"flow":[[]]}), which then broke toDefinition (a 500)
+  @IsObject({ each: true, message: 'each flow step must be an object' })
   @ValidateNested({ each: true })
   @Type(() => FlowStepDto)
   flow: FlowStepDto[];
