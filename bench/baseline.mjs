@@ -5,6 +5,8 @@
 //     Routee (sandbox) Viber OTP call with an OAuth token cache, a response of
 //     the gateway's shape and size;
 //   GET /otp/failover/:id: the flow and its steps by primary key in one select.
+// Its rows are written as already sent and not due (send_state 'sent', next_check_at NULL), so
+// that no gateway worker of a later phase takes them for stranded sends and sends them again.
 // Env: DATABASE_URL, ROUTEE_URL, ROUTEE_APP_ID, ROUTEE_APP_SECRET, API_KEY, PORT (0: free).
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -50,11 +52,11 @@ app.post('/otp/send-failover', async (req, reply) => {
   try {
     await client.query('BEGIN');
     await client.query(
-      `INSERT INTO flows (id, status, definition, failover_on_delivered, api_key_id, next_check_at) VALUES ($1, 'InProgress', $2, false, 'bench', now() + interval '15 seconds')`,
+      `INSERT INTO flows (id, status, definition, failover_on_delivered, api_key_id, next_check_at) VALUES ($1, 'InProgress', $2, false, 'bench', NULL)`,
       [id, JSON.stringify(steps)],
     );
     await client.query(
-      `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state, claimed_until) VALUES ($1, 'primary', 'viber', $2, $3, 'QUEUED', 'sending', now() + interval '15 seconds')`,
+      `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state) VALUES ($1, 'primary', 'viber', $2, $3, 'QUEUED', 'sent')`,
       [id, primary.to, primary.label ?? null],
     );
     await client.query('COMMIT');
