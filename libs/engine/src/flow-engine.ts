@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
-import { FlowStore, WorkQueueStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition, type StepEntity } from '@app/persistence';
+import { FlowStore, isDatabaseUnavailable, WorkQueueStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition, type StepEntity } from '@app/persistence';
 import { RouteeClient, RouteeError, type RouteeSendResult, type RouteeTracking } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
@@ -274,7 +274,7 @@ export class FlowEngine {
           clearInterval(heartbeat);
           // a little jitter: the queued steps do not all come back in the same instant
           const retryAt = Math.min(giveUpAt, Math.max(this.routee.circuit.retryAt, Date.now() + 200) + Math.floor(Math.random() * 250));
-          await this.store.deferSend(step.id, new Date(retryAt), QUEUED_NOTE);
+          await this.recordSendOutcome(() => this.store.deferSend(step.id, new Date(retryAt), QUEUED_NOTE));
           this.log.debug(`flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`);
           return;
         }
@@ -284,14 +284,32 @@ export class FlowEngine {
       const status = sendError === 'insufficient_balance' ? (step.channel === 'viber' ? 'UNSENT' : 'Unsent') : step.channel === 'viber' ? 'FAILED' : 'Failed';
       this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${message}`);
       clearInterval(heartbeat);
-      await this.store.markStepFailed(step.id, status, sendError, message);
+      await this.recordSendOutcome(() => this.store.markStepFailed(step.id, status, sendError, message));
       return;
     }
     clearInterval(heartbeat);
-    const recorded = await this.store.markStepSent(step.id, result.trackingId, result.status || step.status, new Date());
+    const recorded = await this.recordSendOutcome(() => this.store.markStepSent(step.id, result.trackingId, result.status || step.status, new Date()));
     if (!recorded) {
       // only when this process stalled past its claim and another replica re-sent the step
       this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send ${result.trackingId} came back after another replica had finished the step: Routee has it twice`);
+    }
+  }
+
+  /**
+   * Routee's answer is worth waiting for Postgres: were it lost, the step
+   * would stay `sending` and be sent again once its claim runs out. So a
+   * write that fails because Postgres is down (restarting, failing over) is
+   * retried for up to half the claim (10 s at most) before the error goes up.
+   */
+  private async recordSendOutcome<T>(write: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + Math.min(this.options.sendClaimMs / 2, 10_000);
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!isDatabaseUnavailable(err) || Date.now() >= giveUpAt) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
   }
 

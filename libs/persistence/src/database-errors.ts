@@ -17,9 +17,16 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
 const MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection ended|the database system is (starting up|shutting down|in recovery|not yet accepting connections)|terminating connection due to administrator command|server closed the connection unexpectedly|Query read timeout|read ECONNRESET|connect ECONNREFUSED/i;
 
+/**
+ * TypeORM releases a transaction's query runner when its connection dies
+ * (the pg client's 'error' event); the transaction's next query then throws this.
+ */
+const RELEASED_RUNNER = 'QueryRunnerAlreadyReleasedError';
+
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  if (e.name === RELEASED_RUNNER || error.constructor?.name === RELEASED_RUNNER) return true;
   if (typeof e.code === 'string' && (SQLSTATES.has(e.code) || SOCKET_CODES.has(e.code))) return true;
   if (typeof e.message === 'string' && MESSAGES.test(e.message)) return true;
   if (e.driverError && isDatabaseUnavailable(e.driverError, depth + 1)) return true;
