@@ -268,7 +268,8 @@ describe('bad input at every route (fuzz)', () => {
   const logger = new CaptureLogger();
 
   beforeAll(async () => {
-    t = await startTestGateway({ sandbox: { statusDelayMs: 60_000 }, env: { WORKER_ENABLED: 'false' }, logger });
+    // the abuse limits on, so that their code paths are fuzzed too (the per-key limit would only answer 429)
+    t = await startTestGateway({ sandbox: { statusDelayMs: 60_000 }, env: { WORKER_ENABLED: 'false', PHONE_RATE_LIMIT: '5', ALLOWED_COUNTRY_CODES: '30,357' }, logger });
     fastify = t.gateway.app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   });
   afterAll(async () => {

@@ -12,6 +12,8 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/rou
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
 import { registerHttpHardening } from './common/http-hardening';
+import { applySecurityHeaders } from './common/security-headers';
+import { RedactingLogger, secretsOf } from './common/redacting-logger';
 import { createValidationPipe } from './common/validation';
 import { VERSION } from './version';
 
@@ -48,7 +50,8 @@ export const BODY_LIMIT = 64 * 1024;
 const MAX_PARAM_LENGTH = 8 * 1024;
 
 /** What the router refuses before Nest sees the request (a malformed %-escape, an over-long parameter), in the one error shape. */
-function routerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+function routerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  applySecurityHeaders(request, reply); // no onSend hook runs for these
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL parameter too long' : 'malformed URL';
   void reply.code(error.statusCode ?? 400).send({ detail });
 }
@@ -61,8 +64,10 @@ function routerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   // One logger instance, set globally up front: Nest keeps the logger statically, and an
   // app created with `logger: false` (the in-process sandbox) would otherwise mute ours.
-  const appLogger =
+  const sink =
     options.logger === false ? false : options.logger === undefined || Array.isArray(options.logger) ? new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] }) : options.logger;
+  // every line, ours and the libraries', passes the redactor: no secret, key, token or full phone number gets written
+  const appLogger = sink === false ? false : new RedactingLogger(sink, secretsOf(config));
   const useAppLogger = () => Logger.overrideLogger(appLogger);
   useAppLogger();
   const log = new Logger('Gateway');

@@ -33,19 +33,25 @@ function isDocs(url: string): boolean {
   return url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?') || url.startsWith('/docs-json');
 }
 
+/** Sets the headers on one answer (also used where no hook runs: the router's own errors). */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  for (const [name, value] of Object.entries(ALWAYS)) reply.header(name, value);
+  const docs = isDocs(request.url);
+  reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+  if (!docs || !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+}
+
 /**
  * Security headers on every answer, errors and 404s included (an onSend hook
- * on the root instance runs for all of them). A small hook rather than
+ * on the root instance runs for all of them but the router's own errors,
+ * which gateway.ts's frameworkErrors handler covers). A small hook rather than
  * @fastify/helmet: the set is short, and the CSP has to differ for /docs.
  * API answers carry OTP flows and phone numbers, so they are never cached
  * (`Cache-Control: no-store`); the Swagger UI's static files keep theirs.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    for (const [name, value] of Object.entries(ALWAYS)) reply.header(name, value);
-    const docs = isDocs(request.url);
-    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
-    if (!docs || !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    applySecurityHeaders(request, reply);
     done(null, payload);
   });
 }

@@ -57,10 +57,17 @@ export class RouteeCallbacksService {
    */
   private ignored(trackingId: string, status: string, raw: unknown): CallbackResultDto {
     const to = (raw as { to?: unknown } | null)?.to;
-    const line = `${status} report for unknown trackingId ${trackingId}${typeof to === 'string' ? ` (to ${maskPhone(to.replace(/\D/g, ''))})` : ''} ignored`;
+    // status and trackingId come from the request: one line, bounded, whatever they hold
+    const line = `${printable(status)} report for unknown trackingId ${printable(trackingId)}${typeof to === 'string' ? ` (to ${maskPhone(to.replace(/\D/g, ''))})` : ''} ignored`;
     // the Queued report racing our record of the send is routine; anything else deserves a look
     if (/^queued$/i.test(status)) this.log.debug(line);
     else this.log.warn(line);
     return { result: 'ignored' };
   }
+}
+
+/** control characters (a forged line break) replaced, length capped */
+function printable(value: unknown): string {
+  const text = String(value).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
