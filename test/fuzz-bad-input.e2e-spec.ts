@@ -386,14 +386,14 @@ describe('bad input at every route (fuzz)', () => {
     );
   });
 
-  it('a body over 64 KiB is a 413 in the error shape, on every POST route and whatever the content type', async () => {
+  it('a body over 64 KiB is a 413 in the error shape on every POST route (a content type without a parser: 415 first)', async () => {
     for (const route of ROUTES.filter((r) => r.method === 'POST')) {
       for (const type of ['application/json', 'text/plain', 'application/octet-stream']) {
         const req = build(route, { id: FLOW_ID, eventId: EVENT_ID, query: '', payload: { kind: 'raw', text: JSON.stringify({ flow: [], pad: 'x'.repeat(64 * 1024) }) }, contentType: type, authorization: `Bearer ${TEST_KEY}`, extra: {} });
         const res = (await fastify.inject(req)) as unknown as Answer;
         sent += 1;
-        expect(res.statusCode).toBe(type === 'application/json' ? 413 : res.statusCode);
-        expect(res.statusCode).toBeLessThan(500);
+        // Fastify parses JSON and text/plain (then the size counts); a type it has no parser for is refused first
+        expect(res.statusCode).toBe(type === 'application/octet-stream' ? 415 : 413);
         expect(hasErrorShape(JSON.parse(res.body))).toBe(true);
       }
     }
