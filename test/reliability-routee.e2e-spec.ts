@@ -203,7 +203,7 @@ describe('the gateway under Routee faults', () => {
     for (let i = 0; i < 8; i++) queued.push(await send(failoverRequest(phone('44'))));
     for (const f of queued) {
       expect(f).toMatchObject({ status: 'InProgress', statusCode: null, type: null });
-      expect(f.ms).toBeLessThan(500);
+      expect(f.ms).toBeLessThan(1000); // a closed circuit would take 3 attempts with backoff, then the SMS's
     }
     const tracked = await t.http.get(`/otp/failover/${queued[0].flowId}`).set(AUTH);
     expect(tracked.status).toBe(200);
@@ -270,7 +270,7 @@ describe('the gateway under Routee faults', () => {
     const started = Date.now();
     const res = await t.http.get(`/otp/failover/${f.flowId}`).set(AUTH);
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(2000); // the 1 s budget, not the 60 s hang
     t.sandbox.state.setFaults({ hangForMs: 0 });
     expect(await finalFlow(t.db, f.flowId)).toMatchObject({ status: 'Succeeded' });
   });
