@@ -46,19 +46,15 @@ export function inspectJson(value: unknown, maxDepth: number, root: string): Fin
  *   class-transformer/class-validator → 400;
  * - a NUL character (\u0000) or a lone UTF-16 surrogate (\ud800) in a string:
  *   Postgres stores neither in text or jsonb and fails the query → 422 naming
- *   the field. (Body and query string; path ids with one are simply not found.)
+ *   the field. (Query strings: the list's DTO refuses control characters, and
+ *   %-decoding never yields a lone surrogate; path ids with one are not found.)
  */
 export function registerBodyLimits(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', async (request: FastifyRequest) => {
-    for (const [value, root] of [
-      [request.body, 'body'],
-      [request.query, 'query'],
-    ] as const) {
-      const finding = inspectJson(value, MAX_BODY_DEPTH, root);
-      if (finding?.kind === 'too_deep') throw new BodyTooDeepError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
-      if (finding?.kind === 'bad_text') {
-        throw GatewayError.field(finding.loc, `${finding.loc.slice(1).join('.') || root} must be valid Unicode text without NUL characters`, 'value_error.unicode');
-      }
+    const finding = inspectJson(request.body, MAX_BODY_DEPTH, 'body');
+    if (finding?.kind === 'too_deep') throw new BodyTooDeepError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+    if (finding?.kind === 'bad_text') {
+      throw GatewayError.field(finding.loc, `${finding.loc.slice(1).join('.') || 'body'} must be valid Unicode text without NUL characters`, 'value_error.unicode');
     }
   });
 }
