@@ -3,7 +3,7 @@
 // measures send, get, reaction, worker, list and memory, and writes bench/RESULTS.md.
 // Knobs (env): BENCH_ROUNDS (3), BENCH_ROUND_MS (5000), BENCH_WARMUP_MS (3000),
 // BENCH_CONNECTIONS (50), BENCH_WORKER_FLOWS (10000), BENCH_LIST_ROWS (1000000),
-// BENCH_REACTION_FLOWS (200), BENCH_REACTION_RATE (20/s), BENCH_SKIP (comma list of send,get,reaction,worker,list).
+// BENCH_REACTION_FLOWS (110, the first 10 warm up), BENCH_REACTION_RATE (5/s), BENCH_SKIP (comma list of send,get,reaction,worker,list).
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,8 +23,10 @@ const WARMUP_MS = num('BENCH_WARMUP_MS', 3000);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
 const WORKER_FLOWS = num('BENCH_WORKER_FLOWS', 10_000);
 const LIST_ROWS = num('BENCH_LIST_ROWS', 1_000_000);
-const REACTION_FLOWS = num('BENCH_REACTION_FLOWS', 200);
-const REACTION_RATE = num('BENCH_REACTION_RATE', 20);
+const REACTION_FLOWS = num('BENCH_REACTION_FLOWS', 110);
+const REACTION_RATE = num('BENCH_REACTION_RATE', 5);
+/** the first flows of the reaction run warm the gateway up and are not counted */
+const REACTION_WARMUP = 10;
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const API_KEY = 'bench-key-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
@@ -255,6 +257,7 @@ async function benchSendAndGet() {
  * next gateway's worker busy polling them and skew what that phase measures: they are parked.
  */
 async function parkEarlierFlows() {
+  if (!(await admin.query(`SELECT to_regclass('flows') AS t`)).rows[0].t) return; // no gateway has migrated yet
   const { rowCount } = await admin.query(`UPDATE flows SET next_check_at = NULL WHERE next_check_at IS NOT NULL`);
   if (rowCount) log(`parked ${rowCount} flows left in progress by the earlier phases`);
 }
@@ -265,7 +268,9 @@ async function benchReaction() {
   const gw = await startGatewayChild({ WORKER_ENABLED: 'true', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }, 'gateway (callbacks)');
   const numbers = [];
   // an open-loop trickle (REACTION_RATE flows/s), not a burst: the figure is the callback path's
-  // latency on a gateway that is not saturated (a saturated one queues everything, see send)
+  // latency on a gateway that is not saturated. Each flow costs the gateway ~7 requests (the send
+  // and the sandbox's reports: QUEUED, SENT, EXPIRED, then the SMS's); at 20 flows/s this 2-core
+  // machine is saturated and the figure becomes queueing time (p50 0.5–4 s measured).
   const sends = [];
   const t0 = performance.now();
   for (let i = 0; i < REACTION_FLOWS; i++) {
@@ -286,12 +291,12 @@ async function benchReaction() {
   }
   if (process.env.BENCH_DEBUG) console.log(gw.tail.join('\n'));
   await stopChild(gw.child);
-  const complete = pairs.filter((p) => p.smsAt !== null && p.callbackAt !== null);
+  const complete = pairs.slice(REACTION_WARMUP).filter((p) => p.smsAt !== null && p.callbackAt !== null);
   const lat = complete.map((p) => p.smsAt - p.callbackAt).sort((a, b) => a - b);
   const p50 = percentile(lat, 50);
   const p99 = percentile(lat, 99);
-  record(`reaction p50 (${complete.length}/${numbers.length} flows)`, `${fmt(p50, 1)} ms`, '-', undefined);
-  record('reaction p99: terminal Viber callback -> SMS at Routee', `${fmt(p99, 1)} ms`, '<= 100 ms', p99 <= 100 && complete.length === numbers.length);
+  record(`reaction p50 (${complete.length}/${numbers.length - REACTION_WARMUP} flows at ${REACTION_RATE}/s)`, `${fmt(p50, 1)} ms`, '-', undefined);
+  record('reaction p99: terminal Viber callback -> SMS at Routee', `${fmt(p99, 1)} ms`, '<= 100 ms', p99 <= 100 && complete.length === numbers.length - REACTION_WARMUP);
   if (lat[0] < 0) notes.push(`reaction: ${lat.filter((x) => x < 0).length} flows failed over before the callback was posted (the worker's poll saw EXPIRED first)`);
 }
 
@@ -316,7 +321,7 @@ async function benchWorker() {
   const t0 = Date.now();
   const worker = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway (worker)');
   let done = 0;
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + 120_000; // keeps the whole run under 10 minutes; the rate counts what was done
   while (Date.now() < deadline) {
     const r = await admin.query(`SELECT count(*)::int AS n FROM steps WHERE role = 'failover' AND send_state = 'sent' AND phone_number LIKE $1`, [`${prefix}%`]);
     done = r.rows[0].n;
