@@ -95,30 +95,33 @@ describe('Routee client under sandbox faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
-  it('the circuit opens after 4 failed attempts, refuses without calling Routee, lets one probe through and closes', async () => {
+  it('the Viber circuit opens after 4 failed attempts, refuses without calling Routee, lets one probe through and closes; SMS has its own', async () => {
     await client.getViberTracking('warm-up').catch(() => undefined);
     const before = sandbox.state.stats().requests;
-    sandbox.state.setFaults({ unavailableForMs: 60_000 });
+    sandbox.state.setFaults({ unavailableForMs: 60_000, scope: 'send' });
     await expect(client.sendViberOtp(viber(phone()))).rejects.toMatchObject({ kind: 'server_error' }); // 3 attempts
-    expect(client.circuitState).toBe('closed');
+    expect(client.circuitState('viber')).toBe('closed');
     await expect(client.sendViberOtp(viber(phone()))).rejects.toMatchObject({ kind: 'circuit_open' }); // the 4th attempt opens it, no 5th
-    expect(client.circuitState).toBe('open');
+    expect(client.circuitState('viber')).toBe('open');
     const requests = sandbox.state.stats().requests;
     expect(requests - before).toBe(4);
-    for (let i = 0; i < 20; i++) await expect(client.sendSms({ from: 'Acme', to: phone(), body: 'x', ttlSeconds: 60 })).rejects.toMatchObject({ kind: 'circuit_open' });
-    await expect(client.getSmsTracking('any')).rejects.toMatchObject({ kind: 'circuit_open' });
+    for (let i = 0; i < 20; i++) await expect(client.sendViberOtp(viber(phone()))).rejects.toMatchObject({ kind: 'circuit_open' });
+    await expect(client.getViberTracking('any')).rejects.toMatchObject({ kind: 'circuit_open' });
     expect(sandbox.state.stats().requests).toBe(requests); // nothing reached Routee
+    expect(client.isAvailable('sms')).toBe(true); // a Viber outage leaves SMS alone
+    await expect(client.getSmsTracking('unknown')).rejects.toMatchObject({ kind: 'not_found' });
+    const requestsAfterSms = sandbox.state.stats().requests;
 
     await sleep(450);
-    expect(client.circuitState).toBe('half_open');
+    expect(client.circuitState('viber')).toBe('half_open');
     await expect(client.sendViberOtp(viber(phone()))).rejects.toMatchObject({ kind: 'circuit_open' }); // the probe failed (503): open again
-    expect(sandbox.state.stats().requests).toBe(requests + 1);
-    expect(client.circuitState).toBe('open');
+    expect(sandbox.state.stats().requests).toBe(requestsAfterSms + 1);
+    expect(client.circuitState('viber')).toBe('open');
 
     sandbox.state.setFaults({ unavailableForMs: 0 });
     await sleep(450);
     await expect(client.sendViberOtp(viber(phone()))).resolves.toMatchObject({ trackingId: expect.any(String) });
-    expect(client.circuitState).toBe('closed');
+    expect(client.circuitState('viber')).toBe('closed');
   });
 
   it('tokens revoked mid-run: 20 concurrent calls refresh the token once', async () => {
@@ -155,8 +158,9 @@ describe('the gateway under Routee faults', () => {
     t.sandbox.state.reset();
     await resetTables(t.db); // a failed test leaves no queued flow behind
     await waitFor('the circuit to close', async () => {
-      if (routee.circuitState === 'half_open') await routee.getViberTracking('probe').catch(() => undefined);
-      return routee.circuitState === 'closed';
+      if (routee.circuitState('viber') === 'half_open') await routee.getViberTracking('probe').catch(() => undefined);
+      if (routee.circuitState('sms') === 'half_open') await routee.getSmsTracking('probe').catch(() => undefined);
+      return routee.circuitState('viber') === 'closed' && routee.circuitState('sms') === 'closed';
     }, 5000);
   });
 
@@ -187,16 +191,19 @@ describe('the gateway under Routee faults', () => {
     expectNoDuplicateSend();
   });
 
-  it('Routee down: the circuit opens, sends are queued without calling Routee, and go out once after recovery', async () => {
+  it('Routee down: the circuits open, sends are queued without calling Routee, and go out once after recovery', async () => {
+    await routee.getViberTracking('warm-up').catch(() => undefined); // a token in hand: the token endpoint's own circuit stays out of this
     t.sandbox.state.setFaults({ unavailableForMs: 60_000 });
-    // the first flow finds Routee down: its Viber send fails after 3 attempts (the circuit opens), its SMS failover is queued
+    // the first flow finds Routee down: its Viber send fails after 3 attempts (the Viber circuit opens) and it fails
+    // over at once, as SMS is not known to be down; the SMS send fails its 3 attempts too, opens that circuit and is queued
+    const openedAt = Date.now(); // both circuits open after this
     const first = await send(failoverRequest(phone('44')));
-    expect(routee.circuitState).toBe('open');
+    expect(routee.isAvailable('viber')).toBe(false);
+    expect(routee.isAvailable('sms')).toBe(false);
     expect(first).toMatchObject({ status: 'InProgress', statusCode: null, type: null });
     const requestsWhenOpened = t.sandbox.state.stats().requests;
-    const openedAt = Date.now();
-    /** half-open probes: at most one request per open period */
-    const probesAllowed = () => Math.floor((Date.now() - openedAt) / OPEN_MS);
+    /** half-open probes: at most one request per circuit (Viber, SMS) per open period */
+    const probesAllowed = () => 2 * Math.floor((Date.now() - openedAt) / OPEN_MS);
 
     // while open: sends answer at once, nothing reaches Routee, flows stay InProgress with their primary queued
     const queued = [];
@@ -219,19 +226,43 @@ describe('the gateway under Routee faults', () => {
 
     // recovery: the next probe closes the circuit and the worker sends every queued step once
     t.sandbox.state.setFaults({ unavailableForMs: 0 });
-    await waitFor('the circuit to close', async () => routee.circuitState === 'closed', 5000);
+    await waitFor('the circuits to close', async () => routee.circuitState('viber') === 'closed' && routee.circuitState('sms') === 'closed', 5000);
     expect(await finalFlow(t.db, first.flowId, 15_000)).toMatchObject({ status: 'Succeeded', status_code: null });
     expect((await stepRows(t.db, first.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state} ${s.send_error}`)).toEqual([
       'primary viber failed unavailable',
       'failover sms sent null',
     ]);
+    // a queued primary goes out on Viber, or, when the SMS circuit closed first and Viber's was still being probed, fails over to SMS
     for (const f of queued) {
       expect(await finalFlow(t.db, f.flowId, 15_000)).toMatchObject({ status: 'Succeeded', status_code: null });
-      expect((await stepRows(t.db, f.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state}`)).toEqual(['primary viber sent']);
+      expect([['primary viber sent'], ['primary viber failed', 'failover sms sent']]).toContainEqual(
+        (await stepRows(t.db, f.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state}`),
+      );
     }
-    expect(t.sandbox.state.stats().counts).toEqual({ viber: 8, sms: 1 });
+    const { counts } = t.sandbox.state.stats();
+    expect(counts.viber + counts.sms).toBe(1 + queued.length); // one message per flow
     expectNoDuplicateSend();
   }, 30_000);
+
+  it('Viber down, SMS up: once the Viber circuit is open, primaries fail over to SMS at once without calling Viber', async () => {
+    // a Viber-only outage: the sandbox's …07 scenario answers the Viber send 503 and delivers the SMS
+    const flows = [];
+    const started = Date.now();
+    for (let i = 0; i < 6; i++) flows.push(await send(failoverRequest(phone('07'))));
+    const elapsed = Date.now() - started;
+    expect(routee.isAvailable('viber')).toBe(false);
+    expect(routee.isAvailable('sms')).toBe(true);
+    for (const f of flows) {
+      expect(f).toMatchObject({ status: 'InProgress', type: 'Sms' });
+      expect(await finalFlow(t.db, f.flowId)).toMatchObject({ status: 'Succeeded', status_code: null });
+    }
+    const viberAttempts = t.sandbox.state.attempts.filter((a) => a.channel === 'viber').length;
+    // the first flow's 3 attempts opened the Viber circuit; after that only a probe per open period reaches Viber
+    expect(viberAttempts).toBeLessThanOrEqual(3 + Math.ceil(elapsed / OPEN_MS));
+    expect(viberAttempts).toBeLessThan(3 * 6);
+    expect(t.sandbox.state.stats().counts).toEqual({ viber: 0, sms: 6 });
+    expectNoDuplicateSend();
+  });
 
   it('a reset after Routee took the Viber send: not repeated, the SMS failover goes out at once (the code may arrive twice, on two channels)', async () => {
     const to = phone('44');

@@ -61,7 +61,7 @@ export class FlowEngine {
       { flowId: id, role: 'primary', channel, phoneNumber: primaryDef.to, label: primaryDef.label ?? null, status: initialStatus(channel) },
       this.options.sendClaimMs,
     );
-    await this.sendStep(primary, primaryDef, new Date());
+    await this.sendStep(primary, primaryDef, new Date(), input.definition[1]);
     // the state the send response reports is the initial one: no webhook for it
     return this.evaluate(id, new Date(), { initial: true });
   }
@@ -141,7 +141,7 @@ export class FlowEngine {
       } else {
         this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`);
       }
-      await this.sendStep(step, def, current.flow.createdAt);
+      await this.sendStep(step, def, current.flow.createdAt, step.role === 'primary' ? current.flow.definition[1] : undefined);
     }
     return this.evaluate(step.flowId);
   }
@@ -166,7 +166,7 @@ export class FlowEngine {
   async refresh(flowId: string, budgetMs: number): Promise<FlowWithSteps> {
     const current = await this.mustLoad(flowId);
     // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
-    const stale = this.routee.circuit.isOpen ? [] : current.steps.filter((step) => this.mayChange(step, current.flow.status));
+    const stale = current.steps.filter((step) => this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status));
     // A final flow with nothing left to hear from Routee is answered as stored: evaluating it takes the
     // flow's row lock and writes, which queued concurrent reads of one flow behind each other (bench: get).
     if (stale.length === 0 && current.flow.status !== 'InProgress') return current;
@@ -183,7 +183,7 @@ export class FlowEngine {
     const flowId = await this.store.findFlowId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
-    if (step && !this.routee.circuit.isOpen) await withinBudget(this.refreshStep(step), budgetMs);
+    if (step && this.routee.isAvailable(step.channel as Channel)) await withinBudget(this.refreshStep(step), budgetMs);
     return this.evaluate(flowId);
   }
 
@@ -250,15 +250,17 @@ export class FlowEngine {
    * then get the code twice, on two channels, which beats not getting it at
    * all; the same step is never sent twice by this path.
    *
-   * A send the circuit breaker refused (Routee held for down: nothing went
-   * out) is queued instead: the step stays `sending`, its claim ending when
-   * a probe is due, and the worker sends it then. Failing over makes no sense
-   * while all of Routee is down. Once the flow has waited `outageQueueMs`
-   * since `queuedSince` (its creation) the step fails (`unavailable`): with
-   * a failover step that step is tried (and fails the same way while the
-   * circuit stays open), then the flow ends Failed, statusCode 0.
+   * A send that did not go out while its channel's circuit is open (refused
+   * by the circuit, or the failures that just opened it) is queued instead:
+   * the step stays `sending`, its claim ending when a probe is due, and the
+   * worker sends it then. A primary whose `fallback` (the failover step) can
+   * still go out fails over at once instead, as for any refused send; with
+   * both channels down, failing over makes no sense. Once the flow has waited
+   * `outageQueueMs` since `queuedSince` (its creation) the step fails
+   * (`unavailable`): a failover step is then tried (and fails the same way
+   * while its circuit stays open), and the flow ends Failed, statusCode 0.
    */
-  private async sendStep(step: StepEntity, def: StepDefinition, queuedSince: Date): Promise<void> {
+  private async sendStep(step: StepEntity, def: StepDefinition, queuedSince: Date, fallback?: StepDefinition): Promise<void> {
     const claimMs = this.options.sendClaimMs;
     const heartbeat = setInterval(() => {
       this.queue.renewSendClaim(step.id, claimMs).catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
@@ -268,12 +270,16 @@ export class FlowEngine {
     try {
       result = await this.callRoutee(def);
     } catch (err) {
-      if (err instanceof RouteeError && err.kind === 'circuit_open') {
+      const channel = step.channel as Channel;
+      const channelDown = (err instanceof RouteeError && err.kind === 'circuit_open') || (nothingWentOut(err) && !this.routee.isAvailable(channel));
+      // only a closed circuit counts as up: a half-open one is still being probed
+      const fallbackUp = fallback !== undefined && this.routee.circuitState(channelOf(fallback)) === 'closed';
+      if (channelDown && !fallbackUp) {
         const giveUpAt = queuedSince.getTime() + (this.options.outageQueueMs ?? DEFAULT_OUTAGE_QUEUE_MS);
         if (Date.now() < giveUpAt) {
           clearInterval(heartbeat);
           // a little jitter: the queued steps do not all come back in the same instant
-          const retryAt = Math.min(giveUpAt, Math.max(this.routee.circuit.retryAt, Date.now() + 200) + Math.floor(Math.random() * 250));
+          const retryAt = Math.min(giveUpAt, Math.max(this.routee.retryAt(channel), Date.now() + 200) + Math.floor(Math.random() * 250));
           await this.recordSendOutcome(() => this.store.deferSend(step.id, new Date(retryAt), QUEUED_NOTE));
           this.log.debug(`flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`);
           return;
@@ -359,6 +365,13 @@ export class FlowEngine {
     if (!found) throw new Error(`flow ${flowId} vanished`);
     return found;
   }
+}
+
+/** Routee cannot have taken the message: the circuit refused the call, the connection never opened, or a 502/503/504 */
+function nothingWentOut(err: unknown): boolean {
+  if (!(err instanceof RouteeError)) return false;
+  if (err.kind === 'circuit_open' || err.kind === 'unreachable') return true;
+  return err.kind === 'server_error' && err.httpStatus !== undefined && [502, 503, 504].includes(err.httpStatus);
 }
 
 /** what a step queued by the open circuit carries in error_message while it waits (shown nowhere: it is not failed) */

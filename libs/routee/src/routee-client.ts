@@ -15,6 +15,9 @@ import {
 /** 'send' requests are not idempotent: an answer that never came may hide a sent message */
 type CallKind = 'send' | 'read';
 
+export type RouteeChannel = 'viber' | 'sms';
+type CircuitName = 'auth' | RouteeChannel;
+
 interface HttpAnswer {
   status: number;
   body: unknown;
@@ -59,8 +62,12 @@ export class RouteeClient {
   private readonly retryBaseDelayMs: number;
   private token?: CachedToken;
   private tokenInFlight?: Promise<string>;
-  /** per process: Routee down → calls fail fast (`circuit_open`) instead of each waiting for its timeouts */
-  readonly circuit: CircuitBreaker;
+  /**
+   * Per process, one per part of Routee that fails on its own: the token
+   * endpoint, Viber, SMS. Down → calls fail fast (`circuit_open`) instead of
+   * each waiting for its retries and timeouts; a Viber outage leaves SMS open.
+   */
+  private readonly circuits: Record<CircuitName, CircuitBreaker>;
 
   constructor(options: RouteeClientOptions) {
     this.authUrl = options.authUrl.replace(/\/+$/, '');
@@ -70,11 +77,13 @@ export class RouteeClient {
     this.tokenRefreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
     this.maxRetries = Math.max(0, options.maxRetries ?? 2);
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
-    this.circuit = new CircuitBreaker({
-      failureThreshold: options.circuitFailureThreshold,
-      openMs: options.circuitOpenMs,
-      onChange: options.onCircuitChange,
-    });
+    const breaker = (name: CircuitName) =>
+      new CircuitBreaker({
+        failureThreshold: options.circuitFailureThreshold,
+        openMs: options.circuitOpenMs,
+        onChange: (state, reason) => options.onCircuitChange?.(state, `${name}: ${reason}`),
+      });
+    this.circuits = { auth: breaker('auth'), viber: breaker('viber'), sms: breaker('sms') };
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs ?? 2000 },
       headersTimeout: this.requestTimeoutMs,
@@ -98,7 +107,7 @@ export class RouteeClient {
     // Routee's Viber OTP reference lists no callback field; the SMS resource's
     // documented `callback {url, strategy}` is used (OnChange: every status change).
     if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
-    return this.toSendResult(await this.call('POST', '/viber/otp', body, 'send'), 'QUEUED');
+    return this.toSendResult(await this.call('POST', '/viber/otp', body, 'send', 'viber'), 'QUEUED');
   }
 
   /** POST {apiUrl}/sms; Routee's ttl is in minutes (docs: send-single-sms) */
@@ -111,12 +120,12 @@ export class RouteeClient {
     };
     if (req.label !== undefined) body.label = req.label;
     if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
-    return this.toSendResult(await this.call('POST', '/sms', body, 'send'), 'Queued');
+    return this.toSendResult(await this.call('POST', '/sms', body, 'send', 'sms'), 'Queued');
   }
 
   /** GET {apiUrl}/viber/tracking/{trackingId} */
   async getViberTracking(trackingId: string): Promise<RouteeTracking> {
-    const raw = await this.call('GET', `/viber/tracking/${encodeURIComponent(trackingId)}`, undefined, 'read');
+    const raw = await this.call('GET', `/viber/tracking/${encodeURIComponent(trackingId)}`, undefined, 'read', 'viber');
     const tracking = readViberTracking(raw, trackingId);
     if (!tracking) throw new RouteeError('server_error', `Routee answered an unreadable Viber tracking for ${trackingId}`);
     return tracking;
@@ -124,7 +133,7 @@ export class RouteeClient {
 
   /** GET {apiUrl}/sms/tracking/single/{messageId}: one entry per part, folded into one */
   async getSmsTracking(messageId: string): Promise<RouteeTracking> {
-    const raw = await this.call('GET', `/sms/tracking/single/${encodeURIComponent(messageId)}`, undefined, 'read');
+    const raw = await this.call('GET', `/sms/tracking/single/${encodeURIComponent(messageId)}`, undefined, 'read', 'sms');
     const tracking = foldSmsParts(raw, messageId);
     if (!tracking) throw new RouteeError('not_found', `Routee has no SMS parts for ${messageId}`, 200);
     return tracking;
@@ -134,9 +143,20 @@ export class RouteeClient {
     await this.agent.close();
   }
 
-  /** closed, open (calls refused) or half_open (one probe may go out) */
-  get circuitState(): CircuitState {
-    return this.circuit.state;
+  /** closed, open (calls refused) or half_open (one probe may go out), for one channel's calls: its own circuit and the token endpoint's */
+  circuitState(channel: RouteeChannel): CircuitState {
+    const auth = this.circuits.auth.state;
+    return auth !== 'closed' ? auth : this.circuits[channel].state;
+  }
+
+  /** false while a call on this channel would be refused without a probe being due: callers skip or queue work */
+  isAvailable(channel: RouteeChannel): boolean {
+    return !this.circuits.auth.isOpen && !this.circuits[channel].isOpen;
+  }
+
+  /** epoch ms from which a call on this channel may go out again (now when available) */
+  retryAt(channel: RouteeChannel): number {
+    return Math.max(this.circuits.auth.retryAt, this.circuits[channel].retryAt);
   }
 
   /**
@@ -144,20 +164,20 @@ export class RouteeClient {
    * goes out) while the circuit is open; a transport failure or a 5xx counts
    * against it, any other answer closes it.
    */
-  private async guarded(what: string, attempt: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
-    const ticket = this.circuit.admit();
+  private async guarded(circuit: CircuitBreaker, what: string, attempt: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
+    const ticket = circuit.admit();
     if (!ticket) {
-      throw new RouteeError('circuit_open', `${what}: not attempted, Routee is considered down (circuit open until ${new Date(this.circuit.retryAt).toISOString()})`);
+      throw new RouteeError('circuit_open', `${what}: not attempted, Routee is considered down (circuit open until ${new Date(circuit.retryAt).toISOString()})`);
     }
     let answer: HttpAnswer;
     try {
       answer = await attempt();
     } catch (err) {
-      this.circuit.failure(ticket, `${what}: ${errorCode(err) ?? (err instanceof Error ? err.message : String(err))}`);
+      circuit.failure(ticket, `${what}: ${errorCode(err) ?? (err instanceof Error ? err.message : String(err))}`);
       throw err;
     }
-    if (answer.status >= 500) this.circuit.failure(ticket, `${what}: HTTP ${answer.status}`);
-    else this.circuit.success(ticket);
+    if (answer.status >= 500) circuit.failure(ticket, `${what}: HTTP ${answer.status}`);
+    else circuit.success(ticket);
     return answer;
   }
 
@@ -179,14 +199,14 @@ export class RouteeClient {
    * timeouts). A send whose request left and got no answer is never repeated
    * (`unknown_outcome`). Every attempt goes through the circuit breaker.
    */
-  private async call(method: 'GET' | 'POST', path: string, body: unknown, kind: CallKind): Promise<unknown> {
+  private async call(method: 'GET' | 'POST', path: string, body: unknown, kind: CallKind, channel: RouteeChannel): Promise<unknown> {
     let authRetried = false;
     let retries = 0;
     for (;;) {
       const token = await this.getToken();
       let answer: HttpAnswer;
       try {
-        answer = await this.guarded(`${method} ${path}`, () => this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body));
+        answer = await this.guarded(this.circuits[channel], `${method} ${path}`, () => this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body));
       } catch (err) {
         if (err instanceof RouteeError) throw err; // circuit_open: nothing went out
         const error = transportError(err, kind, `${method} ${path}`);
@@ -234,7 +254,7 @@ export class RouteeClient {
     for (;;) {
       let answer: HttpAnswer;
       try {
-        answer = await this.guarded('POST /oauth/token', () =>
+        answer = await this.guarded(this.circuits.auth, 'POST /oauth/token', () =>
           this.http(
             'POST',
             `${this.authUrl}/oauth/token`,
