@@ -51,7 +51,9 @@ describe('failover engine: three gateway processes on one Postgres', () => {
           PUBLIC_URL: `http://127.0.0.1:${ports[(i + 1) % ports.length]}`,
           ROUTEE_CALLBACK_TOKEN: TOKEN,
           REFRESH_INTERVAL_MS: '500',
-          SEND_CLAIM_MS: '3000',
+          // long enough that a replica starved of CPU on a loaded 2-core box still renews its claims
+          // (a lapsed claim is re-sent by design); short enough for the kill test to recover in seconds
+          SEND_CLAIM_MS: '6000',
           WORKER_ENABLED: 'true',
         }),
       ),
