@@ -110,16 +110,12 @@ export class FlowStore {
   }
 
   /**
-   * Applies a report to the step Routee knows as `trackingId`, under a row
-   * lock so concurrent reports (poll, callback, GET) serialise. The status
-   * only moves forward (`isProgress` decides); details are kept when known.
-   * Returns null when no step has that trackingId.
+   * Applies a report to the step Routee knows as `trackingId`, inside the
+   * caller's transaction (the engine's, which holds the flow's row lock) and
+   * under the step's row lock. The status only moves forward (@app/flow
+   * isStatusProgress); details are kept when known. Returns null when no
+   * step has that trackingId.
    */
-  async applyReport(trackingId: string, report: StatusReport, now: Date = new Date()): Promise<AppliedReport | null> {
-    return this.db.transaction((tx) => this.applyReportIn(tx, trackingId, report, now));
-  }
-
-  /** applyReport inside the caller's transaction (the engine's, which holds the flow's lock) */
   async applyReportIn(tx: EntityManager, trackingId: string, report: StatusReport, now: Date = new Date()): Promise<AppliedReport | null> {
     const step = await tx.getRepository(StepEntity).findOne({ where: { trackingId }, lock: { mode: 'pessimistic_write' } });
     if (!step) return null;

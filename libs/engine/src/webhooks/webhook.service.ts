@@ -75,11 +75,6 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
   wake(): void {
     this.dispatcher.wake();
   }
-
-  /** one dispatch round (tests) */
-  runOnce(): Promise<number> {
-    return this.dispatcher.runOnce();
-  }
 }
 
 function digestOf(view: TrackingView): Digest {
