@@ -2,7 +2,7 @@ import { ROUTEE_CLIENT } from '@app/engine';
 import { RouteeClient, RouteeError } from '@app/routee';
 import { startSandbox, type RunningSandbox } from '@app/routee-sandbox/sandbox';
 import { AUTH, resetTables, startTestGateway, type TestGateway } from './support/test-gateway';
-import { failoverRequest, phone, viberStep, type Json } from './support/factories';
+import { failoverRequest, phone, viberOtpSendRequest, viberStep, type Json } from './support/factories';
 import { finalFlow, flowRow, sleep, stepRows, waitFor } from './support/engine-support';
 
 /**
@@ -13,14 +13,7 @@ import { finalFlow, flowRow, sleep, stepRows, waitFor } from './support/engine-s
  * that go out after recovery, and never a message sent twice.
  */
 
-const viber = (to: string) => ({
-  senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-  to,
-  ttl: 60,
-  templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
-  templateLang: 'en',
-  templateParams: { pin: '482913' },
-});
+const viber = (to: string) => viberOtpSendRequest({ to });
 
 const kindOf = (err: unknown) => (err instanceof RouteeError ? err.kind : String(err));
 

@@ -1,30 +1,14 @@
 import { createServer } from 'node:net';
 import { RouteeClient, type RouteeClientOptions, RouteeError, type SmsSendRequest, type ViberOtpSendRequest } from '@app/routee';
 import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
+import { smsSendRequest, viberOtpSendRequest } from './support/factories';
 
 /** Real HTTP between RouteeClient and the Routee sandbox (in a child process, see spawn-sandbox.ts). */
 
 const phone = (scenario: string) => `3069123456${scenario}`;
 
-const viberOtp = (overrides: Partial<ViberOtpSendRequest> = {}): ViberOtpSendRequest => ({
-  senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-  to: phone('04'),
-  ttl: 60,
-  templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
-  templateLang: 'en',
-  templateParams: { pin: '482913' },
-  label: 'login',
-  ...overrides,
-});
-
-const sms = (overrides: Partial<SmsSendRequest> = {}): SmsSendRequest => ({
-  from: 'Acme',
-  to: phone('04'),
-  body: 'Your code is 482913',
-  ttlSeconds: 300,
-  label: 'login',
-  ...overrides,
-});
+const viberOtp = (overrides: Partial<ViberOtpSendRequest> = {}) => viberOtpSendRequest({ to: phone('04'), ...overrides });
+const sms = (overrides: Partial<SmsSendRequest> = {}) => smsSendRequest({ to: phone('04'), ...overrides });
 
 async function caught(promise: Promise<unknown>): Promise<RouteeError> {
   try {

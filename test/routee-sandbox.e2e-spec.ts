@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { RouteeClient, RouteeError, type RouteeTracking } from '@app/routee';
 import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
+import { smsSendRequest, viberOtpSendRequest } from './support/factories';
 
 /** The sandbox's scripted outcomes, tracking, callbacks and Routee-shaped errors, over real HTTP. */
 
@@ -8,25 +9,8 @@ const STATUS_DELAY_MS = 50;
 const SEEN_DELAY_MS = 30;
 const phone = (scenario: string) => `3069123456${scenario}`;
 
-const viberOtp = (to: string, callbackUrl?: string) => ({
-  senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-  to,
-  ttl: 60,
-  templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
-  templateLang: 'en',
-  templateParams: { pin: '482913' },
-  label: 'login',
-  callbackUrl,
-});
-
-const sms = (to: string, body = 'Your code is 482913', callbackUrl?: string) => ({
-  from: 'Acme',
-  to,
-  body,
-  ttlSeconds: 300,
-  label: 'login',
-  callbackUrl,
-});
+const viberOtp = (to: string, callbackUrl?: string) => viberOtpSendRequest({ to, callbackUrl });
+const sms = (to: string, body = 'Your code is 482913', callbackUrl?: string) => smsSendRequest({ to, body, callbackUrl });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
