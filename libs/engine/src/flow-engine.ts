@@ -87,7 +87,8 @@ export class FlowEngine {
       if (options.report) {
         // the report, the flow's new state and the webhook event it causes commit together
         applied = await this.store.applyReportIn(tx, options.report.trackingId, options.report.report, now);
-        if (applied) current = (await this.store.loadIn(tx, flowId)) ?? current;
+        // the report changed a step, not the flow row: re-read the steps only
+        if (applied) current = { flow: current.flow, steps: await this.store.stepsOf(flowId, tx) };
       }
       const decision = this.decide(current, now);
       if (decision.next.kind === 'send_failover' && current.steps.length === 1) {
@@ -180,7 +181,7 @@ export class FlowEngine {
    * part of a multipart SMS). Null when no step has this trackingId.
    */
   async refreshTracking(trackingId: string, budgetMs: number): Promise<FlowWithSteps | null> {
-    const flowId = await this.store.findFlowId(trackingId);
+    const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
     if (step && this.routee.isAvailable(step.channel as Channel)) await withinBudget(this.refreshStep(step), budgetMs);

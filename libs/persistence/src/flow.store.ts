@@ -142,10 +142,9 @@ export class FlowStore {
     return { flowId: step.flowId, stepId: step.id, changed };
   }
 
-  async loadIn(tx: EntityManager, flowId: string): Promise<FlowWithSteps | null> {
-    const flow = await tx.getRepository(FlowEntity).findOneBy({ id: flowId });
-    if (!flow) return null;
-    return { flow, steps: sortSteps(await tx.getRepository(StepEntity).find({ where: { flowId } })) };
+  /** The flow's steps, primary first, read through `manager` (a transaction's, or the pool's). */
+  async stepsOf(flowId: string, manager: EntityManager = this.db.manager): Promise<StepEntity[]> {
+    return sortSteps(await manager.getRepository(StepEntity).find({ where: { flowId } }));
   }
 
   async setWebhookState(flowId: string, webhookState: string, tx: EntityManager): Promise<void> {
@@ -170,16 +169,14 @@ export class FlowStore {
     return this.db.transaction(async (tx) => {
       const flow = await tx.getRepository(FlowEntity).findOne({ where: { id: flowId }, lock: { mode: 'pessimistic_write' } });
       if (!flow) return null;
-      const steps = sortSteps(await tx.getRepository(StepEntity).find({ where: { flowId } }));
-      return fn({ flow, steps }, tx);
+      return fn({ flow, steps: await this.stepsOf(flowId, tx) }, tx);
     });
   }
 
   async load(flowId: string): Promise<FlowWithSteps | null> {
     const flow = await this.db.getRepository(FlowEntity).findOneBy({ id: flowId });
     if (!flow) return null;
-    const steps = sortSteps(await this.db.getRepository(StepEntity).find({ where: { flowId } }));
-    return { flow, steps };
+    return { flow, steps: await this.stepsOf(flowId) };
   }
 
   async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
@@ -191,15 +188,14 @@ export class FlowStore {
   async findFlowId(id: string): Promise<string | null> {
     // flows.id is compared as a uuid so the primary key serves it (`id::text = $1` read every
     // flow: 125 ms at 700k flows); an id that is no UUID can only be a trackingId
-    const rows: { flow_id: string }[] = UUID.test(id)
-      ? await this.db.query(
-          `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid
-           UNION ALL
-           SELECT flow_id FROM steps WHERE tracking_id = $1::text
-           LIMIT 1`,
-          [id],
-        )
-      : await this.db.query(`SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1`, [id]);
+    if (!UUID.test(id)) return this.findFlowIdByTrackingId(id);
+    const rows: { flow_id: string }[] = await this.db.query(
+      `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid
+       UNION ALL
+       SELECT flow_id FROM steps WHERE tracking_id = $1::text
+       LIMIT 1`,
+      [id],
+    );
     return rows[0]?.flow_id ?? null;
   }
 }
