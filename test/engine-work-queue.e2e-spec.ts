@@ -81,9 +81,9 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     const def = viberStep({ to });
     // what startFlow writes before calling Routee, with a claim that has already run out
     await store.createFlowWithPrimary(
-      { id, status: 'InProgress', statusCode: null, definition: [{ ...def, templateParams: { pin: '482913' } }] as never, failoverOnDelivered: false, callbackUrl: null, apiKeyId: null, nextCheckAt: new Date(Date.now() - 1000) },
+      { id, definition: [{ ...def, templateParams: { pin: '482913' } }] as never, failoverOnDelivered: false, callbackUrl: null, apiKeyId: null },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: to, label: 'login', status: 'QUEUED' },
-      -1000,
+      -1000, // the flow is due and the claim has run out
     );
     expect(await worker.tick()).toMatchObject({ stranded: 1 });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber']);

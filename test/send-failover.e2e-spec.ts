@@ -144,8 +144,13 @@ describe('POST /otp/send-failover', () => {
       expect(viberSends[0].to).toBe(to);
       const { rows } = await t.db.query('SELECT role, channel, phone_number, tracking_id, status, send_state FROM steps WHERE flow_id = $1', [res.body.flowId]);
       expect(rows).toEqual([{ role: 'primary', channel: 'viber', phone_number: to, tracking_id: viberSends[0].trackingId, status: 'QUEUED', send_state: 'sent' }]);
-      const flow = await t.db.query('SELECT status, status_code, callback_url FROM flows WHERE id = $1', [res.body.flowId]);
-      expect(flow.rows).toEqual([{ status: 'InProgress', status_code: null, callback_url: 'https://app.example.com/otp-events' }]);
+      const flow = await t.db.query(
+        'SELECT status, status_code, callback_url, webhook_state, next_check_at > now() AS due_later, next_check_at < now() + interval \'1 minute\' AS polled FROM flows WHERE id = $1',
+        [res.body.flowId],
+      );
+      expect(flow.rows).toEqual([{ status: 'InProgress', status_code: null, callback_url: 'https://app.example.com/otp-events', webhook_state: expect.any(String), due_later: true, polled: true }]);
+      // what the response told the integrator is recorded, so no webhook repeats it
+      expect(JSON.parse(flow.rows[0].webhook_state)).toEqual({ status: 'InProgress', statusCode: null, steps: [['primary', 'QUEUED', viberSends[0].trackingId]] });
     });
 
     it('takes the type case-insensitively, a one-element array for Viber, and steps in any order', async () => {

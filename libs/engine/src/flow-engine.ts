@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
-import { FlowStore, isDatabaseUnavailable, WorkQueueStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition, type StepEntity } from '@app/persistence';
+import { FlowEntity, FlowStore, isDatabaseUnavailable, StepEntity, WorkQueueStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition } from '@app/persistence';
 import { RouteeClient, RouteeError, type RouteeSendResult, type RouteeTracking } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
@@ -46,24 +46,46 @@ export class FlowEngine {
     const id = randomUUID();
     const [primaryDef] = input.definition;
     const channel = channelOf(primaryDef);
-    const primary = await this.store.createFlowWithPrimary(
-      {
-        id,
-        status: 'InProgress',
-        statusCode: null,
-        definition: input.definition,
-        failoverOnDelivered: primaryDef.failoverOnDelivered === true,
-        callbackUrl: input.callbackUrl,
-        apiKeyId: input.apiKeyId,
-        // should this process die mid-send, the worker picks the flow up after the claim
-        nextCheckAt: new Date(Date.now() + this.options.sendClaimMs),
-      },
+    // should this process die mid-send, the worker picks the flow up after the claim
+    const created = await this.store.createFlowWithPrimary(
+      { id, definition: input.definition, failoverOnDelivered: primaryDef.failoverOnDelivered === true, callbackUrl: input.callbackUrl, apiKeyId: input.apiKeyId },
       { flowId: id, role: 'primary', channel, phoneNumber: primaryDef.to, label: primaryDef.label ?? null, status: initialStatus(channel) },
       this.options.sendClaimMs,
     );
-    await this.sendStep(primary, primaryDef, new Date(), input.definition[1]);
+    let answered: FlowWithSteps | null = null;
+    await this.sendStep(created.steps[0], primaryDef, created.flow.createdAt, input.definition[1], async (result, sentAt) => {
+      const recorded = await this.recordFirstSend(created, result, sentAt);
+      answered = recorded.flow;
+      return recorded.stepRecorded;
+    });
     // the state the send response reports is the initial one: no webhook for it
-    return this.evaluate(id, new Date(), { initial: true });
+    return answered ?? this.evaluate(id, new Date(), { initial: true });
+  }
+
+  /**
+   * The usual end of a send: Routee took the primary and the flow waits for
+   * its report. The step and the flow's state are then written in one
+   * statement, without evaluate's lock and reloads, and the answer is built
+   * from what was written. Nothing else can have moved the flow meanwhile: no
+   * report can name a trackingId not stored yet, the worker leaves the flow
+   * alone while the send's claim runs, and a concurrent read that evaluated
+   * it saw the primary still sending, which keeps it InProgress too. Any other
+   * outcome (Routee's answer is already final, a failover is due) is recorded
+   * as usual and left to evaluate (flow: null).
+   */
+  private async recordFirstSend(created: FlowWithSteps, result: RouteeSendResult, sentAt: Date): Promise<{ stepRecorded: boolean; flow: FlowWithSteps | null }> {
+    const [sending] = created.steps;
+    const status = result.status || sending.status;
+    const primary = Object.assign(new StepEntity(), sending, { trackingId: result.trackingId, status, sendState: 'sent', sentAt, statusUpdatedAt: sentAt, claimedUntil: null, errorMessage: null });
+    const decision = this.decide({ flow: created.flow, steps: [primary] }, sentAt);
+    if (decision.status !== 'InProgress' || decision.next.kind === 'send_failover') {
+      return { stepRecorded: await this.store.markStepSent(primary.id, result.trackingId, status, sentAt), flow: null };
+    }
+    const change = { status: decision.status, statusCode: decision.statusCode, nextCheckAt: this.nextCheckAt(decision, sentAt), error: null };
+    const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), created.flow, change), steps: [primary] };
+    after.flow.webhookState = this.webhooks.initialState(after);
+    const written = await this.store.markPrimarySent(primary, change, after.flow.webhookState);
+    return { stepRecorded: written.stepRecorded, flow: written.flowRecorded ? after : null };
   }
 
   /**
@@ -261,7 +283,13 @@ export class FlowEngine {
    * (`unavailable`): a failover step is then tried (and fails the same way
    * while its circuit stays open), and the flow ends Failed, statusCode 0.
    */
-  private async sendStep(step: StepEntity, def: StepDefinition, queuedSince: Date, fallback?: StepDefinition): Promise<void> {
+  private async sendStep(
+    step: StepEntity,
+    def: StepDefinition,
+    queuedSince: Date,
+    fallback?: StepDefinition,
+    recordSent: (result: RouteeSendResult, sentAt: Date) => Promise<boolean> = (result, sentAt) => this.store.markStepSent(step.id, result.trackingId, result.status || step.status, sentAt),
+  ): Promise<void> {
     const claimMs = this.options.sendClaimMs;
     const heartbeat = setInterval(() => {
       this.queue.renewSendClaim(step.id, claimMs).catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
@@ -295,7 +323,7 @@ export class FlowEngine {
       return;
     }
     clearInterval(heartbeat);
-    const recorded = await this.recordSendOutcome(() => this.store.markStepSent(step.id, result.trackingId, result.status || step.status, new Date()));
+    const recorded = await this.recordSendOutcome(() => recordSent(result, new Date()));
     if (!recorded) {
       // only when this process stalled past its claim and another replica re-sent the step
       this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send ${result.trackingId} came back after another replica had finished the step: Routee has it twice`);

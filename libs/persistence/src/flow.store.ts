@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { classifyStatus, isStatusProgress, type Channel } from '@app/flow';
 import { FlowEntity } from './entities/flow.entity';
 import { StepEntity } from './entities/step.entity';
-import { admitPhone, PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
+import { PHONE_RATE_LIMIT, PhoneRateLimitedError, type PhoneRateLimit } from './phone-rate-limit';
 
 /** the text forms Postgres reads as a uuid that matter here: 8-4-4-4-12 hex digits, any case */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,6 +36,7 @@ export interface AppliedReport {
 }
 
 export type NewStep = Pick<StepEntity, 'flowId' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
+export type NewFlow = Pick<FlowEntity, 'id' | 'definition' | 'failoverOnDelivered' | 'callbackUrl' | 'apiKeyId'>;
 
 /** Flows and their steps (deliveries). Every multi-row change runs in one transaction. */
 @Injectable()
@@ -46,17 +47,52 @@ export class FlowStore {
   ) {}
 
   /**
-   * Writes the flow and its primary step (claimed for sending) together, once
-   * the per-phone limit admits it (PhoneRateLimitedError otherwise).
+   * Writes the flow and its primary step (claimed for sending for `claimMs`,
+   * the flow due again when the claim runs out) together, once the per-phone
+   * limit admits it (PhoneRateLimitedError otherwise). One round trip: the
+   * database function `create_flow_with_primary` (migration CreateFlowFunction).
+   * Returns the rows as written.
    */
-  async createFlowWithPrimary(flow: Partial<FlowEntity> & { id: string }, primary: NewStep, claimMs: number): Promise<StepEntity> {
-    return this.db.transaction(async (tx) => {
-      if (this.phoneLimit && this.phoneLimit.limit > 0) await admitPhone(tx, primary.phoneNumber, this.phoneLimit);
-      await tx.insert(FlowEntity, flow);
-      const step = tx.create(StepEntity, { ...primary, sendState: 'sending', claimedUntil: new Date(Date.now() + claimMs) });
-      await tx.insert(StepEntity, step);
-      return step;
+  async createFlowWithPrimary(flow: NewFlow, primary: NewStep, claimMs: number): Promise<FlowWithSteps> {
+    const limit = this.phoneLimit?.limit ?? 0;
+    const windowSec = this.phoneLimit?.windowSec ?? 0;
+    const rows: { step_id: string | null; flow_created_at: Date | null; retry_after_sec: number | null }[] = await this.db.query(
+      `SELECT step_id, flow_created_at, retry_after_sec FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [flow.id, JSON.stringify(flow.definition), flow.failoverOnDelivered, flow.callbackUrl, flow.apiKeyId, primary.channel, primary.phoneNumber, primary.label, primary.status, claimMs, limit, windowSec],
+    );
+    const [row] = rows;
+    if (row.retry_after_sec !== null) throw new PhoneRateLimitedError(row.retry_after_sec, limit, windowSec);
+    const createdAt = row.flow_created_at!;
+    const claimedUntil = new Date(Date.now() + claimMs);
+    const flowRow = Object.assign(new FlowEntity(), {
+      ...flow,
+      status: 'InProgress',
+      statusCode: null,
+      error: null,
+      nextCheckAt: claimedUntil,
+      webhookState: null,
+      createdAt,
+      updatedAt: createdAt,
     });
+    const stepRow = Object.assign(new StepEntity(), {
+      ...primary,
+      id: row.step_id!,
+      trackingId: null,
+      sendState: 'sending',
+      sendError: null,
+      claimedUntil,
+      detailedStatus: null,
+      errorMessage: null,
+      price: null,
+      latencyMs: null,
+      country: null,
+      operator: null,
+      createdAt,
+      sentAt: null,
+      deliveredAt: null,
+      statusUpdatedAt: null,
+    });
+    return { flow: flowRow, steps: [stepRow] };
   }
 
   /**
@@ -87,6 +123,33 @@ export class FlowStore {
       { trackingId, status, sendState: 'sent', sentAt, claimedUntil: null, statusUpdatedAt: sentAt, errorMessage: null },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Records Routee's answer to a new flow's primary send and the flow state
+   * it leads to (`change`, and `webhookState`: what the send response tells
+   * the integrator) in one statement. Like markStepSent, only a step still
+   * `sending` is changed, and the flow only while it is InProgress; the
+   * counts say what was written.
+   */
+  async markPrimarySent(
+    step: Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>,
+    change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'>,
+    webhookState: string | null,
+  ): Promise<{ stepRecorded: boolean; flowRecorded: boolean }> {
+    const rows: { steps: number; flows: number }[] = await this.db.query(
+      `WITH s AS (
+         UPDATE steps SET tracking_id = $2, status = $3, send_state = 'sent', sent_at = $4, status_updated_at = $4, claimed_until = NULL, error_message = NULL
+          WHERE id = $1 AND send_state = 'sending'
+          RETURNING flow_id),
+       f AS (
+         UPDATE flows SET status = $5, status_code = $6, next_check_at = $7, webhook_state = $8, error = NULL, updated_at = now()
+          WHERE id IN (SELECT flow_id FROM s) AND status = 'InProgress'
+          RETURNING id)
+       SELECT (SELECT count(*) FROM s)::int AS steps, (SELECT count(*) FROM f)::int AS flows`,
+      [step.id, step.trackingId, step.status, step.sentAt, change.status, change.statusCode, change.nextCheckAt, webhookState],
+    );
+    return { stepRecorded: rows[0].steps > 0, flowRecorded: rows[0].flows > 0 };
   }
 
   /**

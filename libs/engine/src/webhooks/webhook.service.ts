@@ -71,6 +71,11 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
     return true;
   }
 
+  /** what `recordState` records for the state the send response reports (null: no callback URL, nothing to record) */
+  initialState(after: FlowWithSteps): string | null {
+    return after.flow.callbackUrl ? JSON.stringify(digestOf(toTrackingView(after))) : null;
+  }
+
   /** events were committed: deliver now rather than at the next poll */
   wake(): void {
     this.dispatcher.wake();
