@@ -1,7 +1,7 @@
 // Helpers shared by the benchmark scripts: a closed-loop HTTP load generator
 // (undici, N connections, no pipelining), statistics, and child processes.
 import { spawn, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Pool } from 'undici';
 
@@ -102,6 +102,12 @@ export function startChild({ script, args = [], env, ready, nodeArgs = [], ipc =
     }
   };
   child.stderr.on('data', keep);
+  // BENCH_CHILD_LOG=file: every child's output is also appended there (debugging)
+  if (process.env.BENCH_CHILD_LOG) {
+    const copy = (chunk) => appendFileSync(process.env.BENCH_CHILD_LOG, `[${name}] ${chunk}`);
+    child.stdout.on('data', copy);
+    child.stderr.on('data', copy);
+  }
   return new Promise((resolve, reject) => {
     let buf = '';
     let done = false;

@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
-import { freePort, load, median, peakRssMb, percentile, sleep, startChild, stopChild } from './lib.mjs';
+import { freePort, load, median, peakRssMb, percentile, rssMb, sleep, startChild, stopChild } from './lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -207,6 +207,8 @@ async function abRounds(label, a, b, requestA, requestB) {
 async function benchSendAndGet() {
   // BENCH_PROFILE=dir: the gateway writes a CPU profile there (node --cpu-prof) when it stops
   const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_NODE_ARGS: extra node flags for this gateway (space-separated), to try V8/heap settings
+  prof.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const gw = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway', prof);
   const base = await startBaseline();
   log(`gateway ${gw.url} (pid ${gw.child.pid}), baseline ${base.url}`);
@@ -215,6 +217,7 @@ async function benchSendAndGet() {
   const b1 = await http('POST', `${base.url}/otp/send-failover`, sendBody(phone('30690', '71')));
   if (g1.status !== 200 || b1.status !== 200) throw new Error(`send check failed: gateway ${g1.status} ${g1.text}; baseline ${b1.status} ${b1.text}`);
   log(`send answer size: gateway ${g1.text.length} B, baseline ${b1.text.length} B`);
+  log(`gateway RSS before the load: ${fmt(rssMb(gw.child.pid))} MB`);
 
   if (!SKIP.has('send')) {
     const send = await abRounds('send', gw, base, sendRequest('30691', '71'), sendRequest('30692', '71'));

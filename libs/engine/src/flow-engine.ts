@@ -182,12 +182,14 @@ export class FlowEngine {
   }
 
   /**
-   * Asks Routee for the status of the flow's steps that may still change,
+   * Asks Routee for the status of the flow's steps that may still change
+   * (`flow`: its id, or the flow as just loaded),
    * applies the answers, and re-evaluates. Gives up waiting after `budgetMs`
    * (the stored story is then what the caller gets; late answers still land).
    */
-  async refresh(flowId: string, budgetMs: number): Promise<FlowWithSteps> {
-    const current = await this.mustLoad(flowId);
+  async refresh(flow: string | FlowWithSteps, budgetMs: number): Promise<FlowWithSteps> {
+    const current = typeof flow === 'string' ? await this.mustLoad(flow) : flow;
+    const flowId = current.flow.id;
     // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
     const stale = current.steps.filter((step) => this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status));
     // A final flow with nothing left to hear from Routee is answered as stored: evaluating it takes the

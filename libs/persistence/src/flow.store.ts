@@ -236,10 +236,24 @@ export class FlowStore {
     });
   }
 
+  /** The flow and its steps: one query, mapped by hand (TypeORM's entity mapping cost more than the query). */
   async load(flowId: string): Promise<FlowWithSteps | null> {
-    const flow = await this.db.getRepository(FlowEntity).findOneBy({ id: flowId });
-    if (!flow) return null;
-    return { flow, steps: await this.stepsOf(flowId) };
+    return withStepsOf(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
+  }
+
+  /**
+   * The flow a flowId or any step's trackingId names, with its steps, in one
+   * query. flows.id is compared as a uuid so the primary key serves it (an id
+   * that is no UUID can only be a trackingId).
+   */
+  async loadByAnyId(id: string): Promise<FlowWithSteps | null> {
+    if (!UUID.test(id)) return withStepsOf(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = (SELECT flow_id FROM steps WHERE tracking_id = $1)`, [id]));
+    return withStepsOf(
+      await this.db.query(
+        `${FLOW_WITH_STEPS} WHERE f.id = (SELECT id FROM flows WHERE id = $1::text::uuid UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text LIMIT 1)`,
+        [id],
+      ),
+    );
   }
 
   async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
@@ -266,4 +280,63 @@ export class FlowStore {
 /** primary first, then the failover step */
 function sortSteps(steps: StepEntity[]): StepEntity[] {
   return steps.sort((a, b) => (a.role === 'primary' ? -1 : 1) - (b.role === 'primary' ? -1 : 1));
+}
+
+/** a flow's columns (prefixed f_) and each of its steps' (one row per step) */
+const FLOW_WITH_STEPS = `SELECT f.id AS f_id, f.status AS f_status, f.status_code AS f_status_code, f.definition AS f_definition,
+       f.failover_on_delivered AS f_failover_on_delivered, f.callback_url AS f_callback_url, f.error AS f_error, f.api_key_id AS f_api_key_id,
+       f.next_check_at AS f_next_check_at, f.webhook_state AS f_webhook_state, f.created_at AS f_created_at, f.updated_at AS f_updated_at,
+       s.id, s.flow_id, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status, s.send_state, s.send_error, s.claimed_until,
+       s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator, s.created_at, s.sent_at, s.delivered_at, s.status_updated_at
+  FROM flows f JOIN steps s ON s.flow_id = f.id`;
+
+type Row = Record<string, unknown>;
+
+function withStepsOf(rows: Row[]): FlowWithSteps | null {
+  if (rows.length === 0) return null;
+  return { flow: flowOf(rows[0]), steps: sortSteps(rows.map(stepOf)) };
+}
+
+function flowOf(r: Row): FlowEntity {
+  return Object.assign(new FlowEntity(), {
+    id: r.f_id,
+    status: r.f_status,
+    statusCode: r.f_status_code,
+    definition: r.f_definition,
+    failoverOnDelivered: r.f_failover_on_delivered,
+    callbackUrl: r.f_callback_url,
+    error: r.f_error,
+    apiKeyId: r.f_api_key_id,
+    nextCheckAt: r.f_next_check_at,
+    webhookState: r.f_webhook_state,
+    createdAt: r.f_created_at,
+    updatedAt: r.f_updated_at,
+  });
+}
+
+/** a steps row as selected (snake_case columns) */
+export function stepOf(r: Row): StepEntity {
+  return Object.assign(new StepEntity(), {
+    id: r.id,
+    flowId: r.flow_id,
+    role: r.role,
+    channel: r.channel,
+    phoneNumber: r.phone_number,
+    label: r.label,
+    trackingId: r.tracking_id,
+    status: r.status,
+    sendState: r.send_state,
+    sendError: r.send_error,
+    claimedUntil: r.claimed_until,
+    detailedStatus: r.detailed_status,
+    errorMessage: r.error_message,
+    price: r.price,
+    latencyMs: r.latency_ms,
+    country: r.country,
+    operator: r.operator,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+    deliveredAt: r.delivered_at,
+    statusUpdatedAt: r.status_updated_at,
+  });
 }

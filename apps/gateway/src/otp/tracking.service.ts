@@ -26,8 +26,9 @@ export class TrackingService {
 
   /** One flow's story by flowId or either step's trackingId, refreshed from Routee within the budget. */
   async track(id: string): Promise<FlowTrackingDto> {
-    const flowId = await findFlowOrFail(this.flows, id);
-    return toTrackingView(await this.engine.refresh(flowId, TRACKING_REFRESH_BUDGET_MS));
+    const found = TRACKABLE_ID.test(id) ? await this.flows.loadByAnyId(id) : null;
+    if (!found) throw notFound();
+    return toTrackingView(await this.engine.refresh(found, TRACKING_REFRESH_BUDGET_MS));
   }
 
   /** A search over stored deliveries: it never asks Routee (tracking one flow does). */
@@ -49,6 +50,8 @@ export class TrackingService {
 /** The flow a path id (flowId or either step's trackingId) names, or the 404. */
 export async function findFlowOrFail(flows: FlowStore, id: string): Promise<string> {
   const flowId = TRACKABLE_ID.test(id) ? await flows.findFlowId(id) : null;
-  if (!flowId) throw new GatewayError('not_found', 'tracking not found');
+  if (!flowId) throw notFound();
   return flowId;
 }
+
+const notFound = () => new GatewayError('not_found', 'tracking not found');
