@@ -158,3 +158,15 @@ export function rssMb(pid) {
   const m = status.match(/VmRSS:\s+(\d+)\s+kB/);
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** CPU time (user + system) a live process has used so far, in ms, and its write system calls */
+export function processCost(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of proc(5))
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { cpuMs: (ticks * 1000) / CLOCK_TICKS, writes: Number(io.match(/syscw:\s+(\d+)/)?.[1] ?? NaN) };
+}
+
+/** USER_HZ: 100 on Linux */
+const CLOCK_TICKS = 100;

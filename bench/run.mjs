@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
-import { freePort, load, median, peakRssMb, percentile, rssMb, sleep, startChild, stopChild } from './lib.mjs';
+import { freePort, load, median, peakRssMb, percentile, processCost, rssMb, sleep, startChild, stopChild } from './lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -183,14 +183,23 @@ async function abRounds(label, a, b, requestA, requestB) {
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
     for (const which of order) {
+      const pid = (which === 'a' ? a : b).child.pid;
+      const before = processCost(pid);
       const res = await load({
         origin: which === 'a' ? a.url : b.url,
         connections: CONNECTIONS,
         durationMs: ROUND_MS,
         request: which === 'a' ? requestA : requestB,
       });
+      const after = processCost(pid);
       (which === 'a' ? ra : rb).push(res);
-      log(`${label} round ${r + 1} ${which === 'a' ? 'gateway ' : 'baseline'}: ${fmt(res.rps)} req/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, ${res.bad} bad, ${res.errors} errors, ${fmt(res.meanBytes)} B/answer${res.badSample ? ` (e.g. ${res.badSample})` : ''}`);
+      // the server's own CPU time and write system calls per answer: what the ratio comes from
+      const per = (n) => fmt(n / Math.max(1, res.requests), 2);
+      log(
+        `${label} round ${r + 1} ${which === 'a' ? 'gateway ' : 'baseline'}: ${fmt(res.rps)} req/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, ` +
+          `${res.bad} bad, ${res.errors} errors, ${fmt(res.meanBytes)} B/answer, server CPU ${per(after.cpuMs - before.cpuMs)} ms and ${per(after.writes - before.writes)} writes per answer` +
+          `${res.badSample ? ` (e.g. ${res.badSample})` : ''}`,
+      );
     }
   }
   const summary = (list) => ({
