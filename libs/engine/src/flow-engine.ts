@@ -108,9 +108,11 @@ export class FlowEngine {
       let current = locked;
       if (options.report) {
         // the report, the flow's new state and the webhook event it causes commit together
-        applied = await this.store.applyReportIn(tx, options.report.trackingId, options.report.report, now);
-        // the report changed a step, not the flow row: re-read the steps only
-        if (applied) current = { flow: current.flow, steps: await this.store.stepsOf(flowId, tx) };
+        const result = await this.store.applyReportIn(tx, current, options.report.trackingId, options.report.report, now);
+        if (result) {
+          applied = result.applied;
+          current = { flow: current.flow, steps: result.steps };
+        }
       }
       const decision = this.decide(current, now);
       if (decision.next.kind === 'send_failover' && current.steps.length === 1) {
@@ -122,7 +124,7 @@ export class FlowEngine {
             { status: 'InProgress', statusCode: null, nextCheckAt: new Date(now.getTime() + this.options.sendClaimMs), error: null },
             tx,
           );
-          return { claimed, def: current.flow.definition[1], queuedSince: current.flow.createdAt, evented: false };
+          return { claimed, def: current.flow.definition[1], queuedSince: current.flow.createdAt, evented: false, after: undefined };
         }
       }
       const change = {
@@ -132,8 +134,9 @@ export class FlowEngine {
         error: decision.status === 'Failed' ? this.failureReason(current) : null,
       };
       await this.store.updateFlowStatus(flowId, change, tx);
-      const evented = await this.webhooks.recordState({ flow: { ...current.flow, ...change }, steps: current.steps }, tx, options.initial === true);
-      return { claimed: null, def: undefined, queuedSince: undefined, evented };
+      const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), current.flow, change), steps: current.steps };
+      const evented = await this.webhooks.recordState(after, tx, options.initial === true);
+      return { claimed: null, def: undefined, queuedSince: undefined, evented, after };
     });
     if (!outcome) throw new Error(`flow ${flowId} vanished`);
     if (outcome.evented) this.webhooks.wake();
@@ -142,7 +145,8 @@ export class FlowEngine {
       await this.sendStep(outcome.claimed, outcome.def, outcome.queuedSince);
       return { flow: await this.evaluate(flowId, new Date(), { initial: options.initial }), applied };
     }
-    return { flow: await this.mustLoad(flowId), applied };
+    // as written under the lock (a later change is another evaluation's to report)
+    return { flow: outcome.after!, applied };
   }
 
   /**
@@ -195,7 +199,13 @@ export class FlowEngine {
     // A final flow with nothing left to hear from Routee is answered as stored: evaluating it takes the
     // flow's row lock and writes, which queued concurrent reads of one flow behind each other (bench: get).
     if (stale.length === 0 && current.flow.status !== 'InProgress') return current;
-    if (stale.length > 0) await withinBudget(Promise.allSettled(stale.map((step) => this.refreshStep(step))), budgetMs);
+    if (stale.length === 1) {
+      // the usual case: applying the one answer evaluated the flow already
+      const refreshed = await withinBudget(this.refreshStep(flowId, stale[0]), budgetMs);
+      if (refreshed) return refreshed;
+    } else if (stale.length > 1) {
+      await withinBudget(Promise.allSettled(stale.map((step) => this.refreshStep(flowId, step))), budgetMs);
+    }
     return this.evaluate(flowId);
   }
 
@@ -208,7 +218,10 @@ export class FlowEngine {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
-    if (step && this.routee.isAvailable(step.channel as Channel)) await withinBudget(this.refreshStep(step), budgetMs);
+    if (step && this.routee.isAvailable(step.channel as Channel)) {
+      const refreshed = await withinBudget(this.refreshStep(flowId, step), budgetMs);
+      if (refreshed) return refreshed;
+    }
     return this.evaluate(flowId);
   }
 
@@ -223,12 +236,15 @@ export class FlowEngine {
     return flowStatus === 'InProgress' && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
   }
 
-  private async refreshStep(step: StepEntity): Promise<void> {
+  /** Reads one step of the flow from Routee's tracking and applies the answer: the flow as evaluated then, or null when that failed. */
+  private async refreshStep(flowId: string, step: StepEntity): Promise<FlowWithSteps | null> {
     try {
       const tracking = step.channel === 'viber' ? await this.routee.getViberTracking(step.trackingId!) : await this.routee.getSmsTracking(step.trackingId!);
-      await this.applyReport(step.trackingId!, reportOf(tracking));
+      const { flow, applied } = await this.evaluateApplying(flowId, new Date(), { report: { trackingId: step.trackingId!, report: reportOf(tracking) } });
+      return applied ? flow : null;
     } catch (err) {
       this.log.debug(`refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
     }
   }
 
@@ -409,12 +425,15 @@ function nothingWentOut(err: unknown): boolean {
 export const QUEUED_NOTE = 'queued: Routee unavailable (circuit open)';
 const DEFAULT_OUTAGE_QUEUE_MS = 120_000;
 
-/** waits for `work` at most `budgetMs` (the work itself goes on) */
-async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
+/** waits for `work` at most `budgetMs` (the work itself goes on): its result, or undefined when the time ran out */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)));
-  await Promise.race([work, timeout]);
-  clearTimeout(timer);
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), budgetMs)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function reportOf(tracking: RouteeTracking): StatusReport {

@@ -101,15 +101,14 @@ export class FlowStore {
    * caller, whichever process it runs in. Returns null when already claimed.
    */
   async claimFailoverStep(step: NewStep, claimMs: number, manager: EntityManager = this.db.manager): Promise<StepEntity | null> {
-    const rows: { id: string }[] = await manager.query(
+    const rows: Row[] = await manager.query(
       `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state, claimed_until)
        VALUES ($1, $2, $3, $4, $5, $6, 'sending', now() + ($7 || ' milliseconds')::interval)
        ON CONFLICT ON CONSTRAINT uq_steps_flow_role DO NOTHING
-       RETURNING id`,
+       RETURNING *`,
       [step.flowId, step.role, step.channel, step.phoneNumber, step.label, step.status, String(claimMs)],
     );
-    if (rows.length === 0) return null;
-    return manager.getRepository(StepEntity).findOneByOrFail({ id: rows[0].id });
+    return rows.length === 0 ? null : stepOf(rows[0]);
   }
 
   /**
@@ -173,14 +172,16 @@ export class FlowStore {
   }
 
   /**
-   * Applies a report to the step Routee knows as `trackingId`, inside the
-   * caller's transaction (the engine's, which holds the flow's row lock) and
-   * under the step's row lock. The status only moves forward (@app/flow
-   * isStatusProgress); details are kept when known. Returns null when no
-   * step has that trackingId.
+   * Applies a report to the step of `current` that Routee knows as
+   * `trackingId`, inside the caller's transaction, which holds the flow's row
+   * lock (FlowStore.withFlowLocked): every change to a step that has a
+   * trackingId is made under its flow's lock, so `current` is the stored
+   * state. The status only moves forward (@app/flow isStatusProgress); details
+   * are kept when known. Returns the steps as they now are, or null when no
+   * step of the flow has that trackingId.
    */
-  async applyReportIn(tx: EntityManager, trackingId: string, report: StatusReport, now: Date = new Date()): Promise<AppliedReport | null> {
-    const step = await tx.getRepository(StepEntity).findOne({ where: { trackingId }, lock: { mode: 'pessimistic_write' } });
+  async applyReportIn(tx: EntityManager, current: FlowWithSteps, trackingId: string, report: StatusReport, now: Date = new Date()): Promise<{ applied: AppliedReport; steps: StepEntity[] } | null> {
+    const step = current.steps.find((s) => s.trackingId === trackingId);
     if (!step) return null;
     const channel = step.channel as Channel;
     const changed = isStatusProgress(channel, step.status, report.status);
@@ -202,12 +203,8 @@ export class FlowStore {
       }
     }
     if (Object.keys(patch).length > 0) await tx.update(StepEntity, { id: step.id }, patch);
-    return { flowId: step.flowId, stepId: step.id, changed };
-  }
-
-  /** The flow's steps, primary first, read through `manager` (a transaction's, or the pool's). */
-  async stepsOf(flowId: string, manager: EntityManager = this.db.manager): Promise<StepEntity[]> {
-    return sortSteps(await manager.getRepository(StepEntity).find({ where: { flowId } }));
+    const updated = Object.assign(new StepEntity(), step, patch);
+    return { applied: { flowId: step.flowId, stepId: step.id, changed }, steps: current.steps.map((s) => (s === step ? updated : s)) };
   }
 
   async setWebhookState(flowId: string, webhookState: string, tx: EntityManager): Promise<void> {
@@ -230,9 +227,12 @@ export class FlowStore {
    */
   async withFlowLocked<T>(flowId: string, fn: (current: FlowWithSteps, tx: EntityManager) => Promise<T>): Promise<T | null> {
     return this.db.transaction(async (tx) => {
-      const flow = await tx.getRepository(FlowEntity).findOne({ where: { id: flowId }, lock: { mode: 'pessimistic_write' } });
-      if (!flow) return null;
-      return fn({ flow, steps: await this.stepsOf(flowId, tx) }, tx);
+      // lock first, then read: a statement that waited for the lock still sees the rows of the snapshot
+      // it started with, so a join locking the flow would hand back the steps from before the wait
+      const locked: unknown[] = await tx.query(`SELECT 1 FROM flows WHERE id = $1 FOR UPDATE`, [flowId]);
+      if (locked.length === 0) return null;
+      const current = withStepsOf(await tx.query(`${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
+      return current ? fn(current, tx) : null;
     });
   }
 

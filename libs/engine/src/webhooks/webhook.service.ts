@@ -54,7 +54,8 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
    * Called with the flow's row locked, in the transaction that stores its new
    * state. The first call (`initial`: the state the send response reported)
    * only records the digest; later calls write an event when the statuses or
-   * trackingIds moved, none when they did not. Returns whether an event was written.
+   * trackingIds moved, none when they did not. Returns whether an event was written;
+   * `after.flow.webhookState` is updated to what was recorded.
    */
   async recordState(after: FlowWithSteps, tx: EntityManager, initial: boolean): Promise<boolean> {
     const { flow } = after;
@@ -65,6 +66,7 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
     if (serialized === flow.webhookState) return false;
     const previous = flow.webhookState ? (JSON.parse(flow.webhookState) as Digest) : null;
     await this.flows.setWebhookState(flow.id, serialized, tx);
+    flow.webhookState = serialized;
     // before the send response's state is recorded, a change is part of that response
     if (initial || previous === null) return false;
     await this.events.add(tx, { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view });
