@@ -95,6 +95,16 @@ function askSandbox(msg) {
   });
 }
 
+/**
+ * node flags for the gateway processes the figures come from (send/get and worker):
+ * BENCH_PROFILE=dir writes a CPU profile there (node --cpu-prof) when the process stops;
+ * BENCH_NODE_ARGS adds flags (space-separated), to try V8/heap settings
+ */
+function profiledNodeArgs() {
+  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  return [...prof, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
 async function startGatewayChild(env, name, nodeArgs = []) {
   const { child, match, readyAt, tail } = await startChild({
     script: GATEWAY_MAIN,
@@ -214,11 +224,7 @@ async function abRounds(label, a, b, requestA, requestB) {
 
 // ---------------------------------------------------------------- benchmarks
 async function benchSendAndGet() {
-  // BENCH_PROFILE=dir: the gateway writes a CPU profile there (node --cpu-prof) when it stops
-  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  // BENCH_NODE_ARGS: extra node flags for this gateway (space-separated), to try V8/heap settings
-  prof.push(...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean));
-  const gw = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway', prof);
+  const gw = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway', profiledNodeArgs());
   const base = await startBaseline();
   log(`gateway ${gw.url} (pid ${gw.child.pid}), baseline ${base.url}`);
   // one send each, to compare the answers' size
@@ -331,7 +337,7 @@ async function benchWorker() {
   if (rowCount !== WORKER_FLOWS) throw new Error(`worker: ${rowCount} due flows, expected ${WORKER_FLOWS}`);
   // 2. a worker process; timed from its start (ready) to the last failover SMS recorded as sent
   const t0 = Date.now();
-  const worker = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway (worker)');
+  const worker = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway (worker)', profiledNodeArgs());
   let done = 0;
   const deadline = Date.now() + 120_000; // keeps the whole run under 10 minutes; the rate counts what was done
   while (Date.now() < deadline) {
