@@ -137,7 +137,7 @@ function delivery(key: string): Record<string, unknown> {
   };
 }
 
-const page = (keys: string[], total: number, limit = 50, offset = 0) => ({ total, limit, offset, results: keys.map(delivery) });
+const page = (keys: string[], total: number, limit = 50, offset = 0) => ({ total, total_exact: true, limit, offset, results: keys.map(delivery) });
 const only = (pred: (f: StepFixture) => boolean) => NEWEST_FIRST.filter((k) => pred(byKey.get(k)!));
 
 describe('GET /otp/failover (list deliveries)', () => {
@@ -156,6 +156,7 @@ describe('GET /otp/failover (list deliveries)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       total: 2,
+      total_exact: true,
       limit: 1,
       offset: 0,
       results: [
@@ -361,6 +362,38 @@ describe('GET /otp/failover (list deliveries)', () => {
       const res = await list('?limit=200&offset=200');
       expect(res.body.total).toBe(205);
       expect(res.body.results.map((r: { trackingId: string }) => r.trackingId)).toEqual(['bulk-201', 'bulk-202', 'bulk-203', 'bulk-204', 'bulk-205']);
+    });
+  });
+
+  describe('total on a broad match: exact up to offset + limit + 10,000, a lower bound beyond', () => {
+    const MATCHES = 10_060;
+    beforeAll(async () => {
+      await resetTables(t.db);
+      await t.db.query(
+        `WITH f AS (
+           INSERT INTO flows (id, status, definition, created_at, updated_at)
+           SELECT gen_random_uuid(), 'Succeeded', '[]'::jsonb, now() - g * interval '1 millisecond', now()
+           FROM generate_series(1, $1::int) g
+           RETURNING id, created_at)
+         INSERT INTO steps (flow_id, role, channel, phone_number, label, tracking_id, status, send_state, created_at)
+         SELECT id, 'primary', 'sms', '306900000001', 'broad', gen_random_uuid()::text, 'Delivered', 'sent', created_at FROM f`,
+        [MATCHES],
+      );
+    });
+
+    it('counting stops past the bound: total is the bound, total_exact false', async () => {
+      const res = await list('?tag=broad&limit=50');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ total: 10_050, total_exact: false, limit: 50, offset: 0 });
+      expect(res.body.results).toHaveLength(50);
+      expect((await list('?status=delivered&limit=1&offset=5')).body).toMatchObject({ total: 10_006, total_exact: false });
+    });
+
+    it('a page whose bound reaches past the last match gets the exact total', async () => {
+      expect((await list('?tag=broad&limit=50&offset=10')).body).toMatchObject({ total: MATCHES, total_exact: true });
+      const last = await list(`?tag=broad&limit=200&offset=${MATCHES - 10}`);
+      expect(last.body).toMatchObject({ total: MATCHES, total_exact: true });
+      expect(last.body.results).toHaveLength(10);
     });
   });
 });

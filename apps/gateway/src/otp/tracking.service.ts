@@ -33,13 +33,14 @@ export class TrackingService {
 
   /** A search over stored deliveries: it never asks Routee (tracking one flow does). */
   async list(query: ListDeliveriesQueryDto): Promise<DeliveryListDto> {
-    const { total, deliveries } = await this.deliveries.search(
+    const { total, totalExact, deliveries } = await this.deliveries.search(
       { status: query.status, tag: query.tag, phoneNumber: query.phone_number, flowId: query.flow_id },
       query.limit,
       query.offset,
     );
     return {
       total,
+      total_exact: totalExact,
       limit: query.limit,
       offset: query.offset,
       results: deliveries.map((d) => ({ flowId: d.flowId, ...toStepView(d, d.failoverFromTrackingId) })),

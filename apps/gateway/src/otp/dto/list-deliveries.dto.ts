@@ -65,8 +65,16 @@ export class DeliveryDto extends TrackingStepDto {
 }
 
 export class DeliveryListDto {
-  @ApiProperty({ description: 'Number of deliveries matching the filters (all pages)', example: 1 })
+  @ApiProperty({
+    description:
+      'Number of deliveries matching the filters (all pages). Counted up to offset + limit + 10,000: when more match, ' +
+      'this is that bound and total_exact is false (at least this many)',
+    example: 1,
+  })
   total: number;
+
+  @ApiProperty({ description: 'true: total is the exact number of matches; false: more than total match (the count stopped there)', example: true })
+  total_exact: boolean;
 
   @ApiProperty({ description: 'Page size used', example: DEFAULT_LIMIT })
   limit: number;
