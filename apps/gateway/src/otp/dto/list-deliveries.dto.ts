@@ -67,7 +67,7 @@ export class DeliveryDto extends TrackingStepDto {
 export class DeliveryListDto {
   @ApiProperty({
     description:
-      'Number of deliveries matching the filters (all pages). Counted up to offset + limit + 10,000: when more match, ' +
+      'Number of deliveries matching the filters (all pages). Counted up to offset + limit + 1,000: when more match, ' +
       'this is that bound and total_exact is false (at least this many)',
     example: 1,
   })
