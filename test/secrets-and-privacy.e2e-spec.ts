@@ -31,6 +31,8 @@ async function tokenRecorder(): Promise<{ url: string; target: string; tokens: s
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // before its target is known (the gateway asks for a token while starting up) it answers 503
+      if (!recorder.target) return void res.writeHead(503).end();
       void request(`${recorder.target}${req.url}`, { method: req.method as 'POST', headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? '' }, body: Buffer.concat(chunks) })
         .then(async (answer) => {
           const text = await answer.body.text();

@@ -62,6 +62,8 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
     }
     const timer = setInterval(() => this.kick(), this.options.refreshIntervalMs);
     this.scheduler.addInterval(INTERVAL_NAME, timer);
+    // work left due by a restart (or by other replicas) starts now, not one interval later
+    this.kick();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
