@@ -105,10 +105,15 @@ function profiledNodeArgs() {
   return [...prof, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
+/** the node flags `npm run start:prod` (and the Dockerfile) start the gateway with: the gateway runs here as it does there */
+const PROD_NODE_ARGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+  .scripts['start:prod'].split(' ')
+  .filter((word) => word.startsWith('--'));
+
 async function startGatewayChild(env, name, nodeArgs = []) {
   const { child, match, readyAt, tail } = await startChild({
     script: GATEWAY_MAIN,
-    nodeArgs,
+    nodeArgs: [...PROD_NODE_ARGS, ...nodeArgs],
     env: {
       NODE_ENV: 'production',
       DATABASE_URL: db.url,
