@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { WorkQueueStore } from '@app/persistence';
+import { FlowStore, WorkQueueStore } from '@app/persistence';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { FlowEngine } from './flow-engine';
 
@@ -46,6 +46,7 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly engine: FlowEngine,
     private readonly queue: WorkQueueStore,
+    private readonly flows: FlowStore,
     private readonly scheduler: SchedulerRegistry,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
@@ -101,12 +102,14 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
     const stopClaimingAt = Date.now() + 5 * this.options.refreshIntervalMs;
     for (;;) {
       const ids = await this.queue.claimDueFlows(BATCH_SIZE, this.leaseMs);
-      await forEachLimit(ids, CONCURRENCY, async (flowId) => {
+      // the batch is read in one query; should that fail, the leases run out and the flows come due again
+      const flows = await this.flows.loadMany(ids);
+      await forEachLimit(flows, CONCURRENCY, async (flow) => {
         try {
-          await this.engine.refresh(flowId, REFRESH_BUDGET_MS);
+          await this.engine.refresh(flow, REFRESH_BUDGET_MS);
         } catch (err) {
           // the lease runs out and the flow comes due again
-          this.log.warn(`flow ${flowId}: refresh failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.log.warn(`flow ${flow.flow.id}: refresh failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       });
       result.flows += ids.length;

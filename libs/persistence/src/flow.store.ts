@@ -241,6 +241,15 @@ export class FlowStore {
     return withStepsOf(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
   }
 
+  /** Several flows with their steps in one query (the worker's batch); flows that do not exist are left out. */
+  async loadMany(flowIds: string[]): Promise<FlowWithSteps[]> {
+    if (flowIds.length === 0) return [];
+    const rows: Row[] = await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds]);
+    const byFlow = new Map<string, Row[]>();
+    for (const row of rows) byFlow.set(row.f_id as string, [...(byFlow.get(row.f_id as string) ?? []), row]);
+    return [...byFlow.values()].map((flowRows) => withStepsOf(flowRows)!);
+  }
+
   /**
    * The flow a flowId or any step's trackingId names, with its steps, in one
    * query. flows.id is compared as a uuid so the primary key serves it (an id
