@@ -105,6 +105,13 @@ function profiledNodeArgs() {
   return [...prof, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
+/** CPU time all processes of the machine have used so far (user + nice + system + irq + softirq), in ms */
+function machineCpuMs() {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq] = ticks.map(Number);
+  return ((user + nice + system + irq + softirq) * 1000) / 100;
+}
+
 /** the node flags `npm run start:prod` (and the Dockerfile) start the gateway with: the gateway runs here as it does there */
 const PROD_NODE_ARGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   .scripts['start:prod'].split(' ')
@@ -345,6 +352,8 @@ async function benchWorker() {
   // 2. a worker process; timed from its start (ready) to the last failover SMS recorded as sent
   const t0 = Date.now();
   const worker = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway (worker)', profiledNodeArgs());
+  // where the CPU goes: the gateway, the sandbox, and the rest of the machine (Postgres, mostly)
+  const cpuBefore = { gateway: processCost(worker.child.pid).cpuMs, sandbox: processCost(sandbox.pid).cpuMs, machine: machineCpuMs() };
   let done = 0;
   const deadline = Date.now() + 120_000; // keeps the whole run under 10 minutes; the rate counts what was done
   while (Date.now() < deadline) {
@@ -359,7 +368,17 @@ async function benchWorker() {
     [`${prefix}%`],
   );
   const peak = peakRssMb(worker.child.pid);
+  const cpu = {
+    gateway: processCost(worker.child.pid).cpuMs - cpuBefore.gateway,
+    sandbox: processCost(sandbox.pid).cpuMs - cpuBefore.sandbox,
+    machine: machineCpuMs() - cpuBefore.machine,
+  };
   await stopChild(worker.child);
+  const perStep = (ms) => fmt(ms / Math.max(1, done), 2);
+  log(
+    `worker: CPU per step: gateway ${perStep(cpu.gateway)} ms, sandbox ${perStep(cpu.sandbox)} ms, rest of the machine (Postgres, this bench) ` +
+      `${perStep(cpu.machine - cpu.gateway - cpu.sandbox)} ms; the machine was ${fmt((100 * cpu.machine) / ((t1 - t0) * cpus().length))} % busy`,
+  );
   const first = Number(span.rows[0].first);
   const last = Number(span.rows[0].last);
   const fromReady = done / ((last - worker.readyAt) / 1000);
@@ -367,7 +386,6 @@ async function benchWorker() {
   log(`worker: process start -> ready ${worker.readyAt - t0} ms, ready -> first failover ${fmt(first - worker.readyAt)} ms, first -> last ${fmt(last - first)} ms, peak RSS ${fmt(peak)} MB`);
   record(`worker: ${done}/${WORKER_FLOWS} pending steps refreshed + failover fired, from worker ready`, `${fmt(fromReady)} steps/s`, '>= 1000 steps/s', fromReady >= 1000 && done === WORKER_FLOWS);
   record('worker: first to last failover (steady rate)', `${fmt(steady)} steps/s`, '-', undefined);
-  void t1;
 }
 
 const LIST_INDEXES = ['ix_steps_created_at_id', 'ix_steps_status_lower_created_at', 'ix_steps_phone_number_trgm', 'ix_steps_label_trgm'];
