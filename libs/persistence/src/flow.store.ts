@@ -246,44 +246,41 @@ export class FlowStore {
     if (flowIds.length === 0) return [];
     const rows: Row[] = await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds]);
     const byFlow = new Map<string, Row[]>();
-    for (const row of rows) byFlow.set(row.f_id as string, [...(byFlow.get(row.f_id as string) ?? []), row]);
+    for (const row of rows) {
+      const flowRows = byFlow.get(row.f_id as string);
+      if (flowRows) flowRows.push(row);
+      else byFlow.set(row.f_id as string, [row]);
+    }
     return [...byFlow.values()].map((flowRows) => withStepsOf(flowRows)!);
   }
 
-  /**
-   * The flow a flowId or any step's trackingId names, with its steps, in one
-   * query. flows.id is compared as a uuid so the primary key serves it (an id
-   * that is no UUID can only be a trackingId).
-   */
+  /** The flow a flowId or any step's trackingId names, with its steps, in one query. */
   async loadByAnyId(id: string): Promise<FlowWithSteps | null> {
-    if (!UUID.test(id)) return withStepsOf(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = (SELECT flow_id FROM steps WHERE tracking_id = $1)`, [id]));
-    return withStepsOf(
-      await this.db.query(
-        `${FLOW_WITH_STEPS} WHERE f.id = (SELECT id FROM flows WHERE id = $1::text::uuid UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text LIMIT 1)`,
-        [id],
-      ),
-    );
+    return withStepsOf(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = (${flowIdQuery(id)})`, [id]));
   }
 
   async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
-    const rows: { flow_id: string }[] = await this.db.query(`SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1`, [trackingId]);
+    const rows: { flow_id: string }[] = await this.db.query(FLOW_ID_BY_TRACKING_ID, [trackingId]);
     return rows[0]?.flow_id ?? null;
   }
 
   /** The flow that a flowId or any step's trackingId belongs to. */
   async findFlowId(id: string): Promise<string | null> {
-    // flows.id is compared as a uuid so the primary key serves it (`id::text = $1` read every
-    // flow: 125 ms at 700k flows); an id that is no UUID can only be a trackingId
-    if (!UUID.test(id)) return this.findFlowIdByTrackingId(id);
-    const rows: { flow_id: string }[] = await this.db.query(
-      `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid
-       UNION ALL
-       SELECT flow_id FROM steps WHERE tracking_id = $1::text
-       LIMIT 1`,
-      [id],
-    );
+    const rows: { flow_id: string }[] = await this.db.query(flowIdQuery(id), [id]);
     return rows[0]?.flow_id ?? null;
   }
+}
+
+const FLOW_ID_BY_TRACKING_ID = `SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1`;
+
+/**
+ * SQL selecting (as flow_id) the flow that $1, a flowId or any step's trackingId, names.
+ * flows.id is compared as a uuid so the primary key serves it (`id::text = $1` read every
+ * flow: 125 ms at 700k flows); an id that is no UUID can only be a trackingId.
+ */
+function flowIdQuery(id: string): string {
+  if (!UUID.test(id)) return FLOW_ID_BY_TRACKING_ID;
+  return `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text LIMIT 1`;
 }
 
 /** primary first, then the failover step */
@@ -324,7 +321,7 @@ function flowOf(r: Row): FlowEntity {
 }
 
 /** a steps row as selected (snake_case columns) */
-export function stepOf(r: Row): StepEntity {
+function stepOf(r: Row): StepEntity {
   return Object.assign(new StepEntity(), {
     id: r.id,
     flowId: r.flow_id,

@@ -26,8 +26,7 @@ export class TrackingService {
 
   /** One flow's story by flowId or either step's trackingId, refreshed from Routee within the budget. */
   async track(id: string): Promise<FlowTrackingDto> {
-    const found = TRACKABLE_ID.test(id) ? await this.flows.loadByAnyId(id) : null;
-    if (!found) throw notFound();
+    const found = await orNotFound(id, (trackable) => this.flows.loadByAnyId(trackable));
     return toTrackingView(await this.engine.refresh(found, TRACKING_REFRESH_BUDGET_MS));
   }
 
@@ -49,10 +48,13 @@ export class TrackingService {
 }
 
 /** The flow a path id (flowId or either step's trackingId) names, or the 404. */
-export async function findFlowOrFail(flows: FlowStore, id: string): Promise<string> {
-  const flowId = TRACKABLE_ID.test(id) ? await flows.findFlowId(id) : null;
-  if (!flowId) throw notFound();
-  return flowId;
+export function findFlowOrFail(flows: FlowStore, id: string): Promise<string> {
+  return orNotFound(id, (trackable) => flows.findFlowId(trackable));
 }
 
-const notFound = () => new GatewayError('not_found', 'tracking not found');
+/** what `find` finds for a path id that looks trackable, or the 404 */
+async function orNotFound<T>(id: string, find: (trackable: string) => Promise<T | null>): Promise<T> {
+  const found = TRACKABLE_ID.test(id) ? await find(id) : null;
+  if (found === null) throw new GatewayError('not_found', 'tracking not found');
+  return found;
+}
