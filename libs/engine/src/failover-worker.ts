@@ -6,8 +6,10 @@ import { FlowEngine } from './flow-engine';
 
 /** flows (or stranded sends) claimed per statement */
 const BATCH_SIZE = 50;
-/** flows worked on at once within a batch */
+/** stranded sends finished at once */
 const CONCURRENCY = 10;
+/** batches of due flows worked on at once */
+const BATCH_LANES = 4;
 /** how long one flow's refresh waits for Routee's tracking answers */
 const REFRESH_BUDGET_MS = 1000;
 const INTERVAL_NAME = 'failover-worker';
@@ -25,7 +27,8 @@ export interface TickResult {
  * 1. sends stranded by a dead replica (a step still `sending` whose claim ran
  *    out) are re-claimed and finished (FlowEngine.resumeSend);
  * 2. flows whose `next_check_at` has come are claimed in batches, their
- *    pending steps refreshed from Routee's tracking, and evaluated: the
+ *    pending steps refreshed from Routee's tracking (all of a batch's calls at
+ *    once), and evaluated together, in one transaction per batch: the
  *    failover fires on a trigger status, on a primary still pending `ttl`
  *    seconds after it was sent, and when a failoverOnDelivered window closes
  *    without SEEN (the evaluation sets `next_check_at` to the next poll or to
@@ -100,21 +103,23 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
     }
     // a tick does not run forever at a backlog: after ~5 intervals it lets the next tick take over
     const stopClaimingAt = Date.now() + 5 * this.options.refreshIntervalMs;
-    for (;;) {
-      const ids = await this.queue.claimDueFlows(BATCH_SIZE, this.leaseMs);
-      // the batch is read in one query; should that fail, the leases run out and the flows come due again
-      const flows = await this.flows.loadMany(ids);
-      await forEachLimit(flows, CONCURRENCY, async (flow) => {
-        try {
-          await this.engine.refresh(flow, REFRESH_BUDGET_MS);
-        } catch (err) {
-          // the lease runs out and the flow comes due again
-          this.log.warn(`flow ${flow.flow.id}: refresh failed: ${err instanceof Error ? err.message : String(err)}`);
+    // a few batches at once: while one waits on Routee or Postgres, another has work for the CPU
+    await Promise.all(
+      Array.from({ length: BATCH_LANES }, async () => {
+        for (;;) {
+          const ids = await this.queue.claimDueFlows(BATCH_SIZE, this.leaseMs);
+          try {
+            // read in one query, tracked concurrently, evaluated in one transaction (FlowEngine.refreshMany)
+            await this.engine.refreshMany(await this.flows.loadMany(ids), REFRESH_BUDGET_MS);
+          } catch (err) {
+            // the leases run out and the flows come due again
+            this.log.warn(`refreshing ${ids.length} flows failed: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          result.flows += ids.length;
+          if (ids.length < BATCH_SIZE || this.stopping || Date.now() > stopClaimingAt) break;
         }
-      });
-      result.flows += ids.length;
-      if (ids.length < BATCH_SIZE || this.stopping || Date.now() > stopClaimingAt) break;
-    }
+      }),
+    );
     return result;
   }
 }

@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
-import { FlowEntity, FlowStore, isDatabaseUnavailable, StepEntity, WorkQueueStore, type AppliedReport, type FlowWithSteps, type StatusReport, type StepDefinition } from '@app/persistence';
+import {
+  applyReportTo,
+  FlowEntity,
+  FlowStore,
+  isDatabaseUnavailable,
+  StepEntity,
+  WorkQueueStore,
+  type AppliedReport,
+  type FlowChange,
+  type FlowWithSteps,
+  type NewStep,
+  type NewWebhookEvent,
+  type StatusReport,
+  type StepDefinition,
+} from '@app/persistence';
 import { RouteeClient, RouteeError, type RouteeSendResult, type RouteeTracking } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
@@ -79,11 +92,11 @@ export class FlowEngine {
     const primary = Object.assign(new StepEntity(), sending, { trackingId: result.trackingId, status, sendState: 'sent', sentAt, statusUpdatedAt: sentAt, claimedUntil: null, errorMessage: null });
     const decision = this.decide({ flow: created.flow, steps: [primary] }, sentAt);
     if (decision.status !== 'InProgress' || decision.next.kind === 'send_failover') {
-      return { stepRecorded: await this.store.markStepSent(primary.id, result.trackingId, status, sentAt), flow: null };
+      return { stepRecorded: (await this.store.markStepsSent([primary])).size > 0, flow: null };
     }
     const change = { status: decision.status, statusCode: decision.statusCode, nextCheckAt: this.nextCheckAt(decision, sentAt), error: null };
     const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), created.flow, change), steps: [primary] };
-    after.flow.webhookState = this.webhooks.initialState(after);
+    after.flow.webhookState = this.webhooks.stateOf(after, true).webhookState;
     const written = await this.store.markPrimarySent(primary, change, after.flow.webhookState);
     return { stepRecorded: written.stepRecorded, flow: written.flowRecorded ? after : null };
   }
@@ -103,50 +116,92 @@ export class FlowEngine {
 
   /** evaluate, also telling what the report in `options` did (null: no step has its trackingId) */
   private async evaluateApplying(flowId: string, now: Date, options: EvaluateOptions): Promise<{ flow: FlowWithSteps; applied: AppliedReport | null }> {
-    let applied: AppliedReport | null = null;
-    const outcome = await this.store.withFlowLocked(flowId, async (locked, tx) => {
-      let current = locked;
-      if (options.report) {
-        // the report, the flow's new state and the webhook event it causes commit together
-        const result = await this.store.applyReportIn(tx, current, options.report.trackingId, options.report.report, now);
-        if (result) {
-          applied = result.applied;
+    const [evaluated] = await this.evaluateMany([{ flowId, reports: options.report ? [options.report] : [] }], now, options.initial === true);
+    if (!evaluated) throw new Error(`flow ${flowId} vanished`);
+    return { flow: evaluated.flow, applied: evaluated.applied[0] ?? null };
+  }
+
+  /**
+   * evaluate for a set of flows at once, each with the reports to apply to it
+   * first: one transaction of a few statements however many flows (the
+   * worker's batches), and the failovers it claims sent concurrently. The
+   * flows as evaluated, with what each report did, in no particular order;
+   * flows that do not exist are left out.
+   */
+  private async evaluateMany(items: Evaluation[], now: Date, initial: boolean): Promise<Evaluated[]> {
+    const reportsOf = new Map(items.map((item) => [item.flowId, item.reports]));
+    const claimMs = this.options.sendClaimMs;
+    const outcome = await this.store.withFlowsLocked([...reportsOf.keys()], async (locked, tx) => {
+      const written: StepEntity[] = [];
+      const plans = locked.map((flow) => {
+        let current = flow;
+        const applied: AppliedReport[] = [];
+        // the reports, the flow's new state and the webhook events it causes commit together
+        for (const { trackingId, report } of reportsOf.get(flow.flow.id) ?? []) {
+          const result = applyReportTo(current, trackingId, report, now);
+          if (!result) continue;
+          applied.push(result.applied);
+          if (result.written) written.push(result.written);
           current = { flow: current.flow, steps: result.steps };
         }
-      }
-      const decision = this.decide(current, now);
-      if (decision.next.kind === 'send_failover' && current.steps.length === 1) {
-        const claimed = await this.claimFailover(current, tx);
-        if (claimed) {
+        return { current, applied, decision: this.decide(current, now) };
+      });
+      await this.store.writeReportedSteps(tx, written);
+      const claims = plans.filter((p) => p.decision.next.kind === 'send_failover' && p.current.steps.length === 1 && p.current.flow.definition[1]);
+      const claimed = await this.store.claimFailoverSteps(tx, claims.map((p) => failoverStepOf(p.current.flow)), claimMs);
+      const claimedBy = new Map(claimed.map((step) => [step.flowId, step]));
+      const changes: FlowChange[] = [];
+      const events: NewWebhookEvent[] = [];
+      const evaluated: Evaluated[] = [];
+      const sends: { evaluated: Evaluated; step: StepEntity }[] = [];
+      for (const { current, applied, decision } of plans) {
+        const { flow } = current;
+        const step = claimedBy.get(flow.id);
+        if (step) {
           // stays due until the send is recorded: if this process dies first, the worker finds the stranded claim
-          await this.store.updateFlowStatus(
-            flowId,
-            { status: 'InProgress', statusCode: null, nextCheckAt: new Date(now.getTime() + this.options.sendClaimMs), error: null },
-            tx,
-          );
-          return { claimed, def: current.flow.definition[1], queuedSince: current.flow.createdAt, evented: false, after: undefined };
+          const nextCheckAt = new Date(now.getTime() + claimMs);
+          changes.push({ id: flow.id, status: 'InProgress', statusCode: null, nextCheckAt, error: null, webhookState: flow.webhookState });
+          sends.push({ evaluated: { flow: { flow, steps: [...current.steps, step] }, applied }, step });
+          continue;
         }
+        const change = {
+          status: decision.status,
+          statusCode: decision.statusCode,
+          nextCheckAt: this.nextCheckAt(decision, now),
+          error: decision.status === 'Failed' ? this.failureReason(current) : null,
+        };
+        const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), flow, change), steps: current.steps };
+        const webhook = this.webhooks.stateOf(after, initial);
+        after.flow.webhookState = webhook.webhookState;
+        changes.push({ id: flow.id, ...change, webhookState: webhook.webhookState });
+        if (webhook.event) events.push(webhook.event);
+        evaluated.push({ flow: after, applied });
       }
-      const change = {
-        status: decision.status,
-        statusCode: decision.statusCode,
-        nextCheckAt: this.nextCheckAt(decision, now),
-        error: decision.status === 'Failed' ? this.failureReason(current) : null,
-      };
-      await this.store.updateFlowStatus(flowId, change, tx);
-      const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), current.flow, change), steps: current.steps };
-      const evented = await this.webhooks.recordState(after, tx, options.initial === true);
-      return { claimed: null, def: undefined, queuedSince: undefined, evented, after };
+      await this.store.updateFlows(tx, changes);
+      await this.webhooks.addEvents(tx, events);
+      return { evaluated, sends, evented: events.length > 0 };
     });
-    if (!outcome) throw new Error(`flow ${flowId} vanished`);
     if (outcome.evented) this.webhooks.wake();
-    if (outcome.claimed && outcome.def) {
-      this.log.log(`flow ${flowId}: failover to ${outcome.claimed.channel} ${maskPhone(outcome.claimed.phoneNumber)}`);
-      await this.sendStep(outcome.claimed, outcome.def, outcome.queuedSince);
-      return { flow: await this.evaluate(flowId, new Date(), { initial: options.initial }), applied };
-    }
+    if (outcome.sends.length === 0) return outcome.evaluated;
+    await this.sendFailovers(outcome.sends.map((s) => ({ step: s.step, flow: s.evaluated.flow.flow })));
+    const again = await this.evaluateMany(outcome.sends.map((s) => ({ flowId: s.step.flowId, reports: [] })), new Date(), initial);
+    const appliedOf = new Map(outcome.sends.map((s) => [s.step.flowId, s.evaluated.applied]));
     // as written under the lock (a later change is another evaluation's to report)
-    return { flow: outcome.after!, applied };
+    return [...outcome.evaluated, ...again.map((e) => ({ flow: e.flow, applied: appliedOf.get(e.flow.flow.id) ?? [] }))];
+  }
+
+  /** Sends claimed failover steps concurrently, and records the ones Routee took in one statement. */
+  private async sendFailovers(claimed: { step: StepEntity; flow: FlowEntity }[]): Promise<void> {
+    const sent = await Promise.all(
+      claimed.map(async ({ step, flow }) => {
+        this.log.log(`flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`);
+        const result = await this.callStep(step, flow.definition[1], flow.createdAt);
+        return result && { id: step.id, trackingId: result.result.trackingId, status: result.result.status || step.status, sentAt: result.sentAt };
+      }),
+    );
+    const took = sent.filter((s) => s !== null);
+    const recorded = await this.recordSendOutcome(() => this.store.markStepsSent(took));
+    for (const s of took) if (!recorded.has(s.id)) this.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId!);
   }
 
   /**
@@ -187,26 +242,68 @@ export class FlowEngine {
 
   /**
    * Asks Routee for the status of the flow's steps that may still change
-   * (`flow`: its id, or the flow as just loaded),
-   * applies the answers, and re-evaluates. Gives up waiting after `budgetMs`
-   * (the stored story is then what the caller gets; late answers still land).
+   * (`flow`: its id, or the flow as just loaded), applies the answers, and
+   * re-evaluates. Gives up waiting after `budgetMs` (the stored story is then
+   * what the caller gets; late answers still land).
    */
   async refresh(flow: string | FlowWithSteps, budgetMs: number): Promise<FlowWithSteps> {
     const current = typeof flow === 'string' ? await this.mustLoad(flow) : flow;
-    const flowId = current.flow.id;
-    // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
-    const stale = current.steps.filter((step) => this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status));
-    // A final flow with nothing left to hear from Routee is answered as stored: evaluating it takes the
-    // flow's row lock and writes, which queued concurrent reads of one flow behind each other (bench: get).
-    if (stale.length === 0 && current.flow.status !== 'InProgress') return current;
-    if (stale.length === 1) {
-      // the usual case: applying the one answer evaluated the flow already
-      const refreshed = await withinBudget(this.refreshStep(flowId, stale[0]), budgetMs);
-      if (refreshed) return refreshed;
-    } else if (stale.length > 1) {
-      await withinBudget(Promise.allSettled(stale.map((step) => this.refreshStep(flowId, step))), budgetMs);
+    const [refreshed] = await this.refreshMany([current], budgetMs);
+    return refreshed ?? current;
+  }
+
+  /**
+   * refresh for a set of flows as just loaded (the worker's batch): every
+   * tracking call at once, then one evaluation of them all (evaluateMany).
+   * A final flow with nothing left to hear from Routee is answered as
+   * stored: evaluating it takes the flow's row lock and writes, which queued
+   * concurrent reads of one flow behind each other (bench: get).
+   */
+  async refreshMany(flows: FlowWithSteps[], budgetMs: number): Promise<FlowWithSteps[]> {
+    const asStored: FlowWithSteps[] = [];
+    const items: Evaluation[] = [];
+    const calls: Promise<void>[] = [];
+    let late = false;
+    for (const current of flows) {
+      // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
+      const stale = current.steps.filter((step) => this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status));
+      if (stale.length === 0 && current.flow.status !== 'InProgress') {
+        asStored.push(current);
+        continue;
+      }
+      const item: Evaluation = { flowId: current.flow.id, reports: [] };
+      items.push(item);
+      for (const step of stale) {
+        calls.push(
+          this.track(step).then((report) => {
+            if (!report) return;
+            // an answer after the budget is applied on its own
+            if (late) this.applyReport(step.trackingId!, report).catch((err: unknown) => this.log.debug(`late report for ${step.trackingId}: ${String(err)}`));
+            else item.reports.push({ trackingId: step.trackingId!, report });
+          }),
+        );
+      }
     }
-    return this.evaluate(flowId);
+    if (calls.length > 0) await withinBudget(Promise.all(calls), budgetMs);
+    late = true;
+    if (items.length === 0) return asStored;
+    return [...asStored, ...(await this.evaluateEach(items)).map((e) => e.flow)];
+  }
+
+  /** evaluateMany; should the batch fail, each flow on its own, so that one bad flow does not hold up the others */
+  private async evaluateEach(items: Evaluation[]): Promise<Evaluated[]> {
+    try {
+      return await this.evaluateMany(items, new Date(), false);
+    } catch (err) {
+      if (items.length === 1) throw err;
+      this.log.warn(`evaluating ${items.length} flows together failed (${err instanceof Error ? err.message : String(err)}); evaluating them one by one`);
+    }
+    const each = await Promise.allSettled(items.map((item) => this.evaluateMany([item], new Date(), false)));
+    return each.flatMap((result, i) => {
+      if (result.status === 'fulfilled') return result.value;
+      this.log.warn(`flow ${items[i].flowId}: evaluation failed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`);
+      return [];
+    });
   }
 
   /**
@@ -218,11 +315,8 @@ export class FlowEngine {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
-    if (step && this.routee.isAvailable(step.channel as Channel)) {
-      const refreshed = await withinBudget(this.refreshStep(flowId, step), budgetMs);
-      if (refreshed) return refreshed;
-    }
-    return this.evaluate(flowId);
+    const report = step && this.routee.isAvailable(step.channel as Channel) ? await withinBudget(this.track(step), budgetMs) : null;
+    return this.evaluate(flowId, new Date(), report ? { report: { trackingId, report } } : {});
   }
 
   /** a step Routee may still report something new about */
@@ -236,12 +330,10 @@ export class FlowEngine {
     return flowStatus === 'InProgress' && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
   }
 
-  /** Reads one step of the flow from Routee's tracking and applies the answer: the flow as evaluated then, or null when that failed. */
-  private async refreshStep(flowId: string, step: StepEntity): Promise<FlowWithSteps | null> {
+  /** Reads one step from Routee's tracking: the report, or null when that failed. */
+  private async track(step: StepEntity): Promise<StatusReport | null> {
     try {
-      const tracking = step.channel === 'viber' ? await this.routee.getViberTracking(step.trackingId!) : await this.routee.getSmsTracking(step.trackingId!);
-      const { flow, applied } = await this.evaluateApplying(flowId, new Date(), { report: { trackingId: step.trackingId!, report: reportOf(tracking) } });
-      return applied ? flow : null;
+      return reportOf(step.channel === 'viber' ? await this.routee.getViberTracking(step.trackingId!) : await this.routee.getSmsTracking(step.trackingId!));
     } catch (err) {
       this.log.debug(`refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`);
       return null;
@@ -265,18 +357,6 @@ export class FlowEngine {
   private failureReason(current: FlowWithSteps): string {
     const last = current.steps[current.steps.length - 1];
     return last.errorMessage ?? last.detailedStatus ?? `${last.channel} step ended ${last.status}`;
-  }
-
-  /** Exactly once per flow: only the caller whose insert of the failover row succeeds sends it. */
-  private claimFailover(current: FlowWithSteps, tx: EntityManager): Promise<StepEntity | null> {
-    const def = current.flow.definition[1];
-    if (!def) return Promise.resolve(null);
-    const channel = channelOf(def);
-    return this.store.claimFailoverStep(
-      { flowId: current.flow.id, role: 'failover', channel, phoneNumber: def.to, label: def.label ?? null, status: initialStatus(channel) },
-      this.options.sendClaimMs,
-      tx,
-    );
   }
 
   /**
@@ -306,8 +386,26 @@ export class FlowEngine {
     def: StepDefinition,
     queuedSince: Date,
     fallback?: StepDefinition,
-    recordSent: (result: RouteeSendResult, sentAt: Date) => Promise<boolean> = (result, sentAt) => this.store.markStepSent(step.id, result.trackingId, result.status || step.status, sentAt),
+    recordSent: (result: RouteeSendResult, sentAt: Date) => Promise<boolean> = async (result, sentAt) =>
+      (await this.store.markStepsSent([{ id: step.id, trackingId: result.trackingId, status: result.status || step.status, sentAt }])).size > 0,
   ): Promise<void> {
+    const sent = await this.callStep(step, def, queuedSince, fallback);
+    if (!sent) return;
+    const recorded = await this.recordSendOutcome(() => recordSent(sent.result, sent.sentAt));
+    if (!recorded) this.warnResentElsewhere(step, sent.result.trackingId);
+  }
+
+  /** only when this process stalled past its claim and another replica re-sent the step */
+  private warnResentElsewhere(step: StepEntity, trackingId: string): void {
+    this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send ${trackingId} came back after another replica had finished the step: Routee has it twice`);
+  }
+
+  /**
+   * sendStep's Routee call: Routee's answer when it took the message, for
+   * the caller to record; null when it did not, recorded here (the step
+   * failed, or was queued).
+   */
+  private async callStep(step: StepEntity, def: StepDefinition, queuedSince: Date, fallback?: StepDefinition): Promise<{ result: RouteeSendResult; sentAt: Date } | null> {
     const claimMs = this.options.sendClaimMs;
     const heartbeat = setInterval(() => {
       this.queue.renewSendClaim(step.id, claimMs).catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
@@ -329,7 +427,7 @@ export class FlowEngine {
           const retryAt = Math.min(giveUpAt, Math.max(this.routee.retryAt(channel), Date.now() + 200) + Math.floor(Math.random() * 250));
           await this.recordSendOutcome(() => this.store.deferSend(step.id, new Date(retryAt), QUEUED_NOTE));
           this.log.debug(`flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`);
-          return;
+          return null;
         }
       }
       const sendError = this.sendErrorOf(err);
@@ -338,14 +436,10 @@ export class FlowEngine {
       this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${message}`);
       clearInterval(heartbeat);
       await this.recordSendOutcome(() => this.store.markStepFailed(step.id, status, sendError, message));
-      return;
+      return null;
     }
     clearInterval(heartbeat);
-    const recorded = await this.recordSendOutcome(() => recordSent(result, new Date()));
-    if (!recorded) {
-      // only when this process stalled past its claim and another replica re-sent the step
-      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send ${result.trackingId} came back after another replica had finished the step: Routee has it twice`);
-    }
+    return { result, sentAt: new Date() };
   }
 
   /**
@@ -412,6 +506,25 @@ export class FlowEngine {
     if (!found) throw new Error(`flow ${flowId} vanished`);
     return found;
   }
+}
+
+/** a flow's failover step, as claimed (FlowStore.claimFailoverSteps: exactly one caller's insert of it succeeds, and only that caller sends it) */
+function failoverStepOf(flow: FlowEntity): NewStep {
+  const def = flow.definition[1];
+  const channel = channelOf(def);
+  return { flowId: flow.id, role: 'failover', channel, phoneNumber: def.to, label: def.label ?? null, status: initialStatus(channel) };
+}
+
+interface Evaluation {
+  flowId: string;
+  /** delivery reports to apply first, in the same transaction */
+  reports: { trackingId: string; report: StatusReport }[];
+}
+
+interface Evaluated {
+  flow: FlowWithSteps;
+  /** what each report given for the flow did (reports naming no step of it are left out) */
+  applied: AppliedReport[];
 }
 
 /** Routee cannot have taken the message: the circuit refused the call, the connection never opened, or a 502/503/504 */

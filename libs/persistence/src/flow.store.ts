@@ -35,6 +35,50 @@ export interface AppliedReport {
   changed: boolean;
 }
 
+/** a flow's evaluated state, as FlowStore.updateFlows writes it */
+export type FlowChange = Pick<FlowEntity, 'id' | 'status' | 'statusCode' | 'nextCheckAt' | 'error' | 'webhookState'>;
+
+/**
+ * A report applied to the step of `current` that Routee knows as
+ * `trackingId`, in memory (FlowStore.writeReportedSteps stores it): the
+ * status only moves forward (@app/flow isStatusProgress); details are kept
+ * when known. Returns the changed step (null when the report brought nothing
+ * new to store) and the flow's steps as they now are, or null when no step
+ * of the flow has that trackingId.
+ */
+export function applyReportTo(
+  current: FlowWithSteps,
+  trackingId: string,
+  report: StatusReport,
+  now: Date,
+): { applied: AppliedReport; written: StepEntity | null; steps: StepEntity[] } | null {
+  const step = current.steps.find((s) => s.trackingId === trackingId);
+  if (!step) return null;
+  const channel = step.channel as Channel;
+  const changed = isStatusProgress(channel, step.status, report.status);
+  const isDelivery = classifyStatus(channel, report.status) === 'success';
+  const patch: Partial<StepEntity> = {
+    ...(report.detailedStatus !== undefined && { detailedStatus: report.detailedStatus }),
+    ...(report.price !== undefined && { price: report.price }),
+    ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
+    ...(report.country !== undefined && { country: report.country }),
+    ...(report.operator !== undefined && { operator: report.operator }),
+  };
+  if (changed) {
+    patch.status = report.status;
+    patch.statusUpdatedAt = now;
+    if (report.description !== undefined) patch.errorMessage = isDelivery ? null : report.description;
+    if (step.deliveredAt === null && isDelivery) {
+      const reported = report.statusDate;
+      patch.deliveredAt = reported && reported.getTime() <= now.getTime() ? reported : now;
+    }
+  }
+  const applied = { flowId: step.flowId, stepId: step.id, changed };
+  if (Object.keys(patch).length === 0) return { applied, written: null, steps: current.steps };
+  const updated = Object.assign(new StepEntity(), step, patch);
+  return { applied, written: updated, steps: current.steps.map((s) => (s === step ? updated : s)) };
+}
+
 export type NewStep = Pick<StepEntity, 'flowId' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
 export type NewFlow = Pick<FlowEntity, 'id' | 'definition' | 'failoverOnDelivered' | 'callbackUrl' | 'apiKeyId'>;
 
@@ -96,38 +140,47 @@ export class FlowStore {
   }
 
   /**
-   * Claims the failover step of a flow: inserts its row in state `sending`.
-   * The unique (flow_id, role) constraint makes this succeed for exactly one
-   * caller, whichever process it runs in. Returns null when already claimed.
+   * Claims the failover steps of flows: inserts their rows in state
+   * `sending`, in one statement. The unique (flow_id, role) constraint makes
+   * each insert succeed for exactly one caller, whichever process it runs in;
+   * a flow whose failover was already claimed is left out of the answer.
    */
-  async claimFailoverStep(step: NewStep, claimMs: number, manager: EntityManager = this.db.manager): Promise<StepEntity | null> {
-    const rows: Row[] = await manager.query(
+  async claimFailoverSteps(tx: EntityManager, steps: NewStep[], claimMs: number): Promise<StepEntity[]> {
+    if (steps.length === 0) return [];
+    const rows: Row[] = await tx.query(
       `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state, claimed_until)
-       VALUES ($1, $2, $3, $4, $5, $6, 'sending', now() + ($7 || ' milliseconds')::interval)
+       SELECT v.flow_id, v.role, v.channel, v.phone_number, v.label, v.status, 'sending', now() + ($7 || ' milliseconds')::interval
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS v(flow_id, role, channel, phone_number, label, status)
        ON CONFLICT ON CONSTRAINT uq_steps_flow_role DO NOTHING
        RETURNING *`,
-      [step.flowId, step.role, step.channel, step.phoneNumber, step.label, step.status, String(claimMs)],
+      [...columnsOf(steps, ['flowId', 'role', 'channel', 'phoneNumber', 'label', 'status']), String(claimMs)],
     );
-    return rows.length === 0 ? null : stepOf(rows[0]);
+    return rows.map(stepOf);
   }
 
   /**
-   * Records Routee's answer to a claimed send. Only a step still `sending`
-   * is changed: if the claim ran out and another replica finished the send
-   * first, its record stands. Returns false then.
+   * Records Routee's answers to claimed sends, in one statement. Only a step
+   * still `sending` is changed: if its claim ran out and another replica
+   * finished the send first, that record stands. Returns the ids of the
+   * steps recorded.
    */
-  async markStepSent(stepId: string, trackingId: string, status: string, sentAt: Date): Promise<boolean> {
-    const result = await this.db.getRepository(StepEntity).update(
-      { id: stepId, sendState: 'sending' },
-      { trackingId, status, sendState: 'sent', sentAt, claimedUntil: null, statusUpdatedAt: sentAt, errorMessage: null },
+  async markStepsSent(sent: Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>[]): Promise<Set<string>> {
+    if (sent.length === 0) return new Set();
+    const [rows]: [{ id: string }[], number] = await this.db.query(
+      `UPDATE steps s SET tracking_id = v.tracking_id, status = v.status, send_state = 'sent', sent_at = v.sent_at, status_updated_at = v.sent_at,
+              claimed_until = NULL, error_message = NULL
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS v(id, tracking_id, status, sent_at)
+        WHERE s.id = v.id AND s.send_state = 'sending'
+        RETURNING s.id`,
+      columnsOf(sent, ['id', 'trackingId', 'status', 'sentAt']),
     );
-    return (result.affected ?? 0) > 0;
+    return new Set(rows.map((r) => r.id));
   }
 
   /**
    * Records Routee's answer to a new flow's primary send and the flow state
    * it leads to (`change`, and `webhookState`: what the send response tells
-   * the integrator) in one statement. Like markStepSent, only a step still
+   * the integrator) in one statement. Like markStepsSent, only a step still
    * `sending` is changed, and the flow only while it is InProgress; the
    * counts say what was written.
    */
@@ -162,7 +215,7 @@ export class FlowStore {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Records that Routee did not take a claimed send; like markStepSent, only while it is `sending`. */
+  /** Records that Routee did not take a claimed send; like markStepsSent, only while it is `sending`. */
   async markStepFailed(stepId: string, status: string, sendError: string, errorMessage: string): Promise<boolean> {
     const result = await this.db.getRepository(StepEntity).update(
       { id: stepId, sendState: 'sending' },
@@ -172,67 +225,50 @@ export class FlowStore {
   }
 
   /**
-   * Applies a report to the step of `current` that Routee knows as
-   * `trackingId`, inside the caller's transaction, which holds the flow's row
-   * lock (FlowStore.withFlowLocked): every change to a step that has a
-   * trackingId is made under its flow's lock, so `current` is the stored
-   * state. The status only moves forward (@app/flow isStatusProgress); details
-   * are kept when known. Returns the steps as they now are, or null when no
-   * step of the flow has that trackingId.
+   * Writes the report-borne columns of steps changed by `applyReportTo`, in
+   * one statement, inside the caller's transaction, which holds their flows'
+   * row locks (FlowStore.withFlowsLocked): every change to a step that has a
+   * trackingId is made under its flow's lock, so the rows read under the lock
+   * and changed in memory are the stored state.
    */
-  async applyReportIn(tx: EntityManager, current: FlowWithSteps, trackingId: string, report: StatusReport, now: Date = new Date()): Promise<{ applied: AppliedReport; steps: StepEntity[] } | null> {
-    const step = current.steps.find((s) => s.trackingId === trackingId);
-    if (!step) return null;
-    const channel = step.channel as Channel;
-    const changed = isStatusProgress(channel, step.status, report.status);
-    const isDelivery = classifyStatus(channel, report.status) === 'success';
-    const patch: Partial<StepEntity> = {
-      ...(report.detailedStatus !== undefined && { detailedStatus: report.detailedStatus }),
-      ...(report.price !== undefined && { price: report.price }),
-      ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
-      ...(report.country !== undefined && { country: report.country }),
-      ...(report.operator !== undefined && { operator: report.operator }),
-    };
-    if (changed) {
-      patch.status = report.status;
-      patch.statusUpdatedAt = now;
-      if (report.description !== undefined) patch.errorMessage = isDelivery ? null : report.description;
-      if (step.deliveredAt === null && isDelivery) {
-        const reported = report.statusDate;
-        patch.deliveredAt = reported && reported.getTime() <= now.getTime() ? reported : now;
-      }
-    }
-    if (Object.keys(patch).length > 0) await tx.update(StepEntity, { id: step.id }, patch);
-    const updated = Object.assign(new StepEntity(), step, patch);
-    return { applied: { flowId: step.flowId, stepId: step.id, changed }, steps: current.steps.map((s) => (s === step ? updated : s)) };
+  async writeReportedSteps(tx: EntityManager, steps: StepEntity[]): Promise<void> {
+    if (steps.length === 0) return;
+    await tx.query(
+      `UPDATE steps s SET status = v.status, status_updated_at = v.status_updated_at, error_message = v.error_message, delivered_at = v.delivered_at,
+              detailed_status = v.detailed_status, price = v.price, latency_ms = v.latency_ms, country = v.country, operator = v.operator
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[])
+           AS v(id, status, status_updated_at, error_message, delivered_at, detailed_status, price, latency_ms, country, operator)
+        WHERE s.id = v.id`,
+      columnsOf(steps, ['id', 'status', 'statusUpdatedAt', 'errorMessage', 'deliveredAt', 'detailedStatus', 'price', 'latencyMs', 'country', 'operator']),
+    );
   }
 
-  async setWebhookState(flowId: string, webhookState: string, tx: EntityManager): Promise<void> {
-    await tx.update(FlowEntity, { id: flowId }, { webhookState });
-  }
-
-  async updateFlowStatus(
-    flowId: string,
-    change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'> & { error?: string | null },
-    manager: EntityManager = this.db.manager,
-  ): Promise<void> {
-    await manager.update(FlowEntity, { id: flowId }, change);
+  /** Writes flows' evaluated state (and what their integrator was told, `webhookState`), in one statement, inside the caller's transaction. */
+  async updateFlows(tx: EntityManager, changes: FlowChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await tx.query(
+      `UPDATE flows f SET status = v.status, status_code = v.status_code, next_check_at = v.next_check_at, error = v.error,
+              webhook_state = v.webhook_state, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::timestamptz[], $5::text[], $6::text[])
+           AS v(id, status, status_code, next_check_at, error, webhook_state)
+        WHERE f.id = v.id`,
+      columnsOf(changes, ['id', 'status', 'statusCode', 'nextCheckAt', 'error', 'webhookState']),
+    );
   }
 
   /**
-   * Runs `fn` on the flow and its steps while holding the flow's row lock, in
-   * one transaction. Deciding and writing the flow's status under the lock
-   * keeps a slow evaluation from writing back a status derived from older
-   * steps over a newer one. Returns null when the flow does not exist.
+   * Runs `fn` on the flows and their steps while holding the flows' row
+   * locks, in one transaction. Deciding and writing a flow's status under
+   * the lock keeps a slow evaluation from writing back a status derived from
+   * older steps over a newer one. The locks are taken in id order, so two
+   * batches sharing flows cannot deadlock. Flows that do not exist are left out.
    */
-  async withFlowLocked<T>(flowId: string, fn: (current: FlowWithSteps, tx: EntityManager) => Promise<T>): Promise<T | null> {
+  async withFlowsLocked<T>(flowIds: string[], fn: (current: FlowWithSteps[], tx: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
       // lock first, then read: a statement that waited for the lock still sees the rows of the snapshot
-      // it started with, so a join locking the flow would hand back the steps from before the wait
-      const locked: unknown[] = await tx.query(`SELECT 1 FROM flows WHERE id = $1 FOR UPDATE`, [flowId]);
-      if (locked.length === 0) return null;
-      const current = withStepsOf(await tx.query(`${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
-      return current ? fn(current, tx) : null;
+      // it started with, so a join locking the flows would hand back the steps from before the wait
+      await tx.query(`SELECT 1 FROM flows WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [flowIds]);
+      return fn(groupedByFlow(await tx.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds])), tx);
     });
   }
 
@@ -244,14 +280,7 @@ export class FlowStore {
   /** Several flows with their steps in one query (the worker's batch); flows that do not exist are left out. */
   async loadMany(flowIds: string[]): Promise<FlowWithSteps[]> {
     if (flowIds.length === 0) return [];
-    const rows: Row[] = await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds]);
-    const byFlow = new Map<string, Row[]>();
-    for (const row of rows) {
-      const flowRows = byFlow.get(row.f_id as string);
-      if (flowRows) flowRows.push(row);
-      else byFlow.set(row.f_id as string, [row]);
-    }
-    return [...byFlow.values()].map((flowRows) => withStepsOf(flowRows)!);
+    return groupedByFlow(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds]));
   }
 
   /** The flow a flowId or any step's trackingId names, with its steps, in one query. */
@@ -297,6 +326,22 @@ const FLOW_WITH_STEPS = `SELECT f.id AS f_id, f.status AS f_status, f.status_cod
   FROM flows f JOIN steps s ON s.flow_id = f.id`;
 
 type Row = Record<string, unknown>;
+
+/** rows of several flows (in any order) as flows with their steps */
+function groupedByFlow(rows: Row[]): FlowWithSteps[] {
+  const byFlow = new Map<string, Row[]>();
+  for (const row of rows) {
+    const flowRows = byFlow.get(row.f_id as string);
+    if (flowRows) flowRows.push(row);
+    else byFlow.set(row.f_id as string, [row]);
+  }
+  return [...byFlow.values()].map((flowRows) => withStepsOf(flowRows)!);
+}
+
+/** one array per column, for `unnest($1::type[], …)`: a set of rows in one statement */
+function columnsOf<T>(rows: readonly T[], columns: readonly (keyof T)[]): unknown[][] {
+  return columns.map((column) => rows.map((row) => row[column] ?? null));
+}
 
 function withStepsOf(rows: Row[]): FlowWithSteps | null {
   if (rows.length === 0) return null;

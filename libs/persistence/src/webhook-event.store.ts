@@ -25,9 +25,13 @@ export interface ClaimedWebhookEvent {
 export class WebhookEventStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Writes an event inside the caller's transaction (the one that made the change). */
-  async add(tx: EntityManager, event: NewWebhookEvent): Promise<void> {
-    await tx.insert(WebhookEventEntity, { flowId: event.flowId, type: event.type, url: event.url, payload: event.payload as object });
+  /** Writes events inside the caller's transaction (the one that made the changes), in one statement, in the order given. */
+  async addMany(tx: EntityManager, events: NewWebhookEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.insert(
+      WebhookEventEntity,
+      events.map((event) => ({ flowId: event.flowId, type: event.type, url: event.url, payload: event.payload as object })),
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { FlowStore, WebhookEventStore, type FlowWithSteps } from '@app/persistence';
+import { WebhookEventStore, type FlowWithSteps, type NewWebhookEvent } from '@app/persistence';
 import { ENGINE_OPTIONS, type EngineOptions } from '../engine.options';
 import { toTrackingView, type TrackingView } from '../tracking-view';
 import type { AddressVerdict } from './address-policy';
@@ -29,7 +29,6 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly events: WebhookEventStore,
-    private readonly flows: FlowStore,
     @Inject(ENGINE_OPTIONS) options: EngineOptions,
   ) {
     this.poster = new WebhookPoster({ timeoutMs: options.webhooks.timeoutMs, allowPrivate: options.webhooks.allowPrivate });
@@ -51,31 +50,29 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Called with the flow's row locked, in the transaction that stores its new
-   * state. The first call (`initial`: the state the send response reported)
-   * only records the digest; later calls write an event when the statuses or
-   * trackingIds moved, none when they did not. Returns whether an event was written;
-   * `after.flow.webhookState` is updated to what was recorded.
+   * What to store of the flow's new state `after` for its webhooks, decided
+   * with the flow's row locked, in the transaction that stores that state:
+   * `webhookState`, the digest of what the integrator has been told, and the
+   * event to write to the outbox in that transaction, if any. The first
+   * state (`initial`: the one the send response reported) is only recorded;
+   * later states give an event when the statuses or trackingIds moved, none
+   * when they did not. No callback URL: nothing to record.
    */
-  async recordState(after: FlowWithSteps, tx: EntityManager, initial: boolean): Promise<boolean> {
+  stateOf(after: FlowWithSteps, initial: boolean): { webhookState: string | null; event: NewWebhookEvent | null } {
     const { flow } = after;
-    if (!flow.callbackUrl) return false;
+    if (!flow.callbackUrl) return { webhookState: flow.webhookState, event: null };
     const view = toTrackingView(after);
     const digest = digestOf(view);
     const serialized = JSON.stringify(digest);
-    if (serialized === flow.webhookState) return false;
-    const previous = flow.webhookState ? (JSON.parse(flow.webhookState) as Digest) : null;
-    await this.flows.setWebhookState(flow.id, serialized, tx);
-    flow.webhookState = serialized;
     // before the send response's state is recorded, a change is part of that response
-    if (initial || previous === null) return false;
-    await this.events.add(tx, { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view });
-    return true;
+    if (serialized === flow.webhookState || initial || flow.webhookState === null) return { webhookState: serialized, event: null };
+    const previous = JSON.parse(flow.webhookState) as Digest;
+    return { webhookState: serialized, event: { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view } };
   }
 
-  /** what `recordState` records for the state the send response reports (null: no callback URL, nothing to record) */
-  initialState(after: FlowWithSteps): string | null {
-    return after.flow.callbackUrl ? JSON.stringify(digestOf(toTrackingView(after))) : null;
+  /** Writes events to the outbox inside the caller's transaction (the one storing the states they report). */
+  async addEvents(tx: EntityManager, events: NewWebhookEvent[]): Promise<void> {
+    await this.events.addMany(tx, events);
   }
 
   /** events were committed: deliver now rather than at the next poll */
