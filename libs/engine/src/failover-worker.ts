@@ -5,7 +5,7 @@ import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { FlowEngine } from './flow-engine';
 
 /** flows (or stranded sends) claimed per statement */
-const BATCH_SIZE = 50;
+const BATCH_SIZE = 100;
 /** stranded sends finished at once */
 const CONCURRENCY = 10;
 /** batches of due flows worked on at once */
