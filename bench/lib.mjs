@@ -163,9 +163,9 @@ export function rssMb(pid) {
 export function processCost(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of proc(5))
+  const [utime, stime] = [Number(fields[11]), Number(fields[12])]; // fields 14, 15 of proc(5)
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { cpuMs: (ticks * 1000) / CLOCK_TICKS, writes: Number(io.match(/syscw:\s+(\d+)/)?.[1] ?? NaN) };
+  return { cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS, sysMs: (stime * 1000) / CLOCK_TICKS, writes: Number(io.match(/syscw:\s+(\d+)/)?.[1] ?? NaN) };
 }
 
 /** USER_HZ: 100 on Linux */

@@ -153,6 +153,7 @@ async function startBaseline() {
     },
     ready: /BENCH_BASELINE_READY (\S+)/,
     name: 'baseline',
+    nodeArgs: profiledNodeArgs(),
   });
   children.push(child);
   return { child, url: match[1] };
@@ -219,7 +220,7 @@ async function abRounds(label, a, b, requestA, requestB) {
       const per = (n) => fmt(n / Math.max(1, res.requests), 2);
       log(
         `${label} round ${r + 1} ${which === 'a' ? 'gateway ' : 'baseline'}: ${fmt(res.rps)} req/s, p50 ${fmt(res.p50, 1)} ms, p99 ${fmt(res.p99, 1)} ms, ` +
-          `${res.bad} bad, ${res.errors} errors, ${fmt(res.meanBytes)} B/answer, server CPU ${per(after.cpuMs - before.cpuMs)} ms and ${per(after.writes - before.writes)} writes per answer` +
+          `${res.bad} bad, ${res.errors} errors, ${fmt(res.meanBytes)} B/answer, server CPU ${per(after.cpuMs - before.cpuMs)} ms (${per(after.sysMs - before.sysMs)} in the kernel) and ${per(after.writes - before.writes)} writes per answer` +
           `${res.badSample ? ` (e.g. ${res.badSample})` : ''}`,
       );
     }
