@@ -101,10 +101,11 @@ export class FlowStore {
   async createFlowWithPrimary(flow: NewFlow, primary: NewStep, claimMs: number): Promise<FlowWithSteps> {
     const limit = this.phoneLimit?.limit ?? 0;
     const windowSec = this.phoneLimit?.windowSec ?? 0;
-    const rows: { step_id: string | null; flow_created_at: Date | null; retry_after_sec: number | null }[] = await this.db.query(
+    const rows = (await this.prepared(
+      'create_flow_with_primary',
       `SELECT step_id, flow_created_at, retry_after_sec FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [flow.id, JSON.stringify(flow.definition), flow.failoverOnDelivered, flow.callbackUrl, flow.apiKeyId, primary.channel, primary.phoneNumber, primary.label, primary.status, claimMs, limit, windowSec],
-    );
+    )) as { step_id: string | null; flow_created_at: Date | null; retry_after_sec: number | null }[];
     const [row] = rows;
     if (row.retry_after_sec !== null) throw new PhoneRateLimitedError(row.retry_after_sec, limit, windowSec);
     const createdAt = row.flow_created_at!;
@@ -190,7 +191,8 @@ export class FlowStore {
     change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'>,
     webhookState: string | null,
   ): Promise<{ stepRecorded: boolean; flowRecorded: boolean }> {
-    const rows: { steps: number; flows: number }[] = await this.db.query(
+    const rows = (await this.prepared(
+      'mark_primary_sent',
       `WITH s AS (
          UPDATE steps SET tracking_id = $2, status = $3, send_state = 'sent', sent_at = $4, status_updated_at = $4, claimed_until = NULL, error_message = NULL
           WHERE id = $1 AND send_state = 'sending'
@@ -201,7 +203,7 @@ export class FlowStore {
           RETURNING id)
        SELECT (SELECT count(*) FROM s)::int AS steps, (SELECT count(*) FROM f)::int AS flows`,
       [step.id, step.trackingId, step.status, step.sentAt, change.status, change.statusCode, change.nextCheckAt, webhookState],
-    );
+    )) as { steps: number; flows: number }[];
     return { stepRecorded: rows[0].steps > 0, flowRecorded: rows[0].flows > 0 };
   }
 
@@ -275,7 +277,7 @@ export class FlowStore {
 
   /** The flow and its steps: one query, mapped by hand (TypeORM's entity mapping cost more than the query). */
   async load(flowId: string): Promise<FlowWithSteps | null> {
-    return withStepsOf(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
+    return withStepsOf(await this.prepared('flow_by_id', `${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
   }
 
   /** Several flows with their steps in one query (the worker's batch); flows that do not exist are left out. */
@@ -300,13 +302,13 @@ export class FlowStore {
   }
 
   async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
-    const rows: { flow_id: string }[] = await this.db.query(FLOW_ID_BY_TRACKING_ID, [trackingId]);
+    const rows = (await this.prepared('flow_id_by_tracking_id', FLOW_ID_BY_TRACKING_ID, [trackingId])) as { flow_id: string }[];
     return rows[0]?.flow_id ?? null;
   }
 
   /** The flow that a flowId or any step's trackingId belongs to. */
   async findFlowId(id: string): Promise<string | null> {
-    const rows: { flow_id: string }[] = await this.db.query(flowIdQuery(id), [id]);
+    const rows = (await this.prepared(UUID.test(id) ? 'flow_id_by_any_id' : 'flow_id_by_tracking_id', flowIdQuery(id), [id])) as { flow_id: string }[];
     return rows[0]?.flow_id ?? null;
   }
 }
