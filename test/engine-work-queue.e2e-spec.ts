@@ -158,6 +158,27 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     expect(t.sandbox.state.attempts.filter((a) => a.to === to).length).toBeLessThanOrEqual(1);
   });
 
+  it('a batch is evaluated in one transaction, yet one flow that cannot be evaluated does not hold up the rest of it', async () => {
+    const numbers = Array.from({ length: 6 }, () => phone('02'));
+    const ids = await Promise.all(numbers.map((to) => send(to)));
+    await sleep(300); // every primary is UNDELIVERED at Routee, not yet known here
+    const [broken, ...rest] = ids;
+    // a definition no evaluation can read: the batch's transaction fails, then each flow is evaluated on its own
+    await t.db.query(`UPDATE flows SET definition = '{}'::jsonb WHERE id = $1`, [broken]);
+    await makeDue(ids);
+    expect(await worker.tick()).toMatchObject({ flows: 6 });
+    expect(t.sandbox.state.sends.filter((s) => s.channel === 'sms').map((s) => s.to).sort()).toEqual(numbers.slice(1).sort());
+    const failovers = await t.db.query(`SELECT flow_id FROM steps WHERE role = 'failover' AND send_state = 'sent' AND flow_id = ANY($1)`, [ids]);
+    expect(failovers.rows.map((r: { flow_id: string }) => r.flow_id).sort()).toEqual([...rest].sort());
+    // the broken flow is left as it was: its primary's report is not applied, and its lease brings it back later
+    expect(await stepRows(t.db, broken)).toEqual([
+      { role: 'primary', channel: 'viber', status: 'QUEUED', send_state: 'sent', send_error: null, tracking_id: sendsTo(numbers[0])[0].trackingId },
+    ]);
+    const { rows } = await t.db.query(`SELECT status, next_check_at > now() AS leased FROM flows WHERE id = $1`, [broken]);
+    expect(rows[0]).toEqual({ status: 'InProgress', leased: true });
+    await t.db.query(`DELETE FROM flows WHERE id = $1`, [broken]);
+  });
+
   it('races: three ticks, refreshes and evaluations at once on 40 due flows send each failover exactly once', async () => {
     const numbers = Array.from({ length: 40 }, () => phone('02'));
     const ids = await Promise.all(numbers.map((to) => send(to)));
