@@ -192,9 +192,13 @@ export class FlowEngine {
 
   /** Sends claimed failover steps concurrently, and records the ones Routee took in one statement. */
   private async sendFailovers(claimed: { step: StepEntity; flow: FlowEntity }[]): Promise<void> {
+    // a worker's batch is one line at the default level (one a flow at a thousand a second would flood the log)
+    if (claimed.length > 1) this.log.log(`${claimed.length} flows: failover steps claimed, sending`);
     const sent = await Promise.all(
       claimed.map(async ({ step, flow }) => {
-        this.log.log(`flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`);
+        const line = `flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`;
+        if (claimed.length > 1) this.log.debug(line);
+        else this.log.log(line);
         const result = await this.callStep(step, flow.definition[1], flow.createdAt);
         return result && { id: step.id, trackingId: result.result.trackingId, status: result.result.status || step.status, sentAt: result.sentAt };
       }),

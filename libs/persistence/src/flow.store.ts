@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { classifyStatus, isStatusProgress, type Channel } from '@app/flow';
 import { FlowEntity } from './entities/flow.entity';
 import { StepEntity } from './entities/step.entity';
+import { preparedQuery } from './prepared-query';
 import { PHONE_RATE_LIMIT, PhoneRateLimitedError, type PhoneRateLimit } from './phone-rate-limit';
 
 /** the text forms Postgres reads as a uuid that matter here: 8-4-4-4-12 hex digits, any case */
@@ -101,7 +101,8 @@ export class FlowStore {
   async createFlowWithPrimary(flow: NewFlow, primary: NewStep, claimMs: number): Promise<FlowWithSteps> {
     const limit = this.phoneLimit?.limit ?? 0;
     const windowSec = this.phoneLimit?.windowSec ?? 0;
-    const rows = (await this.prepared(
+    const rows = (await preparedQuery(
+      this.db,
       'create_flow_with_primary',
       `SELECT step_id, flow_created_at, retry_after_sec FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [flow.id, JSON.stringify(flow.definition), flow.failoverOnDelivered, flow.callbackUrl, flow.apiKeyId, primary.channel, primary.phoneNumber, primary.label, primary.status, claimMs, limit, windowSec],
@@ -149,7 +150,9 @@ export class FlowStore {
    */
   async claimFailoverSteps(tx: EntityManager, steps: NewStep[], claimMs: number): Promise<StepEntity[]> {
     if (steps.length === 0) return [];
-    const rows: Row[] = await tx.query(
+    const rows = await preparedQuery(
+      tx,
+      'claim_failover_steps',
       `INSERT INTO steps (flow_id, role, channel, phone_number, label, status, send_state, claimed_until)
        SELECT v.flow_id, v.role, v.channel, v.phone_number, v.label, v.status, 'sending', now() + ($7 || ' milliseconds')::interval
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS v(flow_id, role, channel, phone_number, label, status)
@@ -168,7 +171,9 @@ export class FlowStore {
    */
   async markStepsSent(sent: Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>[]): Promise<Set<string>> {
     if (sent.length === 0) return new Set();
-    const [rows]: [{ id: string }[], number] = await this.db.query(
+    const rows = await preparedQuery(
+      this.db,
+      'mark_steps_sent',
       `UPDATE steps s SET tracking_id = v.tracking_id, status = v.status, send_state = 'sent', sent_at = v.sent_at, status_updated_at = v.sent_at,
               claimed_until = NULL, error_message = NULL
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS v(id, tracking_id, status, sent_at)
@@ -176,7 +181,7 @@ export class FlowStore {
         RETURNING s.id`,
       columnsOf(sent, ['id', 'trackingId', 'status', 'sentAt']),
     );
-    return new Set(rows.map((r) => r.id));
+    return new Set(rows.map((r) => r.id as string));
   }
 
   /**
@@ -191,7 +196,8 @@ export class FlowStore {
     change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'>,
     webhookState: string | null,
   ): Promise<{ stepRecorded: boolean; flowRecorded: boolean }> {
-    const rows = (await this.prepared(
+    const rows = (await preparedQuery(
+      this.db,
       'mark_primary_sent',
       `WITH s AS (
          UPDATE steps SET tracking_id = $2, status = $3, send_state = 'sent', sent_at = $4, status_updated_at = $4, claimed_until = NULL, error_message = NULL
@@ -236,7 +242,9 @@ export class FlowStore {
    */
   async writeReportedSteps(tx: EntityManager, steps: StepEntity[]): Promise<void> {
     if (steps.length === 0) return;
-    await tx.query(
+    await preparedQuery(
+      tx,
+      'write_reported_steps',
       `UPDATE steps s SET status = v.status, status_updated_at = v.status_updated_at, error_message = v.error_message, delivered_at = v.delivered_at,
               detailed_status = v.detailed_status, price = v.price, latency_ms = v.latency_ms, country = v.country, operator = v.operator
          FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[])
@@ -249,7 +257,9 @@ export class FlowStore {
   /** Writes flows' evaluated state (and what their integrator was told, `webhookState`), in one statement, inside the caller's transaction. */
   async updateFlows(tx: EntityManager, changes: FlowChange[]): Promise<void> {
     if (changes.length === 0) return;
-    await tx.query(
+    await preparedQuery(
+      tx,
+      'update_flows',
       `UPDATE flows f SET status = v.status, status_code = v.status_code, next_check_at = v.next_check_at, error = v.error,
               webhook_state = v.webhook_state, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::timestamptz[], $5::text[], $6::text[])
@@ -270,45 +280,36 @@ export class FlowStore {
     return this.db.transaction(async (tx) => {
       // lock first, then read: a statement that waited for the lock still sees the rows of the snapshot
       // it started with, so a join locking the flows would hand back the steps from before the wait
-      await tx.query(`SELECT 1 FROM flows WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [flowIds]);
-      return fn(groupedByFlow(await tx.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds])), tx);
+      await preparedQuery(tx, 'lock_flows', `SELECT 1 FROM flows WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [flowIds]);
+      return fn(groupedByFlow(await preparedQuery(tx, 'flows_by_ids', FLOWS_BY_IDS, [flowIds])), tx);
     });
   }
 
   /** The flow and its steps: one query, mapped by hand (TypeORM's entity mapping cost more than the query). */
   async load(flowId: string): Promise<FlowWithSteps | null> {
-    return withStepsOf(await this.prepared('flow_by_id', `${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
+    return withStepsOf(await preparedQuery(this.db, 'flow_by_id', `${FLOW_WITH_STEPS} WHERE f.id = $1`, [flowId]));
   }
 
   /** Several flows with their steps in one query (the worker's batch); flows that do not exist are left out. */
   async loadMany(flowIds: string[]): Promise<FlowWithSteps[]> {
     if (flowIds.length === 0) return [];
-    return groupedByFlow(await this.db.query(`${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`, [flowIds]));
+    return groupedByFlow(await preparedQuery(this.db, 'flows_by_ids', FLOWS_BY_IDS, [flowIds]));
   }
 
   /** The flow a flowId or any step's trackingId names, with its steps, in one query. */
   async loadByAnyId(id: string): Promise<FlowWithSteps | null> {
     const byUuid = UUID.test(id);
-    return withStepsOf(await this.prepared(byUuid ? 'flow_by_any_id' : 'flow_by_tracking_id', `${FLOW_WITH_STEPS} WHERE f.id = (${flowIdQuery(id)})`, [id]));
-  }
-
-  /**
-   * A read on the hot path as a named prepared statement, straight on the pool: Postgres parses
-   * and plans it once per connection, and TypeORM's query runner is skipped (bench: get).
-   */
-  private async prepared(name: string, text: string, values: unknown[]): Promise<Row[]> {
-    const pool = (this.db.driver as PostgresDriver).master as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }> };
-    return (await pool.query({ name, text, values })).rows;
+    return withStepsOf(await preparedQuery(this.db, byUuid ? 'flow_by_any_id' : 'flow_by_tracking_id', `${FLOW_WITH_STEPS} WHERE f.id = (${flowIdQuery(id)})`, [id]));
   }
 
   async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
-    const rows = (await this.prepared('flow_id_by_tracking_id', FLOW_ID_BY_TRACKING_ID, [trackingId])) as { flow_id: string }[];
+    const rows = (await preparedQuery(this.db, 'flow_id_by_tracking_id', FLOW_ID_BY_TRACKING_ID, [trackingId])) as { flow_id: string }[];
     return rows[0]?.flow_id ?? null;
   }
 
   /** The flow that a flowId or any step's trackingId belongs to. */
   async findFlowId(id: string): Promise<string | null> {
-    const rows = (await this.prepared(UUID.test(id) ? 'flow_id_by_any_id' : 'flow_id_by_tracking_id', flowIdQuery(id), [id])) as { flow_id: string }[];
+    const rows = (await preparedQuery(this.db, UUID.test(id) ? 'flow_id_by_any_id' : 'flow_id_by_tracking_id', flowIdQuery(id), [id])) as { flow_id: string }[];
     return rows[0]?.flow_id ?? null;
   }
 }
@@ -337,6 +338,8 @@ const FLOW_WITH_STEPS = `SELECT f.id AS f_id, f.status AS f_status, f.status_cod
        s.id, s.flow_id, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status, s.send_state, s.send_error, s.claimed_until,
        s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator, s.created_at, s.sent_at, s.delivered_at, s.status_updated_at
   FROM flows f JOIN steps s ON s.flow_id = f.id`;
+
+const FLOWS_BY_IDS = `${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`;
 
 type Row = Record<string, unknown>;
 

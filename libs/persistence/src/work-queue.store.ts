@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { StepEntity } from './entities/step.entity';
+import { preparedQuery } from './prepared-query';
 
 /**
  * The failover worker's queues, both in Postgres so that any number of
@@ -24,7 +25,9 @@ export class WorkQueueStore {
    * ix_flows_next_check_at holds only the working set).
    */
   async claimDueFlows(limit: number, leaseMs: number): Promise<string[]> {
-    const rows = await this.update(
+    const rows = await preparedQuery(
+      this.db,
+      'claim_due_flows',
       `WITH due AS MATERIALIZED (
          SELECT id FROM flows
          WHERE next_check_at <= now()
@@ -37,7 +40,7 @@ export class WorkQueueStore {
        RETURNING f.id`,
       [limit, String(leaseMs)],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => r.id as string);
   }
 
   /**
