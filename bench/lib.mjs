@@ -1,6 +1,7 @@
 // Helpers shared by the benchmark scripts: a closed-loop HTTP load generator
 // (undici, N connections, no pipelining), statistics, and child processes.
 import { spawn, fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Pool } from 'undici';
@@ -170,3 +171,23 @@ export function processCost(pid) {
 
 /** USER_HZ: 100 on Linux */
 const CLOCK_TICKS = 100;
+
+/**
+ * How fast this machine is right now: the median time of a fixed CPU task (JSON and hashing, 110-130 ms on
+ * the bench machine). Shared machines drift: the same code has given the worker figure 35 % apart an
+ * hour apart, with the sandbox's untouched code using 25 % more CPU per step. Lower is faster.
+ */
+export function calibrationMs() {
+  const item = { flowId: '0f8fad5b-d9cb-469f-a165-70867728950e', status: 'InProgress', steps: [{ role: 'primary', status: 'QUEUED', price: 0.02 }] };
+  const times = [];
+  for (let round = 0; round < 5; round++) {
+    const t0 = process.hrtime.bigint();
+    let text = '';
+    for (let i = 0; i < 20_000; i++) {
+      text = JSON.stringify({ ...JSON.parse(JSON.stringify(item)), i });
+      createHash('sha256').update(text).digest('hex');
+    }
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}

