@@ -153,7 +153,7 @@ export class FlowEngine {
       const changes: FlowChange[] = [];
       const events: NewWebhookEvent[] = [];
       const evaluated: Evaluated[] = [];
-      const sends: { evaluated: Evaluated; step: StepEntity }[] = [];
+      const sends: { step: StepEntity; flow: FlowEntity; applied: AppliedReport[] }[] = [];
       for (const { current, applied, decision } of plans) {
         const { flow } = current;
         const step = claimedBy.get(flow.id);
@@ -161,7 +161,7 @@ export class FlowEngine {
           // stays due until the send is recorded: if this process dies first, the worker finds the stranded claim
           const nextCheckAt = new Date(now.getTime() + claimMs);
           changes.push({ id: flow.id, status: 'InProgress', statusCode: null, nextCheckAt, error: null, webhookState: flow.webhookState });
-          sends.push({ evaluated: { flow: { flow, steps: [...current.steps, step] }, applied }, step });
+          sends.push({ step, flow, applied });
           continue;
         }
         const change = {
@@ -183,18 +183,23 @@ export class FlowEngine {
     });
     if (outcome.evented) this.webhooks.wake();
     if (outcome.sends.length === 0) return outcome.evaluated;
-    await this.sendFailovers(outcome.sends.map((s) => ({ step: s.step, flow: s.evaluated.flow.flow })));
+    await this.sendFailovers(outcome.sends);
     const again = await this.evaluateMany(outcome.sends.map((s) => ({ flowId: s.step.flowId, reports: [] })), new Date(), initial);
-    const appliedOf = new Map(outcome.sends.map((s) => [s.step.flowId, s.evaluated.applied]));
+    const appliedOf = new Map(outcome.sends.map((s) => [s.step.flowId, s.applied]));
     // as written under the lock (a later change is another evaluation's to report)
     return [...outcome.evaluated, ...again.map((e) => ({ flow: e.flow, applied: appliedOf.get(e.flow.flow.id) ?? [] }))];
   }
 
-  /** Sends claimed failover steps concurrently, and records the ones Routee took in one statement. */
+  /**
+   * Sends claimed failover steps concurrently, and records the ones Routee
+   * took in one statement. A send that failed in some other way (its failure
+   * could not be recorded) does not keep the others' answers from being
+   * recorded; its step stays claimed and the worker takes it over.
+   */
   private async sendFailovers(claimed: { step: StepEntity; flow: FlowEntity }[]): Promise<void> {
     // a worker's batch is one line at the default level (one a flow at a thousand a second would flood the log)
     if (claimed.length > 1) this.log.log(`${claimed.length} flows: failover steps claimed, sending`);
-    const sent = await Promise.all(
+    const settled = await Promise.allSettled(
       claimed.map(async ({ step, flow }) => {
         const line = `flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`;
         if (claimed.length > 1) this.log.debug(line);
@@ -203,9 +208,12 @@ export class FlowEngine {
         return result && { id: step.id, trackingId: result.result.trackingId, status: result.result.status || step.status, sentAt: result.sentAt };
       }),
     );
-    const took = sent.filter((s) => s !== null);
+    const took = settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
     const recorded = await this.recordSendOutcome(() => this.store.markStepsSent(took));
-    for (const s of took) if (!recorded.has(s.id)) this.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId!);
+    for (const s of took) if (!recorded.has(s.id)) this.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId);
+    settled.forEach((s, i) => {
+      if (s.status === 'rejected') this.log.warn(`flow ${claimed[i].flow.id}: failover send failed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
+    });
   }
 
   /**
