@@ -289,9 +289,10 @@ export class FlowEngine {
         calls.push(
           this.track(step).then((report) => {
             if (!report) return;
+            const reported = { trackingId: step.trackingId!, report };
             // an answer after the budget is applied on its own
-            if (late) this.applyReport(step.trackingId!, report).catch((err: unknown) => this.log.debug(`late report for ${step.trackingId}: ${String(err)}`));
-            else item.reports.push({ trackingId: step.trackingId!, report });
+            if (late) this.evaluate(item.flowId, new Date(), { report: reported }).catch((err: unknown) => this.log.debug(`late report for ${step.trackingId}: ${String(err)}`));
+            else item.reports.push(reported);
           }),
         );
       }

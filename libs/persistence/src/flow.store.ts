@@ -298,32 +298,43 @@ export class FlowStore {
 
   /** The flow a flowId or any step's trackingId names, with its steps, in one query. */
   async loadByAnyId(id: string): Promise<FlowWithSteps | null> {
-    const byUuid = UUID.test(id);
-    return withStepsOf(await preparedQuery(this.db, byUuid ? 'flow_by_any_id' : 'flow_by_tracking_id', `${FLOW_WITH_STEPS} WHERE f.id = (${flowIdQuery(id)})`, [id]));
+    const flowId = flowIdStatement(id);
+    return withStepsOf(await preparedQuery(this.db, `flow_of_${flowId.name}`, `${FLOW_WITH_STEPS} WHERE f.id = (${flowId.text})`, [id]));
   }
 
   async findFlowIdByTrackingId(trackingId: string): Promise<string | null> {
-    const rows = (await preparedQuery(this.db, 'flow_id_by_tracking_id', FLOW_ID_BY_TRACKING_ID, [trackingId])) as { flow_id: string }[];
+    const { name, text } = BY_TRACKING_ID;
+    const rows = (await preparedQuery(this.db, name, text, [trackingId])) as { flow_id: string }[];
     return rows[0]?.flow_id ?? null;
   }
 
   /** The flow that a flowId or any step's trackingId belongs to. */
   async findFlowId(id: string): Promise<string | null> {
-    const rows = (await preparedQuery(this.db, UUID.test(id) ? 'flow_id_by_any_id' : 'flow_id_by_tracking_id', flowIdQuery(id), [id])) as { flow_id: string }[];
+    const { name, text } = flowIdStatement(id);
+    const rows = (await preparedQuery(this.db, name, text, [id])) as { flow_id: string }[];
     return rows[0]?.flow_id ?? null;
   }
 }
 
-const FLOW_ID_BY_TRACKING_ID = `SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1`;
+/** a prepared statement's name with its text: preparedQuery wants a name always to go with the same text */
+interface Statement {
+  name: string;
+  text: string;
+}
+
+const BY_TRACKING_ID: Statement = { name: 'flow_id_by_tracking_id', text: `SELECT flow_id FROM steps WHERE tracking_id = $1 LIMIT 1` };
+const BY_ANY_ID: Statement = {
+  name: 'flow_id_by_any_id',
+  text: `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text LIMIT 1`,
+};
 
 /**
- * SQL selecting (as flow_id) the flow that $1, a flowId or any step's trackingId, names.
+ * The statement selecting (as flow_id) the flow that $1, a flowId or any step's trackingId, names.
  * flows.id is compared as a uuid so the primary key serves it (`id::text = $1` read every
  * flow: 125 ms at 700k flows); an id that is no UUID can only be a trackingId.
  */
-function flowIdQuery(id: string): string {
-  if (!UUID.test(id)) return FLOW_ID_BY_TRACKING_ID;
-  return `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text LIMIT 1`;
+function flowIdStatement(id: string): Statement {
+  return UUID.test(id) ? BY_ANY_ID : BY_TRACKING_ID;
 }
 
 /** primary first, then the failover step */
