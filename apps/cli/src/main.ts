@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadGatewayConfig } from '@app/config';
-import { ApiKeyStore, dataSourceOptions, generateKey, hashKey, keyPrefix, startEmbeddedDatabase } from '@app/persistence';
+import { ApiKeyStore, dataSourceOptions, EmbeddedPostgresMissingError, generateKey, hashKey, keyPrefix, startEmbeddedDatabase } from '@app/persistence';
 
 const USAGE = `usage: npm run keys -- create <name> | list | revoke <id>`;
 
@@ -66,7 +66,13 @@ function usage(problem?: string): number {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : `keys: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      err instanceof ConfigError
+        ? `configuration error: ${err.message}`
+        : err instanceof EmbeddedPostgresMissingError
+          ? err.message
+          : `keys: ${err instanceof Error ? err.message : String(err)}`,
+    );
     process.exit(1);
   },
 );

