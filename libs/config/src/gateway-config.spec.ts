@@ -29,6 +29,29 @@ describe('loadGatewayConfig: the failover worker settings', () => {
   });
 });
 
+describe('loadGatewayConfig: Idempotency-Key claims', () => {
+  it('defaults: a claim is taken over after 2 minutes, a repeat waits 10 s', () => {
+    expect(loadGatewayConfig({}).idempotency).toEqual({ claimMs: 120_000, waitMs: 10_000 });
+  });
+
+  it('the default claim outlasts the longest send when the Routee timeouts are raised', () => {
+    const env = { ROUTEE_CONNECT_TIMEOUT_MS: '5000', ROUTEE_REQUEST_TIMEOUT_MS: '20000', SEND_CLAIM_MS: '30000' };
+    expect(loadGatewayConfig(env).idempotency.claimMs).toBe(2 * 2 * 3 * 25_000 + 2 * 10_000);
+  });
+
+  it('reads IDEMPOTENCY_CLAIM_MS and IDEMPOTENCY_WAIT_MS', () => {
+    expect(loadGatewayConfig({ IDEMPOTENCY_CLAIM_MS: '30000', IDEMPOTENCY_WAIT_MS: '0' }).idempotency).toEqual({ claimMs: 30_000, waitMs: 0 });
+  });
+
+  it.each([
+    [{ IDEMPOTENCY_CLAIM_MS: '999' }, 'IDEMPOTENCY_CLAIM_MS'],
+    [{ IDEMPOTENCY_CLAIM_MS: '3600001' }, 'IDEMPOTENCY_CLAIM_MS'],
+    [{ IDEMPOTENCY_WAIT_MS: '10s' }, 'IDEMPOTENCY_WAIT_MS'],
+  ])('%j is refused naming %s', (env, variable) => {
+    expect(() => loadGatewayConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+});
+
 describe('loadGatewayConfig: abuse limits', () => {
   it('defaults: 5 flows per number in 10 minutes, no per-key limit, every country', () => {
     expect(loadGatewayConfig({}).limits).toEqual({ phoneRateLimit: 5, phoneRateWindowSec: 600, keyRatePerMin: 0, allowedCountryCodes: [] });

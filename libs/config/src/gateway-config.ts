@@ -52,6 +52,13 @@ export interface GatewayConfig {
   workerEnabled: boolean;
   /** SEND_CLAIM_MS: how long a claimed send may go without a heartbeat before another replica takes it over */
   sendClaimMs: number;
+  /** POST /otp/send-failover's Idempotency-Key (README "Sending") */
+  idempotency: {
+    /** IDEMPOTENCY_CLAIM_MS: a key whose first request has not answered after this long is taken over by a retry (that request died) */
+    claimMs: number;
+    /** IDEMPOTENCY_WAIT_MS: how long a repeat waits for a first request still running before it is a 409 */
+    waitMs: number;
+  };
   webhooks: {
     /** WEBHOOK_SECRET: HMAC key for X-Webhook-Signature */
     secret?: string;
@@ -85,6 +92,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const callbackToken = optional(env, 'ROUTEE_CALLBACK_TOKEN') ?? randomBytes(24).toString('base64url');
   if (callbackToken.length < 16) throw new ConfigError('ROUTEE_CALLBACK_TOKEN', 'must be at least 16 characters');
 
+  const connectTimeoutMs = integer(env, 'ROUTEE_CONNECT_TIMEOUT_MS', 2000, 1, 60000);
+  const requestTimeoutMs = integer(env, 'ROUTEE_REQUEST_TIMEOUT_MS', 5000, 1, 120000);
+  const sendClaimMs = integer(env, 'SEND_CLAIM_MS', 15_000, 1000, 600_000);
+
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     databaseUrl,
@@ -98,8 +109,8 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       apiUrl: url(env, 'ROUTEE_API_URL', 'https://connect.routee.net'),
       appId,
       appSecret,
-      connectTimeoutMs: integer(env, 'ROUTEE_CONNECT_TIMEOUT_MS', 2000, 1, 60000),
-      requestTimeoutMs: integer(env, 'ROUTEE_REQUEST_TIMEOUT_MS', 5000, 1, 120000),
+      connectTimeoutMs,
+      requestTimeoutMs,
       circuitThreshold: integer(env, 'ROUTEE_CIRCUIT_THRESHOLD', 5, 1, 1000),
       circuitOpenMs: integer(env, 'ROUTEE_CIRCUIT_OPEN_MS', 10_000, 100, 600_000),
       outageQueueMs: integer(env, 'ROUTEE_OUTAGE_QUEUE_MS', 120_000, 0, 86_400_000),
@@ -115,7 +126,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     callbackToken,
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
     workerEnabled: boolean(env, 'WORKER_ENABLED', true),
-    sendClaimMs: integer(env, 'SEND_CLAIM_MS', 15_000, 1000, 600_000),
+    sendClaimMs,
+    idempotency: {
+      claimMs: integer(env, 'IDEMPOTENCY_CLAIM_MS', Math.max(120_000, longestSendMs(connectTimeoutMs, requestTimeoutMs, sendClaimMs)), 1000, 3_600_000),
+      waitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
+    },
     webhooks: {
       secret: optional(env, 'WEBHOOK_SECRET'),
       allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', !appId),
@@ -126,6 +141,23 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       pollMs: integer(env, 'WEBHOOK_POLL_MS', 500, 20, 60_000),
     },
   };
+}
+
+/**
+ * The longest POST /otp/send-failover can run once it has claimed its
+ * Idempotency-Key: the primary and the failover sent at once after it, each a
+ * token request and a send, each up to 3 attempts (the Routee client retries
+ * connect failures and 502/503/504 twice) of a connect plus a response
+ * timeout; then each answer's write, retried for half SEND_CLAIM_MS (10 s at
+ * most) while Postgres is away. With the defaults 2 × 2 × 3 × 7 s + 2 × 7.5 s
+ * = 99 s, so IDEMPOTENCY_CLAIM_MS defaults to 2 minutes, and grows with the
+ * timeouts. Set lower, a retry may take over a request that is only slow: it
+ * then answers from the flow that request created (or starts it, and the
+ * slow one fails on the flow's primary key); still one flow a key.
+ */
+function longestSendMs(connectTimeoutMs: number, requestTimeoutMs: number, sendClaimMs: number): number {
+  const routeeCallMs = 3 * (connectTimeoutMs + requestTimeoutMs);
+  return 2 * 2 * routeeCallMs + 2 * Math.min(sendClaimMs / 2, 10_000);
 }
 
 function optional(env: Env, name: string): string | undefined {

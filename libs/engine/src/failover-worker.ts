@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { FlowStore, WorkQueueStore } from '@app/persistence';
+import { FlowStore, IdempotencyStore, WorkQueueStore } from '@app/persistence';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { FlowEngine } from './flow-engine';
 
@@ -13,6 +13,12 @@ const BATCH_LANES = 4;
 /** how long one flow's refresh waits for Routee's tracking answers */
 const REFRESH_BUDGET_MS = 1000;
 const INTERVAL_NAME = 'failover-worker';
+/** Idempotency-Key records are kept a day (README "Sending"), then purged */
+const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
+/** a replica purges them at most this often; records a minute past their day cost nothing */
+const PURGE_EVERY_MS = 60_000;
+/** records deleted per statement: a backlog (the first purge after an upgrade) goes in short statements */
+const PURGE_BATCH = 5000;
 
 export interface TickResult {
   /** flows refreshed and evaluated */
@@ -32,7 +38,9 @@ export interface TickResult {
  *    failover fires on a trigger status, on a primary still pending `ttl`
  *    seconds after it was sent, and when a failoverOnDelivered window closes
  *    without SEEN (the evaluation sets `next_check_at` to the next poll or to
- *    the exact deadline, whichever is sooner, and to NULL once the flow is final).
+ *    the exact deadline, whichever is sooner, and to NULL once the flow is final);
+ * 3. at most once a minute, Idempotency-Key records older than a day are
+ *    purged (purgeIdempotencyRecords).
  *
  * Postgres is the only source of truth: the interval timer just says "look
  * now". Every claim is a `FOR UPDATE SKIP LOCKED` statement that leases the
@@ -45,11 +53,13 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly log = new Logger(FailoverWorker.name);
   private running?: Promise<void>;
   private stopping = false;
+  private nextPurgeAt = 0;
 
   constructor(
     private readonly engine: FlowEngine,
     private readonly queue: WorkQueueStore,
     private readonly flows: FlowStore,
+    private readonly idempotency: IdempotencyStore,
     private readonly scheduler: SchedulerRegistry,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
@@ -120,7 +130,33 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
         }
       }),
     );
+    await this.purgeIdempotencyRecords();
     return result;
+  }
+
+  /**
+   * Deletes the Idempotency-Key records older than a day, when a minute has
+   * passed since this replica last did. Here rather than on the claim path:
+   * a send pays nothing for it, and it runs whether sends come in or not.
+   * Replicas do it side by side harmlessly (a purge that finds nothing is one
+   * probe of ix_idempotency_records_created_at). A failure waits for the next
+   * minute: the records only take space meanwhile.
+   */
+  async purgeIdempotencyRecords(): Promise<number> {
+    if (Date.now() < this.nextPurgeAt) return 0;
+    this.nextPurgeAt = Date.now() + PURGE_EVERY_MS;
+    let purged = 0;
+    try {
+      for (;;) {
+        const n = await this.idempotency.purgeOlderThan(IDEMPOTENCY_RETENTION_MS, PURGE_BATCH);
+        purged += n;
+        if (n < PURGE_BATCH || this.stopping) break;
+      }
+    } catch (err) {
+      this.log.warn(`purging old Idempotency-Key records failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (purged > 0) this.log.debug(`${purged} Idempotency-Key records older than a day purged`);
+    return purged;
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
 import {
@@ -30,6 +29,8 @@ export interface EvaluateOptions {
 }
 
 export interface NewFlow {
+  /** chosen by the caller: an Idempotency-Key record names the flow before it exists (a second start with the id fails on the primary key) */
+  id: string;
   /** the steps in `order`: [primary, failover?] */
   definition: StepDefinition[];
   callbackUrl: string | null;
@@ -56,7 +57,7 @@ export class FlowEngine {
 
   /** Persists the flow, sends its primary step within the call, and fails over at once when due. */
   async startFlow(input: NewFlow): Promise<FlowWithSteps> {
-    const id = randomUUID();
+    const { id } = input;
     const [primaryDef] = input.definition;
     const channel = channelOf(primaryDef);
     // should this process die mid-send, the worker picks the flow up after the claim

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { FlowEngine, WebhookService } from '@app/engine';
-import { IdempotencyStore, PhoneRateLimitedError, type FlowWithSteps, type StepDefinition } from '@app/persistence';
+import { FlowStore, IdempotencyStore, PhoneRateLimitedError, type FlowWithSteps, type IdempotencyClaim, type StepDefinition } from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import type { Caller } from '../auth/api-key.service';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
@@ -11,13 +11,13 @@ import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-r
 import { findTemplate, type TemplateParam } from './viber-templates';
 
 const TEMPLATE_PARAMS: readonly TemplateParam[] = ['businessPlatformName', 'codeValidityTime', 'pinType', 'businessPlatformActionName', 'codeReason'];
-const IDEMPOTENCY_WAIT_MS = 10_000;
 
 @Injectable()
 export class SendFailoverService {
   constructor(
     private readonly engine: FlowEngine,
     private readonly idempotency: IdempotencyStore,
+    private readonly flows: FlowStore,
     private readonly webhooks: WebhookService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -31,38 +31,69 @@ export class SendFailoverService {
       const verdict = await this.webhooks.checkUrl(callbackUrl);
       if (!verdict.ok) throw GatewayError.field(['body', 'callback', 'url'], `callback.url is refused: ${verdict.reason}`, 'value_error.url');
     }
-    if (idempotencyKey === undefined) return this.start(definition, callbackUrl, caller);
+    if (idempotencyKey === undefined) return this.start(randomUUID(), definition, callbackUrl, caller);
 
     if (idempotencyKey.length === 0 || idempotencyKey.length > 255) {
       throw GatewayError.field(['header', 'Idempotency-Key'], 'Idempotency-Key must be 1 to 255 characters');
     }
     const requestHash = createHash('sha256').update(JSON.stringify({ definition, callbackUrl })).digest('hex');
-    const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
+    return this.sendOnce(idempotencyKey, requestHash, definition, callbackUrl, caller);
+  }
+
+  /**
+   * A send under an Idempotency-Key: the first request with the key runs the
+   * flow, a repeat gets its answer, waiting up to IDEMPOTENCY_WAIT_MS while
+   * the first still runs. A first request that died leaves its claim
+   * unanswered: once it is IDEMPOTENCY_CLAIM_MS old, a retry takes it over.
+   */
+  private async sendOnce(key: string, requestHash: string, definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
+    const { claimMs, waitMs } = this.config.idempotency;
+    const deadline = Date.now() + waitMs;
     for (;;) {
-      const claim = await this.idempotency.claim(caller.keyId, idempotencyKey, requestHash);
-      if (claim.kind === 'mismatch') {
-        throw new GatewayError('idempotency_mismatch', 'Idempotency-Key was already used with a different request body');
+      const claim = await this.idempotency.claim(caller.keyId, key, requestHash, randomUUID(), claimMs);
+      switch (claim.kind) {
+        case 'mismatch':
+          throw new GatewayError('idempotency_mismatch', 'Idempotency-Key was already used with a different request body');
+        case 'replay':
+          return claim.response as SendFailoverResponseDto;
+        case 'claimed':
+        case 'taken_over':
+          return this.answerClaim(key, claim, definition, callbackUrl, caller);
+        case 'in_progress':
+          // the first request with this key is still running: wait for its answer
+          if (Date.now() > deadline) throw new GatewayError('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
+          await new Promise((r) => setTimeout(r, 50));
       }
-      if (claim.kind === 'replay') return claim.response as SendFailoverResponseDto;
-      if (claim.kind === 'claimed') break;
-      // the first request with this key is still running: wait for its answer
-      if (Date.now() > deadline) throw new GatewayError('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
-      await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /**
+   * The answer for a key this request holds, stored for the repeats: from the
+   * flow the claim names when a first request that died had created it, else
+   * from starting that flow now, under that id.
+   */
+  private async answerClaim(
+    key: string,
+    claim: Extract<IdempotencyClaim, { flowId: string }>,
+    definition: StepDefinition[],
+    callbackUrl: string | null,
+    caller: Caller,
+  ): Promise<SendFailoverResponseDto> {
     let response: SendFailoverResponseDto;
     try {
-      response = await this.start(definition, callbackUrl, caller);
+      const created = claim.kind === 'taken_over' ? await this.flows.load(claim.flowId) : null;
+      response = created ? toResponse(created) : await this.start(claim.flowId, definition, callbackUrl, caller);
     } catch (err) {
-      await this.idempotency.release(caller.keyId, idempotencyKey).catch(() => undefined);
+      await this.idempotency.release(caller.keyId, key, claim.flowId).catch(() => undefined);
       throw err;
     }
-    await this.idempotency.complete(caller.keyId, idempotencyKey, 200, response);
+    await this.idempotency.complete(caller.keyId, key, claim.flowId, 200, response);
     return response;
   }
 
-  private async start(definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
+  private async start(id: string, definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
     try {
-      return toResponse(await this.engine.startFlow({ definition, callbackUrl, apiKeyId: caller.keyId }));
+      return toResponse(await this.engine.startFlow({ id, definition, callbackUrl, apiKeyId: caller.keyId }));
     } catch (err) {
       // the per-phone limit, counted in the transaction that would have stored the flow
       if (err instanceof PhoneRateLimitedError) throw GatewayError.rateLimited(err.message, err.retryAfterSec);
