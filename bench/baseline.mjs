@@ -72,12 +72,12 @@ app.post('/otp/send-failover', async (req, reply) => {
     headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Bearer ${await getToken()}` },
     body: JSON.stringify({
       senderInfoTrackingId: primary.senderInfoTrackingId,
-      to: [primary.to.replace(/\D/g, '')],
-      ttl: primary.ttl,
+      to: `+${primary.to.replace(/\D/g, '')}`,
+      ttl: Math.max(30, primary.ttl),
+      label: 'transactional',
       templateId: primary.templateId,
       templateParams: { pin: primary.pin },
       templateLang: primary.templateLang ?? 'en',
-      label: primary.label,
     }),
   });
   const sent = await res.body.json();

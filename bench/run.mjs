@@ -29,6 +29,7 @@ const REACTION_RATE = num('BENCH_REACTION_RATE', 5);
 const REACTION_WARMUP = 10;
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const API_KEY = 'bench-key-0123456789abcdef';
+const CALLBACK_TOKEN = 'bench-callback-token-0123456789';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/src/main.js');
 const STATUS_DELAY_MS = 300;
@@ -298,7 +299,9 @@ async function parkEarlierFlows() {
 async function benchReaction() {
   await parkEarlierFlows();
   const port = await freePort();
-  const gw = await startGatewayChild({ WORKER_ENABLED: 'true', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }, 'gateway (callbacks)');
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const gw = await startGatewayChild({ WORKER_ENABLED: 'true', PORT: String(port), PUBLIC_URL: publicUrl, ROUTEE_CALLBACK_TOKEN: CALLBACK_TOKEN }, 'gateway (callbacks)');
+  await askSandbox({ type: 'viber-callback', url: `${publicUrl}/routee/callbacks/viber?token=${CALLBACK_TOKEN}` });
   const numbers = [];
   // an open-loop trickle (REACTION_RATE flows/s), not a burst: the figure is the callback path's
   // latency on a gateway that is not saturated. Each flow costs the gateway ~7 requests (the send
@@ -323,6 +326,7 @@ async function benchReaction() {
     if (pairs.every((p) => p.smsAt !== null)) break;
   }
   if (process.env.BENCH_DEBUG) console.log(gw.tail.join('\n'));
+  await askSandbox({ type: 'viber-callback', url: undefined });
   await stopChild(gw.child);
   const complete = pairs.slice(REACTION_WARMUP).filter((p) => p.smsAt !== null && p.callbackAt !== null);
   const lat = complete.map((p) => p.smsAt - p.callbackAt).sort((a, b) => a - b);

@@ -56,6 +56,10 @@ process.on('message', (msg) => {
       pairs.push({ to, callbackAt: cb ?? null, smsAt: sms ?? null });
     }
     process.send({ type: 'reaction', id: msg.id, pairs });
+  } else if (msg.type === 'viber-callback') {
+    // the Routee application's Viber callback URL (set in Routee's portal; /viber/otp takes none per message)
+    sandbox.state.setViberCallbackUrl(msg.url);
+    process.send({ type: 'viber-callback', id: msg.id });
   } else if (msg.type === 'counts') {
     const s = sandbox.state.stats();
     process.send({ type: 'counts', id: msg.id, counts: s.counts, callbacksPosted: s.callbacksPosted, tokensIssued: s.tokensIssued });

@@ -14,7 +14,8 @@ async function startCallbackGateway(statusDelayMs: number): Promise<TestGateway 
   const url = `http://127.0.0.1:${port}`;
   const t = await startTestGateway({
     env: { PUBLIC_URL: url, ROUTEE_CALLBACK_TOKEN: TOKEN, WORKER_ENABLED: 'false' },
-    sandbox: { statusDelayMs, seenDelayMs: 100 },
+    // the Routee application's Viber callback URL (set in Routee's portal: /viber/otp takes no callback per message)
+    sandbox: { statusDelayMs, seenDelayMs: 100, viberCallbackUrl: `${url}/routee/callbacks/viber?token=${TOKEN}` },
   });
   await t.gateway.app.listen({ port, host: '127.0.0.1' });
   const close = async () => {

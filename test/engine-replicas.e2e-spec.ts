@@ -58,6 +58,8 @@ describe('failover engine: three gateway processes on one Postgres', () => {
         }),
       ),
     );
+    // Viber OTP reports go to the Routee application's one Viber callback URL (here: replica 1); SMS reports to each sender's PUBLIC_URL
+    await sandbox.setViberCallbackUrl(`http://127.0.0.1:${ports[1]}/routee/callbacks/viber?token=${TOKEN}`);
     db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
     await db.connect();
     await resetTables(db);

@@ -24,10 +24,11 @@ describe('service routes', () => {
     const res = await t.http.get('/otp/templates').set(AUTH);
     expect(res.status).toBe(200);
     expect(res.body.templates).toHaveLength(9);
-    expect(res.body.templates[0]).toEqual({ id: '0aac888f-2ee2-4112-9659-1755a951966a', name: 'Basic', params: ['pin'] });
+    expect(res.body.templates[0]).toEqual({ id: '0aac888f-2ee2-4112-9659-1755a951966a', name: 'Basic', templateType: 'basic', params: ['pin'] });
     expect(res.body.templates.find((x: { id: string }) => x.id === 'be56d97b-2a33-4c89-ac5f-f555a2c827d9')).toEqual({
       id: 'be56d97b-2a33-4c89-ac5f-f555a2c827d9',
       name: 'Business + reason',
+      templateType: 'with_reason',
       params: ['pin', 'businessPlatformName', 'codeReason'],
     });
   });

@@ -109,7 +109,7 @@ describe('RouteeClient against the Routee sandbox', () => {
         templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
         templateParams: { pin: '482913' },
         templateLang: 'en',
-        label: 'login',
+        label: 'transactional',
       }),
     );
   });
@@ -173,8 +173,14 @@ describe('RouteeClient against the Routee sandbox', () => {
       kind: 'validation',
       httpStatus: 400,
       routeeCode: '400005000',
-      developerMessage: 'The sender is invalid: up to 11 alphanumeric characters or 16 digits',
+      developerMessage: 'from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
     });
+    // Routee's `properties` name the refused field, in the error and in its message (the log line)
+    expect(err.properties).toEqual({ from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' });
+    expect(err.message).toBe(
+      'POST /sms: HTTP 400 400005000 from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without + ' +
+        '[from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +]',
+    );
   });
 
   it('retries a 503 maxRetries times, then reports server_error', async () => {
@@ -230,8 +236,8 @@ describe('RouteeClient against the Routee sandbox', () => {
     expect(errorFields(viberErr)).toEqual({
       kind: 'not_found',
       httpStatus: 404,
-      routeeCode: '404019000',
-      developerMessage: 'Tracking not found.',
+      routeeCode: '404019006',
+      developerMessage: 'viberTracking was not found.',
     });
     expect(errorFields(smsErr)).toEqual({
       kind: 'not_found',

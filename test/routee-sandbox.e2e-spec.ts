@@ -9,7 +9,7 @@ const STATUS_DELAY_MS = 50;
 const SEEN_DELAY_MS = 30;
 const phone = (scenario: string) => `3069123456${scenario}`;
 
-const viberOtp = (to: string, callbackUrl?: string) => viberOtpSendRequest({ to, callbackUrl });
+const viberOtp = (to: string) => viberOtpSendRequest({ to });
 const sms = (to: string, body = 'Your code is 482913', callbackUrl?: string) => smsSendRequest({ to, body, callbackUrl });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -246,10 +246,14 @@ describe('Routee sandbox', () => {
       });
     });
 
-    it('posts Viber delivery reports with upper-case status names', async () => {
-      const sent = await client.sendViberOtp(viberOtp(phone('04'), `${receiver.url}/routee/callbacks/viber?token=t1`));
+    it("posts Viber OTP delivery reports, upper-case status names, to the application's Viber callback URL", async () => {
+      // /viber/otp takes no callback per message: Routee posts to the URL set on the application
+      await sandbox.setViberCallbackUrl(`${receiver.url}/routee/callbacks/viber?token=t1`);
+      const sent = await client.sendViberOtp(viberOtp(phone('04')));
       await settled();
+      await sandbox.setViberCallbackUrl(undefined);
 
+      expect(receiver.received.every((r) => r.path === '/routee/callbacks/viber?token=t1')).toBe(true);
       const reports = receiver.received.map((r) => r.body);
       expect(reports.map((r) => (r.status as { name: string }).name)).toEqual(['QUEUED', 'SENT', 'DELIVERED', 'SEEN']);
       expect(reports[3]).toEqual({
@@ -264,7 +268,7 @@ describe('Routee sandbox', () => {
           updatedDate: expect.any(String),
         },
         ttl: 60,
-        label: 'login',
+        label: 'transactional',
         applicationName: 'default',
         price: 0.0093,
         direction: 'Outbound',
@@ -323,17 +327,94 @@ describe('Routee sandbox', () => {
       });
     });
 
-    it.each([
-      ['/sms', { from: 'Acme', body: 'x' }, '400005000', 'The SMS has no recipients or the recipient is not a valid E.164 number'],
-      ['/sms', { from: 'Acme', to: '+306912345604' }, '400000000', 'body: may not be empty'],
-      ['/sms', { from: 'Acme', to: '+306912345604', body: 'x', ttl: 0 }, '400000000', 'ttl: must be an integer between 1 and 4320'],
-      ['/viber/otp', { to: ['306912345604'], templateId: 't', templateParams: { pin: '1' } }, '400019000', 'senderInfoTrackingId: may not be empty'],
-      ['/viber/otp', { senderInfoTrackingId: 's', to: ['306912345604'], templateId: 't', templateParams: {} }, '400019000', 'templateParams.pin: may not be empty'],
-      ['/viber/otp', { senderInfoTrackingId: 's', to: ['1', '2'], templateId: 't', templateParams: { pin: '1' } }, '400019000', 'to: exactly one recipient in E.164 format is required'],
-    ])('validates %s bodies: %j', async (path, body, code, developerMessage) => {
+    const VIBER_OTP = {
+      senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+      to: '+306912345604',
+      ttl: 60,
+      label: 'transactional',
+      templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+      templateParams: { pin: '482913' },
+      templateLang: 'en',
+    };
+    const VALIDITY_TEMPLATE = 'bed0942f-e07e-4879-834b-29cc4cf3ec35';
+    const SMS = { from: 'Acme', to: '+306912345604', body: 'Your code is 482913', ttl: 5 };
+    const without = <T extends object>(o: T, key: keyof T) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+    const refusal = (code: string, properties: Record<string, string>) => ({
+      status: 400,
+      body: { code, developerMessage: Object.entries(properties).map(([f, p]) => `${f}: ${p}`).join('; '), properties },
+    });
+    const VIBER_TO = 'must be one recipient in E.164 format, with + and the country code (e.g. +306912345678)';
+    const SMS_TO = 'The SMS has no recipients or the recipient is not in E.164 format (+ and country code)';
+
+    it('takes the bodies Routee documents', async () => {
+      const { body: t } = await token();
+      expect((await post('/viber/otp', VIBER_OTP, t.access_token as string)).status).toBe(200);
+      expect((await post('/viber/otp', { ...VIBER_OTP, label: 'promotional', templateLang: 'br', ttl: 30, seq: 7, type: 'ALL_DEVICE' }, t.access_token as string)).status).toBe(200);
+      expect((await post('/viber/otp', { ...VIBER_OTP, templateId: VALIDITY_TEMPLATE, templateParams: { pin: '1234', codeValidityTime: 5 } }, t.access_token as string)).status).toBe(200);
+      expect((await post('/sms', SMS, t.access_token as string)).status).toBe(200);
+      expect((await post('/sms', { ...SMS, from: '306912345678', callback: { url: 'https://example.com/cb', strategy: 'OnCompletion' } }, t.access_token as string)).status).toBe(200);
+    });
+
+    // each row: what Routee's reference documents as invalid, refused with 400 and Routee's error body naming the field
+    it.each<[string, string, unknown, string, Record<string, string>]>([
+      ['Viber OTP to without +', '/viber/otp', { ...VIBER_OTP, to: '306912345604' }, '400019000', { to: VIBER_TO }],
+      ['Viber OTP to as an array', '/viber/otp', { ...VIBER_OTP, to: ['+306912345604'] }, '400019000', { to: VIBER_TO }],
+      ['Viber OTP without to', '/viber/otp', without(VIBER_OTP, 'to'), '400019000', { to: VIBER_TO }],
+      ['Viber OTP without senderInfoTrackingId', '/viber/otp', without(VIBER_OTP, 'senderInfoTrackingId'), '400019000', { senderInfoTrackingId: 'may not be empty' }],
+      ['Viber OTP label other than transactional/promotional', '/viber/otp', { ...VIBER_OTP, label: 'login' }, '400019000', { label: 'must be one of transactional, promotional' }],
+      ['Viber OTP ttl under 30 s', '/viber/otp', { ...VIBER_OTP, ttl: 29 }, '400019000', { ttl: 'must be an integer between 30 and 86400' }],
+      ['Viber OTP ttl over 86400 s', '/viber/otp', { ...VIBER_OTP, ttl: 86401 }, '400019000', { ttl: 'must be an integer between 30 and 86400' }],
+      ['Viber OTP type not documented', '/viber/otp', { ...VIBER_OTP, type: 'SOME' }, '400019000', { type: 'must be one of PRIMARY_ONLY, ALL_DEVICE' }],
+      ['Viber OTP templateLang not ISO 639-1', '/viber/otp', { ...VIBER_OTP, templateLang: 'pt-BR' }, '400019000', {
+        templateLang: 'must be one of ar, be, bg, br, cs, da, de, el, en, es, fa, fi, fr, he, hi, hr, id, it, ja, ko, my, nl, pl, pt, ru, sk, sr, sv, th, tr, uk, vi',
+      }],
+      ['Viber OTP unknown template', '/viber/otp', { ...VIBER_OTP, templateId: 'no-such-template' }, '400019000', { templateId: 'is not a template of the Viber OTP templates inventory' }],
+      ['Viber OTP without pin', '/viber/otp', { ...VIBER_OTP, templateParams: {} }, '400019000', { 'templateParams.pin': 'is required by the template' }],
+      ['Viber OTP without templateParams', '/viber/otp', without(VIBER_OTP, 'templateParams'), '400019000', { templateParams: 'must be an object with the parameters of the template' }],
+      ['Viber OTP codeValidityTime as a string', '/viber/otp', { ...VIBER_OTP, templateId: VALIDITY_TEMPLATE, templateParams: { pin: '1234', codeValidityTime: '5' } }, '400019000', {
+        'templateParams.codeValidityTime': 'must be a whole number (e.g. 5), not a string',
+      }],
+      ['Viber OTP parameter the template does not have', '/viber/otp', { ...VIBER_OTP, templateParams: { pin: '1234', pinType: 'login' } }, '400019000', { 'templateParams.pinType': 'is not a parameter of the template' }],
+      ['Viber OTP text parameter with a link', '/viber/otp', { ...VIBER_OTP, templateParams: { pin: 'https://x.io' } }, '400019000', { 'templateParams.pin': 'must not contain links' }],
+      ['Viber OTP text parameter over 50 characters', '/viber/otp', { ...VIBER_OTP, templateParams: { pin: '1'.repeat(51) } }, '400019000', { 'templateParams.pin': 'must be at most 50 characters' }],
+      ['SMS to without +', '/sms', { ...SMS, to: '306912345604' }, '400005000', { to: SMS_TO }],
+      ['SMS without to', '/sms', without(SMS, 'to'), '400005000', { to: SMS_TO }],
+      ['SMS without from', '/sms', without(SMS, 'from'), '400005000', { from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' }],
+      ['SMS numeric from with +', '/sms', { ...SMS, from: '+306912345678' }, '400005000', { from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' }],
+      ['SMS without body', '/sms', without(SMS, 'body'), '400005000', { body: 'may not be empty' }],
+      ['SMS ttl under 1 minute', '/sms', { ...SMS, ttl: 0 }, '400005000', { ttl: 'must be an integer between 1 and 4320' }],
+      ['SMS ttl over 4320 minutes', '/sms', { ...SMS, ttl: 4321 }, '400005000', { ttl: 'must be an integer between 1 and 4320' }],
+      ['SMS callback strategy not documented', '/sms', { ...SMS, callback: { url: 'https://example.com/cb', strategy: 'Always' } }, '400005000', { 'callback.strategy': 'must be OnChange or OnCompletion' }],
+      ['SMS with every problem at once', '/sms', { to: '1', ttl: 'x' }, '400005000', {
+        to: SMS_TO,
+        from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
+        body: 'may not be empty',
+        ttl: 'must be an integer between 1 and 4320',
+      }],
+    ])('refuses %s', async (_what, path, body, code, properties) => {
+      await sandbox.reset();
       const { body: t } = await token();
 
-      expect(await post(path, body, t.access_token as string)).toEqual({ status: 400, body: { code, developerMessage } });
+      expect(await post(path, body, t.access_token as string)).toEqual(refusal(code, properties));
+      expect((await sandbox.stats()).counts).toEqual({ viber: 0, sms: 0 });
+    });
+
+    it('refuses a body that is not a JSON object', async () => {
+      const { body: t } = await token();
+      expect(await post('/sms', [SMS], t.access_token as string)).toEqual({
+        status: 400,
+        body: { code: '400000000', developerMessage: 'The request body must be a JSON object' },
+      });
+    });
+
+    it("answers Routee's 404 codes for unknown trackings", async () => {
+      const { body: t } = await token();
+      const get = async (path: string) => {
+        const res = await fetch(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${t.access_token as string}` } });
+        return { status: res.status, body: await res.json() };
+      };
+      expect(await get('/viber/tracking/unknown')).toEqual({ status: 404, body: { code: '404019006', developerMessage: 'viberTracking was not found.' } });
+      expect(await get('/sms/tracking/single/unknown')).toEqual({ status: 404, body: { code: '404005000', developerMessage: 'Tracking not found.' } });
     });
 
     it('counts sends, attempts and tokens, and forgets them on reset', async () => {

@@ -68,7 +68,7 @@ describe('secrets and privacy in the logs', () => {
     // Routee's token answers pass through the recorder (its target, the suite's sandbox, is known once it started)
     recorder = await tokenRecorder();
     t = await startTestGateway({
-      sandbox: { appSecret: APP_SECRET, statusDelayMs: 150, seenDelayMs: 50 },
+      sandbox: { appSecret: APP_SECRET, statusDelayMs: 150, seenDelayMs: 50, viberCallbackUrl: `http://127.0.0.1:${port}/routee/callbacks/viber?token=${CALLBACK_TOKEN}` },
       logger,
       env: {
         ROUTEE_APP_SECRET: APP_SECRET,

@@ -42,7 +42,6 @@ export function viberOtpSendRequest(overrides: Partial<ViberOtpSendRequest> & { 
     templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
     templateLang: 'en',
     templateParams: { pin: '482913' },
-    label: 'login',
     ...overrides,
   };
 }

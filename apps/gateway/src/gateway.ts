@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '@app/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '@app/persistence';
+import { routeeCallbackUrl } from '@app/engine';
 import { RouteeClient } from '@app/routee';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/routee-sandbox/sandbox';
 import { AppModule } from './app.module';
@@ -88,7 +89,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     let routeeConfig = config.routee;
     let sandbox: RunningSandbox | undefined;
     if (config.sandboxMode) {
-      sandbox = await startSandbox({ port: 0, ...options.sandbox });
+      // what an operator does in Routee's portal for a real application: point its Viber callback URL at us
+      // (/viber/otp takes no callback per message)
+      const viberCallbackUrl = config.publicUrl ? routeeCallbackUrl(config.publicUrl, 'viber', config.callbackToken) : undefined;
+      sandbox = await startSandbox({ port: 0, viberCallbackUrl, ...options.sandbox });
       closers.push(() => sandbox!.close());
       useAppLogger();
       routeeConfig = { ...routeeConfig, authUrl: sandbox.url, apiUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret };

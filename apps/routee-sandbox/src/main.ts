@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     latencyMs: envNumber('SANDBOX_LATENCY_MS'),
     statusDelayMs: envNumber('SANDBOX_STATUS_DELAY_MS'),
     seenDelayMs: envNumber('SANDBOX_SEEN_DELAY_MS'),
+    viberCallbackUrl: process.env.SANDBOX_VIBER_CALLBACK_URL || undefined,
     logger: process.env.SANDBOX_LOGGER === '1' || process.env.SANDBOX_LOGGER === 'true',
   });
   console.log(`Routee sandbox listening on ${sandbox.url}`);

@@ -54,6 +54,8 @@ interface ViberMessage {
   channel: 'viber';
   trackingId: string;
   req: ViberOtpSend;
+  /** the application's Viber callback when the message was sent (/viber/otp takes none per message) */
+  callback?: CallbackRequest;
   createdAt: string;
   status: CurrentStatus;
 }
@@ -62,6 +64,7 @@ interface SmsMessage {
   channel: 'sms';
   messageId: string;
   req: SmsSend;
+  callback?: CallbackRequest;
   createdAt: string;
   sentAtMs: number;
   parts: Array<{ smsId: string; part: number }>;
@@ -82,13 +85,20 @@ export class MessageService {
   private readonly sms = new Map<string, SmsMessage>();
   readonly sends: SandboxSend[] = [];
   readonly attempts: SandboxAttempt[] = [];
+  /**
+   * The Routee application's Viber callback URL (set in Routee's portal, not per message):
+   * where Viber OTP delivery reports go. Unset: none are posted, tracking only.
+   */
+  viberCallback?: CallbackRequest;
 
   constructor(
     @Inject(SANDBOX_OPTIONS) private readonly options: ResolvedSandboxOptions,
     @Inject(SandboxTimers) private readonly timers: SandboxTimers,
     @Inject(SandboxFaults) private readonly faults: SandboxFaults,
     @Inject(CallbackSender) private readonly callbacks: CallbackSender,
-  ) {}
+  ) {
+    if (options.viberCallbackUrl) this.viberCallback = { url: options.viberCallbackUrl, strategy: 'OnChange' };
+  }
 
   /** POST /viber/otp (docs: viber-otp-request) */
   sendViberOtp(raw: unknown): Record<string, unknown> {
@@ -99,6 +109,7 @@ export class MessageService {
       channel: 'viber',
       trackingId: randomUUID(),
       req,
+      callback: this.viberCallback,
       createdAt: now,
       status: { name: 'QUEUED', date: now },
     };
@@ -114,12 +125,12 @@ export class MessageService {
       applicationName: APPLICATION_NAME,
       direction: 'Outbound',
       ttl: req.ttl,
+      seq: req.seq,
       label: req.label,
-      type: 'PRIMARY_ONLY',
+      type: req.type ?? 'PRIMARY_ONLY',
       templateId: req.templateId,
       templateParams: req.templateParams,
       templateLang: req.templateLang,
-      ...(req.callback ? { callback: req.callback } : {}),
     };
   }
 
@@ -133,6 +144,7 @@ export class MessageService {
       channel: 'sms',
       messageId: randomUUID(),
       req,
+      callback: req.callback,
       createdAt: now.toISOString(),
       sentAtMs: now.getTime(),
       parts: Array.from({ length: analysis.parts }, (_, i) => ({ smsId: randomUUID(), part: i + 1 })),
@@ -157,7 +169,7 @@ export class MessageService {
         unicode: analysis.unicode,
         unsupportedGSMCharacters: [],
       },
-      flash: false,
+      flash: req.flash ?? false,
       ttl: req.ttl ?? 2880,
       ...(req.callback ? { callback: req.callback } : {}),
     };
@@ -167,7 +179,7 @@ export class MessageService {
   async viberTracking(trackingId: string): Promise<Record<string, unknown>> {
     await this.timers.sleep(this.faults.trackingLatencyMs);
     const msg = this.viber.get(trackingId);
-    if (!msg) throw new RouteeApiError(404, '404019000', 'Tracking not found.');
+    if (!msg) throw RouteeApiError.viberTrackingNotFound();
     return {
       trackingId: msg.trackingId,
       to: `+${msg.req.to}`,
@@ -190,7 +202,7 @@ export class MessageService {
   async smsTracking(messageId: string): Promise<Array<Record<string, unknown>>> {
     await this.timers.sleep(this.faults.trackingLatencyMs);
     const msg = this.sms.get(messageId);
-    if (!msg) throw new RouteeApiError(404, '404005000', 'Tracking not found.');
+    if (!msg) throw RouteeApiError.smsTrackingNotFound();
     return msg.parts.map((p) => ({
       applicationName: APPLICATION_NAME,
       country: countryOf(msg.req.to),
@@ -244,7 +256,7 @@ export class MessageService {
     outcome: Extract<SendOutcome, { kind: 'accepted' }>,
     report: () => void,
   ): void {
-    const callback = msg.req.callback;
+    const callback = msg.callback;
     const terminal = msg.channel === 'viber' ? VIBER_TERMINAL : SMS_TERMINAL;
     if (wants(callback, msg.status.name, terminal)) this.timers.after(0, report);
     for (const step of outcome.timeline) {
@@ -264,7 +276,7 @@ export class MessageService {
 
   /** Viber callback body (docs: viber-callback) */
   private postViberCallback(msg: ViberMessage): void {
-    this.callbacks.post(msg.req.callback!.url, {
+    this.callbacks.post(msg.callback!.url, {
       trackingId: msg.trackingId,
       to: `+${msg.req.to}`,
       from: VIBER_SENDER,
@@ -284,7 +296,7 @@ export class MessageService {
   /** SMS callback body, one per part (docs: callbacks) */
   private postSmsCallbacks(msg: SmsMessage): void {
     for (const p of msg.parts) {
-      this.callbacks.post(msg.req.callback!.url, {
+      this.callbacks.post(msg.callback!.url, {
         messageId: msg.messageId,
         smsId: p.smsId,
         part: p.part,

@@ -1,16 +1,19 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
+export type RouteeModule = 'generic' | 'sms' | 'viber';
+
 /**
- * An error answered the way Routee answers: `{code, developerMessage}` where
- * code = HTTP status (3 digits) + module (3) + error (3) (docs.routee.net/docs/error-codes).
- * Modules used here: 000 generic, 001 account, 005 sms, 019 viber.
+ * An error answered the way Routee answers: `{code, developerMessage, properties?}` where
+ * code = HTTP status (3 digits) + module (3) + error (3) (https://docs.routee.net/docs/error-codes)
+ * and `properties` names each refused field. Modules used here: 000 generic, 001 account, 005 sms, 019 viber.
  */
 export class RouteeApiError extends Error {
   constructor(
     readonly httpStatus: number,
     readonly code: string,
     readonly developerMessage: string,
+    readonly properties?: Record<string, string>,
   ) {
     super(developerMessage);
   }
@@ -27,9 +30,19 @@ export class RouteeApiError extends Error {
     return new RouteeApiError(400, '400001009', 'Insufficient balance');
   }
 
-  static validation(module: 'generic' | 'sms' | 'viber', message: string): RouteeApiError {
+  static validation(module: RouteeModule, message: string, properties?: Record<string, string>): RouteeApiError {
     const code = { generic: '400000000', sms: '400005000', viber: '400019000' }[module];
-    return new RouteeApiError(400, code, message);
+    return new RouteeApiError(400, code, message, properties);
+  }
+
+  /** GET /sms/tracking/single/{id} (https://docs.routee.net/reference/smstrackingsingle) */
+  static smsTrackingNotFound(): RouteeApiError {
+    return new RouteeApiError(404, '404005000', 'Tracking not found.');
+  }
+
+  /** GET /viber/tracking/{id} (https://docs.routee.net/reference/retrieve-single-viber-tracking) */
+  static viberTrackingNotFound(): RouteeApiError {
+    return new RouteeApiError(404, '404019006', 'viberTracking was not found.');
   }
 
   static serviceUnavailable(): RouteeApiError {
@@ -47,9 +60,10 @@ export class RouteeErrorFilter implements ExceptionFilter {
   }
 }
 
-function toRouteeError(exception: unknown): { status: number; body: { code: string; developerMessage: string } } {
+function toRouteeError(exception: unknown): { status: number; body: { code: string; developerMessage: string; properties?: Record<string, string> } } {
   if (exception instanceof RouteeApiError) {
-    return { status: exception.httpStatus, body: { code: exception.code, developerMessage: exception.developerMessage } };
+    const { code, developerMessage, properties } = exception;
+    return { status: exception.httpStatus, body: { code, developerMessage, ...(properties && { properties }) } };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

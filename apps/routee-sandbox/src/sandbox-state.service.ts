@@ -32,6 +32,8 @@ export interface SandboxState {
   setFaults(faults: SandboxFaultSettings): void;
   setLatencyMs(ms: number): void;
   setTrackingLatencyMs(ms: number): void;
+  /** the application's Viber callback URL, as set in Routee's portal; undefined: none (reset keeps it) */
+  setViberCallbackUrl(url: string | undefined): void;
 }
 
 @Injectable()
@@ -92,5 +94,9 @@ export class SandboxStateService implements SandboxState {
 
   setTrackingLatencyMs(ms: number): void {
     this.faults.set({ trackingLatencyMs: ms });
+  }
+
+  setViberCallbackUrl(url: string | undefined): void {
+    this.messages.viberCallback = url ? { url, strategy: 'OnChange' } : undefined;
   }
 }

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { BearerGuard } from './bearer.guard';
 import { MessageService } from './message.service';
+import { RouteeApiError } from './routee-api.error';
+import { isHttpUrl } from './send-requests';
 import { type SandboxFaultSettings } from './sandbox-faults.service';
 import { SandboxStateService, type SandboxStats } from './sandbox-state.service';
 import { type TokenAnswer, TokenService } from './token.service';
@@ -78,5 +80,14 @@ export class AdminController {
   @HttpCode(204)
   faults(@Body() faults: SandboxFaultSettings): void {
     this.state.setFaults(faults ?? {});
+  }
+
+  /** what an operator sets in Routee's portal: the application's Viber callback URL (`{"viberCallbackUrl": null}` clears it) */
+  @Post('application')
+  @HttpCode(204)
+  application(@Body() settings: { viberCallbackUrl?: string | null }): void {
+    const url = settings?.viberCallbackUrl;
+    if (url !== undefined && url !== null && !isHttpUrl(url)) throw RouteeApiError.validation('generic', 'viberCallbackUrl: must be an http(s) URL');
+    this.state.setViberCallbackUrl(url ?? undefined);
   }
 }

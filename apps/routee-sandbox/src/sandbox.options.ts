@@ -15,11 +15,16 @@ export interface SandboxOptions {
   statusDelayMs?: number;
   /** Viber DELIVERED -> SEEN, default 500 */
   seenDelayMs?: number;
+  /**
+   * The application's Viber callback URL, as set in Routee's portal (Applications → Viber):
+   * Viber OTP delivery reports are posted there, strategy OnChange. Default: none
+   */
+  viberCallbackUrl?: string;
   /** Nest logging, default false */
   logger?: boolean;
 }
 
-export type ResolvedSandboxOptions = Required<SandboxOptions>;
+export type ResolvedSandboxOptions = Required<Omit<SandboxOptions, 'viberCallbackUrl'>> & Pick<SandboxOptions, 'viberCallbackUrl'>;
 
 export const SANDBOX_OPTIONS = Symbol('SANDBOX_OPTIONS');
 
@@ -33,6 +38,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     latencyMs: options.latencyMs ?? 0,
     statusDelayMs: options.statusDelayMs ?? 1000,
     seenDelayMs: options.seenDelayMs ?? 500,
+    viberCallbackUrl: options.viberCallbackUrl,
     logger: options.logger ?? false,
   };
 }

@@ -1,9 +1,20 @@
-import { RouteeApiError } from './routee-api.error';
+import {
+  findTemplate,
+  TEMPLATE_LANGUAGES,
+  type TemplateParam,
+  VIBER_TEMPLATES,
+} from '@app/routee/viber-otp-templates';
+import { RouteeApiError, type RouteeModule } from './routee-api.error';
 
 /**
- * Request bodies of POST /sms and POST /viber/otp, checked the way Routee
- * documents them (docs: send-single-sms, viber-otp-request). Unknown fields are
- * ignored, as Routee does.
+ * Request bodies of POST /sms and POST /viber/otp, checked as strictly as
+ * Routee's reference documents them, so that a test against the sandbox fails
+ * where the real Routee would refuse:
+ * - https://docs.routee.net/reference/send-single-sms
+ * - https://docs.routee.net/reference/viber-otp-request (with the template
+ *   inventory, template-variables-validations and localization pages it links)
+ * Every problem found is named in the error body's `properties`. Fields the
+ * reference does not list are ignored, as Routee ignores them.
  */
 
 export interface CallbackRequest {
@@ -19,6 +30,7 @@ export interface SmsSend {
   /** minutes */
   ttl?: number;
   label?: string;
+  flash?: boolean;
   callback?: CallbackRequest;
 }
 
@@ -28,68 +40,140 @@ export interface ViberOtpSend {
   to: string;
   /** seconds */
   ttl?: number;
+  seq?: number;
+  label?: 'transactional' | 'promotional';
+  type?: 'PRIMARY_ONLY' | 'ALL_DEVICE';
   templateId: string;
-  templateParams: Record<string, unknown>;
+  templateParams: Record<string, string | number>;
   templateLang?: string;
-  label?: string;
-  callback?: CallbackRequest;
 }
 
 type Json = Record<string, unknown>;
 
-const E164 = /^\+?[1-9]\d{6,14}$/;
+/** "+" and the country code, then the number: 7 to 15 digits in all (E.164) */
+const E164_WITH_PLUS = /^\+[1-9]\d{6,14}$/;
+/** Routee's sender id: up to 11 letters, digits and spaces, or a number of up to 16 digits (no '+') */
+const SENDER_ID = /^(?:[A-Za-z0-9 ]{1,11}|\d{1,16})$/;
+/** SMS ttl in minutes (CONTRACT section 3; Routee: "the duration in minutes the delivery will be attempted") */
+const SMS_TTL_MINUTES = { min: 1, max: 4320 };
+/**
+ * Viber ttl in seconds. The Viber OTP page gives no range; Routee's Viber
+ * message reference gives 30-86400 s, and Viber's own minimum is 30 s.
+ */
+const VIBER_TTL_SECONDS = { min: 30, max: 86400 };
+/** template-variables-validations: text at most 50 characters, no links */
+const TEXT_PARAM_MAX = 50;
+const LINK = /(?:https?:\/\/|www\.)/i;
+const NUMBER_PARAMS = new Set<TemplateParam>(['codeValidityTime']);
+
+/** Collects every problem of one body; `done()` throws them as one Routee 400. */
+class Problems {
+  private readonly found: Record<string, string> = {};
+
+  constructor(private readonly module: RouteeModule) {}
+
+  add(field: string, problem: string): void {
+    this.found[field] ??= problem;
+  }
+
+  done(): void {
+    const fields = Object.keys(this.found);
+    if (fields.length === 0) return;
+    const message = fields.map((f) => `${f}: ${this.found[f]}`).join('; ');
+    throw RouteeApiError.validation(this.module, message, this.found);
+  }
+}
 
 export function parseSmsSend(raw: unknown): SmsSend {
   const body = objectBody(raw);
-  const to = body.to;
-  if (typeof to !== 'string' || !E164.test(to)) {
-    throw RouteeApiError.validation('sms', 'The SMS has no recipients or the recipient is not a valid E.164 number');
-  }
+  const problems = new Problems('sms');
+  const to = recipient(body.to, problems, 'The SMS has no recipients or the recipient is not in E.164 format (+ and country code)');
   const from = body.from;
-  if (typeof from !== 'string' || !(/^[A-Za-z0-9 .\-_]{1,11}$/.test(from) || /^\+?\d{1,16}$/.test(from))) {
-    throw RouteeApiError.validation('sms', 'The sender is invalid: up to 11 alphanumeric characters or 16 digits');
+  if (typeof from !== 'string' || !SENDER_ID.test(from)) {
+    problems.add('from', 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +');
   }
-  if (typeof body.body !== 'string' || body.body.length === 0) {
-    throw RouteeApiError.validation('generic', 'body: may not be empty');
-  }
-  const ttl = optionalInteger(body.ttl, 'ttl', 1, 4320);
+  if (typeof body.body !== 'string' || body.body.length === 0) problems.add('body', 'may not be empty');
+  const ttl = optionalInteger(body.ttl, 'ttl', SMS_TTL_MINUTES, problems);
+  const label = optionalString(body.label, 'label', problems, 350);
+  const flash = body.flash;
+  if (flash !== undefined && flash !== null && typeof flash !== 'boolean') problems.add('flash', 'must be true or false');
+  const callback = parseCallback(body.callback, problems);
+  problems.done();
   return dropUndefined({
-    from,
-    to: to.replace(/^\+/, ''),
-    body: body.body,
+    from: from as string,
+    to: to!,
+    body: body.body as string,
     ttl,
-    label: optionalString(body.label, 'label'),
-    callback: parseCallback(body),
+    label,
+    flash: typeof flash === 'boolean' ? flash : undefined,
+    callback,
   });
 }
 
 export function parseViberOtpSend(raw: unknown): ViberOtpSend {
   const body = objectBody(raw);
-  const senderInfoTrackingId = requiredString(body.senderInfoTrackingId, 'senderInfoTrackingId', 'viber');
-  // Routee's reference shows "+E.164" as a string; the failover service sends a one-element array.
-  const toList = Array.isArray(body.to) ? body.to : [body.to];
-  if (toList.length !== 1 || typeof toList[0] !== 'string' || !E164.test(toList[0])) {
-    throw RouteeApiError.validation('viber', 'to: exactly one recipient in E.164 format is required');
-  }
-  const templateId = requiredString(body.templateId, 'templateId', 'viber');
+  const problems = new Problems('viber');
+  const sender = body.senderInfoTrackingId;
+  if (typeof sender !== 'string' || sender.trim() === '') problems.add('senderInfoTrackingId', 'may not be empty');
+  const to = recipient(body.to, problems, 'must be one recipient in E.164 format, with + and the country code (e.g. +306912345678)');
+  const ttl = optionalInteger(body.ttl, 'ttl', VIBER_TTL_SECONDS, problems);
+  const seq = optionalInteger(body.seq, 'seq', { min: 0, max: Number.MAX_SAFE_INTEGER }, problems);
+  const label = oneOf(body.label, 'label', ['transactional', 'promotional'] as const, problems);
+  const type = oneOf(body.type, 'type', ['PRIMARY_ONLY', 'ALL_DEVICE'] as const, problems);
+  const templateLang = oneOf(body.templateLang, 'templateLang', TEMPLATE_LANGUAGES, problems);
+  // templateId is optional in the reference; the sandbox then plays Routee's Basic template
+  const templateId = body.templateId === undefined || body.templateId === null ? VIBER_TEMPLATES[0].id : body.templateId;
+  const template = typeof templateId === 'string' ? findTemplate(templateId) : undefined;
+  if (!template) problems.add('templateId', 'is not a template of the Viber OTP templates inventory');
   const templateParams = body.templateParams;
   if (!templateParams || typeof templateParams !== 'object' || Array.isArray(templateParams)) {
-    throw RouteeApiError.validation('viber', 'templateParams: must be an object holding at least the pin');
+    problems.add('templateParams', 'must be an object with the parameters of the template');
+  } else if (template) {
+    checkTemplateParams(templateParams as Json, template.params, problems);
   }
-  const pin = (templateParams as Json).pin;
-  if ((typeof pin !== 'string' && typeof pin !== 'number') || String(pin).length === 0) {
-    throw RouteeApiError.validation('viber', 'templateParams.pin: may not be empty');
-  }
+  problems.done();
   return dropUndefined({
-    senderInfoTrackingId,
-    to: (toList[0] as string).replace(/^\+/, ''),
-    ttl: optionalInteger(body.ttl, 'ttl', 0, 1_209_600),
-    templateId,
-    templateParams: templateParams as Json,
-    templateLang: optionalString(body.templateLang, 'templateLang'),
-    label: optionalString(body.label, 'label'),
-    callback: parseCallback(body),
+    senderInfoTrackingId: sender as string,
+    to: to!,
+    ttl,
+    seq,
+    label,
+    type,
+    templateId: templateId as string,
+    templateParams: templateParams as Record<string, string | number>,
+    templateLang,
   });
+}
+
+/** "Include only the parameters required by the chosen template", typed as template-variables-validations says */
+function checkTemplateParams(params: Json, required: readonly TemplateParam[], problems: Problems): void {
+  for (const name of required) {
+    const value = params[name];
+    const field = `templateParams.${name}`;
+    if (value === undefined || value === null || value === '') {
+      problems.add(field, 'is required by the template');
+    } else if (NUMBER_PARAMS.has(name)) {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) problems.add(field, 'must be a whole number (e.g. 5), not a string');
+    } else if (typeof value !== 'string') {
+      problems.add(field, 'must be text');
+    } else if (value.length > TEXT_PARAM_MAX) {
+      problems.add(field, `must be at most ${TEXT_PARAM_MAX} characters`);
+    } else if (LINK.test(value)) {
+      problems.add(field, 'must not contain links');
+    }
+  }
+  for (const name of Object.keys(params)) {
+    if (!required.includes(name as TemplateParam)) problems.add(`templateParams.${name}`, 'is not a parameter of the template');
+  }
+}
+
+/** one "+E.164" string; digits without '+' are returned */
+function recipient(value: unknown, problems: Problems, problem: string): string | undefined {
+  if (typeof value !== 'string' || !E164_WITH_PLUS.test(value)) {
+    problems.add('to', problem);
+    return undefined;
+  }
+  return value.slice(1);
 }
 
 function objectBody(raw: unknown): Json {
@@ -99,50 +183,53 @@ function objectBody(raw: unknown): Json {
   return raw as Json;
 }
 
-/** `callback {url, strategy}` as on SMS; `callbackUrl` also taken (Viber transactional reference). */
-function parseCallback(body: Json): CallbackRequest | undefined {
-  const cb = body.callback;
-  if (cb === undefined || cb === null) {
-    if (body.callbackUrl === undefined || body.callbackUrl === null) return undefined;
-    return { url: httpUrl(body.callbackUrl, 'callbackUrl'), strategy: 'OnChange' };
-  }
+function parseCallback(cb: unknown, problems: Problems): CallbackRequest | undefined {
+  if (cb === undefined || cb === null) return undefined;
   if (typeof cb !== 'object' || Array.isArray(cb)) {
-    throw RouteeApiError.validation('generic', 'callback: must be an object {url, strategy}');
+    problems.add('callback', 'must be an object {url, strategy}');
+    return undefined;
   }
   const { url, strategy } = cb as Json;
+  if (!isHttpUrl(url)) problems.add('callback.url', 'must be an http(s) URL');
   if (strategy !== undefined && strategy !== 'OnChange' && strategy !== 'OnCompletion') {
-    throw RouteeApiError.validation('generic', 'callback.strategy: must be OnChange or OnCompletion');
+    problems.add('callback.strategy', 'must be OnChange or OnCompletion');
   }
-  return { url: httpUrl(url, 'callback.url'), strategy: (strategy as CallbackRequest['strategy']) ?? 'OnChange' };
+  return { url: url as string, strategy: (strategy as CallbackRequest['strategy']) ?? 'OnChange' };
 }
 
-function httpUrl(v: unknown, field: string): string {
-  if (typeof v === 'string') {
-    try {
-      const url = new URL(v);
-      if (url.protocol === 'http:' || url.protocol === 'https:') return v;
-    } catch {
-      // fall through to the validation error
-    }
+export function isHttpUrl(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  try {
+    const url = new URL(v);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
   }
-  throw RouteeApiError.validation('generic', `${field}: must be an http(s) URL`);
 }
 
-function requiredString(v: unknown, field: string, module: 'sms' | 'viber'): string {
-  if (typeof v !== 'string' || v.trim() === '') throw RouteeApiError.validation(module, `${field}: may not be empty`);
+function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], problems: Problems): T | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !allowed.includes(v as T)) {
+    problems.add(field, `must be one of ${allowed.join(', ')}`);
+    return undefined;
+  }
+  return v as T;
+}
+
+function optionalString(v: unknown, field: string, problems: Problems, maxLength: number): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length > maxLength) {
+    problems.add(field, `must be a string of at most ${maxLength} characters`);
+    return undefined;
+  }
   return v;
 }
 
-function optionalString(v: unknown, field: string): string | undefined {
+function optionalInteger(v: unknown, field: string, range: { min: number; max: number }, problems: Problems): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw RouteeApiError.validation('generic', `${field}: must be a string`);
-  return v;
-}
-
-function optionalInteger(v: unknown, field: string, min: number, max: number): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw RouteeApiError.validation('generic', `${field}: must be an integer between ${min} and ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < range.min || v > range.max) {
+    problems.add(field, `must be an integer between ${range.min} and ${range.max}`);
+    return undefined;
   }
   return v;
 }

@@ -445,9 +445,10 @@ export class FlowEngine {
         }
       }
       const sendError = this.sendErrorOf(err);
-      const message = err instanceof RouteeError ? (err.developerMessage ?? err.message) : String(err);
+      const message = refusalOf(err);
       const status = sendError === 'insufficient_balance' ? (step.channel === 'viber' ? 'UNSENT' : 'Unsent') : step.channel === 'viber' ? 'FAILED' : 'Failed';
-      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${message}`);
+      // the whole answer (HTTP status, Routee's code, developerMessage, the fields it refused) goes to the log
+      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${err instanceof Error ? err.message : String(err)}`);
       clearInterval(heartbeat);
       await this.recordSendOutcome(() => this.store.markStepFailed(step.id, status, sendError, message));
       return null;
@@ -483,8 +484,6 @@ export class FlowEngine {
         templateId: def.templateId!,
         templateLang: def.templateLang ?? 'en',
         templateParams: def.templateParams ?? {},
-        label: def.label,
-        callbackUrl: this.callbackUrl('viber'),
       });
     }
     return this.routee.sendSms({
@@ -497,9 +496,9 @@ export class FlowEngine {
     });
   }
 
-  private callbackUrl(channel: 'viber' | 'sms'): string | undefined {
-    if (!this.options.publicUrl) return undefined;
-    return `${this.options.publicUrl}/routee/callbacks/${channel}?token=${encodeURIComponent(this.options.callbackToken)}`;
+  /** Viber OTP has no per-message callback: its reports come from the URL set on the Routee application (routeeCallbackUrl) */
+  private callbackUrl(channel: 'sms'): string | undefined {
+    return this.options.publicUrl ? routeeCallbackUrl(this.options.publicUrl, channel, this.options.callbackToken) : undefined;
   }
 
   private sendErrorOf(err: unknown): SendError {
@@ -541,6 +540,13 @@ interface Evaluated {
   applied: AppliedReport[];
 }
 
+/** what the step keeps as its error_message: Routee's developerMessage and the fields it refused */
+function refusalOf(err: unknown): string {
+  if (!(err instanceof RouteeError)) return String(err);
+  const fields = err.properties ? ` (${Object.entries(err.properties).map(([field, problem]) => `${field}: ${problem}`).join('; ')})` : '';
+  return `${err.developerMessage ?? err.message}${fields}`;
+}
+
 /** Routee cannot have taken the message: the circuit refused the call, the connection never opened, or a 502/503/504 */
 function nothingWentOut(err: unknown): boolean {
   if (!(err instanceof RouteeError)) return false;
@@ -561,6 +567,11 @@ async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** where Routee posts a channel's delivery reports: PUBLIC_URL/routee/callbacks/{channel}?token=… */
+export function routeeCallbackUrl(publicUrl: string, channel: 'sms' | 'viber', token: string): string {
+  return `${publicUrl}/routee/callbacks/${channel}?token=${encodeURIComponent(token)}`;
 }
 
 export function reportOf(tracking: RouteeTracking): StatusReport {

@@ -6,10 +6,13 @@ import {
   INSUFFICIENT_BALANCE_CODE,
   type RouteeClientOptions,
   RouteeError,
+  type RouteeErrorKind,
   type RouteeSendResult,
   type RouteeTracking,
   type SmsSendRequest,
   type ViberOtpSendRequest,
+  VIBER_OTP_LABEL,
+  VIBER_OTP_MIN_TTL_SEC,
 } from './routee.types';
 
 /** 'send' requests are not idempotent: an answer that never came may hide a sent message */
@@ -93,27 +96,22 @@ export class RouteeClient {
 
   /** POST {apiUrl}/viber/otp */
   async sendViberOtp(req: ViberOtpSendRequest): Promise<RouteeSendResult> {
-    const body: Record<string, unknown> = {
+    const body = {
       senderInfoTrackingId: req.senderInfoTrackingId,
-      // CONTRACT section 3: a one-element array of digits. Routee's reference page
-      // (docs.routee.net/reference/viber-otp-request) shows a "+E.164" string instead.
-      to: [digitsOf(req.to)],
-      ttl: req.ttl,
+      to: `+${digitsOf(req.to)}`,
+      ttl: Math.max(VIBER_OTP_MIN_TTL_SEC, req.ttl),
+      label: VIBER_OTP_LABEL,
       templateId: req.templateId,
       templateParams: req.templateParams,
       templateLang: req.templateLang,
     };
-    if (req.label !== undefined) body.label = req.label;
-    // Routee's Viber OTP reference lists no callback field; the SMS resource's
-    // documented `callback {url, strategy}` is used (OnChange: every status change).
-    if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
     return this.toSendResult(await this.call('POST', '/viber/otp', body, 'send', 'viber'), 'QUEUED');
   }
 
   /** POST {apiUrl}/sms; Routee's ttl is in minutes (docs: send-single-sms) */
   async sendSms(req: SmsSendRequest): Promise<RouteeSendResult> {
     const body: Record<string, unknown> = {
-      from: req.from,
+      from: req.from.replace(/^\+(?=\d+$)/, ''),
       to: `+${digitsOf(req.to)}`,
       body: req.body,
       ttl: Math.max(1, Math.ceil(req.ttlSeconds / 60)),
@@ -353,20 +351,34 @@ function transportError(err: unknown, kind: CallKind, what: string): RouteeError
   return new RouteeError('unreachable', `${what}: no answer from Routee (${code}: ${message})`);
 }
 
-/** Routee's error body is {"code":"400001009","developerMessage":"..."} (docs: error-codes). */
+/**
+ * Routee's error body is {"code":"400001009","developerMessage":"...","properties":{field: problem}}
+ * (docs: error-codes; `properties` lists the fields a 400 refused). The message names all three,
+ * so the log line of a refused send says which field Routee objected to.
+ */
 function httpError(answer: HttpAnswer, kind: CallKind, what: string, forced?: 'auth_refused'): RouteeError {
-  const body = answer.body as { code?: unknown; developerMessage?: unknown } | null;
-  const code = body && typeof body === 'object' && body.code !== undefined ? String(body.code) : undefined;
-  const developerMessage =
-    body && typeof body === 'object' && typeof body.developerMessage === 'string' ? body.developerMessage : undefined;
-  const detail = `${what}: HTTP ${answer.status}${code ? ` ${code}` : ''}${developerMessage ? ` ${developerMessage}` : ''}`;
-  if (code === INSUFFICIENT_BALANCE_CODE) {
-    return new RouteeError('insufficient_balance', detail, answer.status, code, developerMessage);
-  }
-  if (forced) return new RouteeError(forced, detail, answer.status, code, developerMessage);
-  if (answer.status === 404 && kind === 'read') {
-    return new RouteeError('not_found', detail, answer.status, code, developerMessage);
-  }
-  if (answer.status >= 500) return new RouteeError('server_error', detail, answer.status, code, developerMessage);
-  return new RouteeError('validation', detail, answer.status, code, developerMessage);
+  const { code, developerMessage, properties } = readErrorBody(answer.body);
+  const fields = properties ? ` [${Object.entries(properties).map(([field, problem]) => `${field}: ${problem}`).join('; ')}]` : '';
+  const detail = `${what}: HTTP ${answer.status}${code ? ` ${code}` : ''}${developerMessage ? ` ${developerMessage}` : ''}${fields}`;
+  const error = (errorKind: RouteeErrorKind) => new RouteeError(errorKind, detail, answer.status, code, developerMessage, properties);
+  if (code === INSUFFICIENT_BALANCE_CODE) return error('insufficient_balance');
+  if (forced) return error(forced);
+  if (answer.status === 404 && kind === 'read') return error('not_found');
+  if (answer.status >= 500) return error('server_error');
+  return error('validation');
+}
+
+export function readErrorBody(raw: unknown): { code?: string; developerMessage?: string; properties?: Record<string, string> } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  const body = raw as { code?: unknown; developerMessage?: unknown; properties?: unknown };
+  const props = body.properties;
+  const properties =
+    props && typeof props === 'object' && !Array.isArray(props) && Object.keys(props).length > 0
+      ? Object.fromEntries(Object.entries(props).map(([field, problem]) => [field, typeof problem === 'string' ? problem : JSON.stringify(problem)]))
+      : undefined;
+  return {
+    code: body.code !== undefined && body.code !== null ? String(body.code) : undefined,
+    developerMessage: typeof body.developerMessage === 'string' ? body.developerMessage : undefined,
+    properties,
+  };
 }

@@ -28,24 +28,29 @@ export interface RouteeClientOptions {
   onCircuitChange?: (state: 'closed' | 'open' | 'half_open', reason: string) => void;
 }
 
-/** POST {apiUrl}/viber/otp */
+/**
+ * POST {apiUrl}/viber/otp (https://docs.routee.net/reference/viber-otp-request).
+ * No label and no callback here: Routee's `label` there only takes
+ * transactional/promotional (the client sends transactional), and the
+ * reference documents no callback field (reports come from polling or the
+ * Routee application's Viber callback URL).
+ */
 export interface ViberOtpSendRequest {
   senderInfoTrackingId: string;
-  /** digits, no '+'; sent to Routee as a one-element array */
+  /** digits, no '+'; sent to Routee as one "+E.164" string */
   to: string;
-  /** seconds */
+  /** seconds; sent as at least VIBER_OTP_MIN_TTL_SEC */
   ttl: number;
   templateId: string;
+  /** ISO 639-1 (Routee's localization list) */
   templateLang: string;
-  /** pin plus any template params (businessName, codeValidityTime, ...) */
+  /** pin plus the template's other params, camelCase as Routee names them (codeValidityTime an integer) */
   templateParams: Record<string, string | number>;
-  label?: string;
-  /** when set, ask Routee to post delivery reports here */
-  callbackUrl?: string;
 }
 
-/** POST {apiUrl}/sms */
+/** POST {apiUrl}/sms (https://docs.routee.net/reference/send-single-sms) */
 export interface SmsSendRequest {
+  /** an alphanumeric sender, or digits (a leading '+' is dropped: Routee's numeric sender has none) */
   from: string;
   /** digits, no '+'; the client adds '+' */
   to: string;
@@ -108,10 +113,24 @@ export class RouteeError extends Error {
     readonly httpStatus?: number,
     readonly routeeCode?: string,
     readonly developerMessage?: string,
+    /** Routee's field errors (`properties` of its error body): field → what is wrong with it */
+    readonly properties?: Record<string, string>,
   ) {
     super(message);
     this.name = 'RouteeError';
   }
 }
 
+/**
+ * Routee's account-module code for insufficient balance (docs: error-codes, module 001).
+ * On Viber the two Routee pages disagree: the send may be refused with this code, or
+ * taken and reported UNSENT ("could not be sent due to insufficient balance", Viber
+ * statuses). Both end a flow Failed with statusCode 1 (test/routee-contract.e2e-spec.ts).
+ */
 export const INSUFFICIENT_BALANCE_CODE = '400001009';
+
+/** Viber's shortest ttl (Routee's /viber reference: 30-86400 s); a shorter step ttl still drives our failover timer */
+export const VIBER_OTP_MIN_TTL_SEC = 30;
+
+/** the only `label` the gateway sends on /viber/otp (Routee allows transactional or promotional there) */
+export const VIBER_OTP_LABEL = 'transactional';

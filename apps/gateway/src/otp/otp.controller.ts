@@ -5,7 +5,7 @@ import { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import { SendFailoverResponseDto } from './dto/send-failover-response.dto';
 import { TemplateListDto } from './dto/template.dto';
 import { SendFailoverService } from './send-failover.service';
-import { VIBER_TEMPLATES } from './viber-templates';
+import { VIBER_TEMPLATES } from '@app/routee';
 
 @ApiTags('otp')
 @ApiBearerAuth()
@@ -34,7 +34,7 @@ export class OtpController {
   @ApiOperation({ summary: 'The Viber OTP templates and the parameters each requires' })
   @ApiOkResponse({ type: TemplateListDto })
   templates(): TemplateListDto {
-    return { templates: VIBER_TEMPLATES.map((t) => ({ id: t.id, name: t.name, params: [...t.params] })) };
+    return { templates: VIBER_TEMPLATES.map((t) => ({ id: t.id, name: t.name, templateType: t.type, params: [...t.params] })) };
   }
 }
 

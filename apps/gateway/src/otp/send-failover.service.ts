@@ -8,7 +8,7 @@ import type { Caller } from '../auth/api-key.service';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
 import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
-import { findTemplate, type TemplateParam } from './viber-templates';
+import { findTemplate, findTemplateByType, type TemplateParam } from '@app/routee';
 
 const TEMPLATE_PARAMS: readonly TemplateParam[] = ['businessPlatformName', 'codeValidityTime', 'pinType', 'businessPlatformActionName', 'codeReason'];
 
@@ -139,6 +139,14 @@ function templateProblems(step: FlowStepDto, i: number): FieldProblem[] {
   }
   const given = templateParams(step);
   const problems: FieldProblem[] = [];
+  if (step.templateType !== undefined && step.templateType !== template.type) {
+    const named = findTemplateByType(step.templateType);
+    problems.push({
+      loc: ['body', 'flow', i, 'templateType'],
+      msg: `templateType ${step.templateType} names the template "${named?.name}" (${named?.id}), but templateId is "${template.name}", whose templateType is ${template.type}`,
+      type: 'value_error.template',
+    });
+  }
   for (const param of template.params) {
     if (given[param] === undefined) {
       problems.push({ loc: ['body', 'flow', i, param], msg: `template "${template.name}" requires ${param}`, type: 'missing' });

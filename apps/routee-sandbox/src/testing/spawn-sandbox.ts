@@ -20,6 +20,8 @@ export interface SpawnedSandbox {
   reset(): Promise<void>;
   revokeTokens(): Promise<void>;
   setFaults(faults: SandboxFaultSettings): Promise<void>;
+  /** the application's Viber callback URL, as set in Routee's portal (undefined clears it) */
+  setViberCallbackUrl(url: string | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ function ownDir(): { dir: string; fromSource: boolean } {
 export async function spawnSandbox(options: Omit<SandboxOptions, 'logger'> = {}): Promise<SpawnedSandbox> {
   const { dir, fromSource } = ownDir();
   const main = join(dir, '..', fromSource ? 'main.ts' : 'main.js');
-  const args = fromSource ? ['-r', 'ts-node/register/transpile-only', main] : [main];
+  // from source the @app/* aliases are resolved by tsconfig-paths (the build rewrites them to relative paths)
+  const args = fromSource ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', main] : [main];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SANDBOX_PORT: String(options.port ?? 0),
@@ -52,6 +55,7 @@ export async function spawnSandbox(options: Omit<SandboxOptions, 'logger'> = {})
     ...(options.latencyMs !== undefined ? { SANDBOX_LATENCY_MS: String(options.latencyMs) } : {}),
     ...(options.statusDelayMs !== undefined ? { SANDBOX_STATUS_DELAY_MS: String(options.statusDelayMs) } : {}),
     ...(options.seenDelayMs !== undefined ? { SANDBOX_SEEN_DELAY_MS: String(options.seenDelayMs) } : {}),
+    ...(options.viberCallbackUrl ? { SANDBOX_VIBER_CALLBACK_URL: options.viberCallbackUrl } : {}),
     // the child is plain Node running CommonJS (require(esm) loads Nest 12 there)
     TS_NODE_PROJECT: join(dir, '..', '..', '..', '..', 'tsconfig.json'),
   };
@@ -72,6 +76,7 @@ export async function spawnSandbox(options: Omit<SandboxOptions, 'logger'> = {})
     reset: async () => void (await admin('POST', 'reset')),
     revokeTokens: async () => void (await admin('POST', 'revoke-tokens')),
     setFaults: async (faults) => void (await admin('POST', 'faults', faults)),
+    setViberCallbackUrl: async (url) => void (await admin('POST', 'application', { viberCallbackUrl: url ?? null })),
     close: () => stop(child),
   };
 }

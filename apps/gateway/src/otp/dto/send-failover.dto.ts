@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -22,6 +23,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { OptionalProperty } from '../../common/validation';
+import { TEMPLATE_LANGUAGES, TEMPLATE_TYPES } from '@app/routee';
 
 export const STEP_TYPES = ['ViberOtp', 'Sms'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
@@ -37,12 +39,23 @@ function canonicalType(value: unknown): unknown {
 }
 
 /**
- * Validate the field when it is present, or when the step's type requires it.
- * (ValidateIf skips every other check on the field, OnlyFor included, so a
- * field sent on the wrong type must still be validated: hence "present".)
+ * A field the step's type requires: validated when present or when the type
+ * needs it (ValidateIf skips every other check on the field, OnlyFor included,
+ * so a field sent on the wrong type must still be validated: hence "present"),
+ * and "X is required" when it is missing. Put it last (nearest the field):
+ * class-validator runs the decorators nearest the field first, and with
+ * stopAtFirstError only the first finding is reported.
  */
 function RequiredFor(type: StepType): PropertyDecorator {
-  return ValidateIf((step: { type?: unknown }, value: unknown) => value !== undefined || canonicalType(step.type) === type);
+  return applyDecorators(
+    ValidateIf((step: { type?: unknown }, value: unknown) => value !== undefined || canonicalType(step.type) === type),
+    Required(`on ${type} steps`),
+  );
+}
+
+/** "X is required" for a missing field (null or undefined); last in the stack, as above */
+export function Required(where = ''): PropertyDecorator {
+  return IsDefined({ message: ({ property }: ValidationArguments) => `${property} is required${where ? ` ${where}` : ''}` });
 }
 
 /** a field that belongs to one step type only: refused on the other */
@@ -75,6 +88,7 @@ export class SmsMessageDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(1600)
+  @Required()
   body: string;
 }
 
@@ -82,6 +96,7 @@ export class FlowStepDto {
   @ApiProperty({ description: 'Channel of this step (case-insensitive on input)', enum: STEP_TYPES, example: 'ViberOtp' })
   @Transform(({ value }) => canonicalType(value))
   @IsIn(STEP_TYPES as unknown as string[], { message: 'type must be one of ViberOtp, Sms' })
+  @Required()
   type: StepType;
 
   @ApiProperty({
@@ -90,21 +105,23 @@ export class FlowStepDto {
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 1, minItems: 1 }],
   })
   @Transform(normalisePhone)
-  @IsDefined()
   @IsString({ message: 'to must be a phone number (or, for ViberOtp, a one-element array of one)' })
   @Matches(PHONE_PATTERN, { message: 'to must be an E.164 phone number: 8 to 15 digits, optional leading +' })
+  @Required()
   to: string;
 
   @ApiProperty({ description: 'Position in the flow: the lower order is sent first, the other is the failover', example: 1, minimum: 1 })
   @IsInt()
   @Min(1)
   @Max(1000)
+  @Required()
   order: number;
 
   @ApiProperty({ description: 'Validity in seconds; for the primary step also when the failover fires if nothing final arrived', example: 60, minimum: 0, maximum: 86400 })
   @IsInt()
   @Min(0)
   @Max(86400)
+  @Required()
   ttl: number;
 
   @OptionalProperty({ description: 'Tag for this delivery; the list endpoint filters on it (partial match)', example: 'login', maxLength: 350 })
@@ -119,35 +136,44 @@ export class FlowStepDto {
 
   @ApiPropertyOptional({ description: 'ViberOtp: Routee sender id (Routee Platform → Applications). Required for ViberOtp', example: '0094d198-4dd2-4fb5-b451-d46aca191b27' })
   @OnlyFor('ViberOtp')
-  @RequiredFor('ViberOtp')
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @RequiredFor('ViberOtp')
   senderInfoTrackingId?: string;
 
   @ApiPropertyOptional({ description: 'ViberOtp: template id from GET /otp/templates. Required for ViberOtp', example: '0aac888f-2ee2-4112-9659-1755a951966a' })
   @OnlyFor('ViberOtp')
-  @RequiredFor('ViberOtp')
   @IsString()
   @IsNotEmpty()
+  @RequiredFor('ViberOtp')
   templateId?: string;
 
-  @OptionalProperty({ description: 'ViberOtp: template language', example: 'en', default: 'en' })
+  @OptionalProperty({
+    description: "ViberOtp: the template's language, one of Routee's ISO 639-1 codes (docs: localization; `br` is Portuguese (Brazil))",
+    enum: TEMPLATE_LANGUAGES,
+    example: 'en',
+    default: 'en',
+  })
   @OnlyFor('ViberOtp')
-  @Matches(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, { message: 'templateLang must be a language code like en or pt-BR' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsIn(TEMPLATE_LANGUAGES as unknown as string[], { message: `templateLang must be one of Routee's Viber OTP languages: ${TEMPLATE_LANGUAGES.join(', ')}` })
   templateLang?: string;
 
   @ApiPropertyOptional({ description: 'ViberOtp: the one-time code, 4 to 10 characters. Required for ViberOtp', example: '482913', minLength: 4, maxLength: 10 })
   @OnlyFor('ViberOtp')
-  @RequiredFor('ViberOtp')
   @IsString()
   @Length(4, 10)
+  @RequiredFor('ViberOtp')
   pin?: string;
 
-  @OptionalProperty({ description: 'ViberOtp: template type, informational', example: 'basic', maxLength: 50 })
+  @OptionalProperty({
+    description: "ViberOtp: Routee's template type; when given it must name the template of templateId (see GET /otp/templates), whose parameters are then required",
+    enum: TEMPLATE_TYPES,
+    example: 'basic',
+  })
   @OnlyFor('ViberOtp')
-  @IsString()
-  @MaxLength(50)
+  @IsIn(TEMPLATE_TYPES as unknown as string[], { message: `templateType must be one of ${TEMPLATE_TYPES.join(', ')}` })
   templateType?: string;
 
   @OptionalProperty({ description: 'ViberOtp template param: business name (templates with businessPlatformName)', example: 'Acme', maxLength: 50 })
@@ -157,7 +183,7 @@ export class FlowStepDto {
   @Matches(NO_LINK, { message: 'businessPlatformName must not contain links' })
   businessPlatformName?: string;
 
-  @OptionalProperty({ description: 'Alias of businessPlatformName', example: 'Acme', maxLength: 50 })
+  @OptionalProperty({ description: "Routee's failover-otp name for businessPlatformName (either may be sent; Routee's Viber OTP API receives businessPlatformName)", example: 'Acme', maxLength: 50 })
   @OnlyFor('ViberOtp')
   @IsString()
   @MaxLength(50)
@@ -194,18 +220,17 @@ export class FlowStepDto {
 
   @ApiPropertyOptional({ description: 'Sms: sender id, up to 11 letters/digits or up to 16 digits. Required for Sms', example: 'Acme' })
   @OnlyFor('Sms')
-  @RequiredFor('Sms')
   @IsString()
   @Matches(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{1,16})$/, { message: 'from must be up to 11 letters/digits or up to 16 digits' })
+  @RequiredFor('Sms')
   from?: string;
 
   @ApiPropertyOptional({ description: 'Sms: the message. Required for Sms', type: SmsMessageDto, example: { body: 'Your code is 482913' } })
   @OnlyFor('Sms')
-  @RequiredFor('Sms')
-  @IsDefined()
   @IsObject()
   @ValidateNested()
   @Type(() => SmsMessageDto)
+  @RequiredFor('Sms')
   message?: SmsMessageDto;
 }
 
@@ -214,6 +239,7 @@ export class CallbackDto {
   @IsString()
   @MaxLength(2000)
   @Matches(/^https?:\/\/[^\s/$.?#][^\s]*$/i, { message: 'url must be an http(s) URL' })
+  @Required()
   url: string;
 }
 
@@ -247,6 +273,7 @@ export class SendFailoverDto {
   @IsObject({ each: true, message: 'each flow step must be an object' })
   @ValidateNested({ each: true })
   @Type(() => FlowStepDto)
+  @Required()
   flow: FlowStepDto[];
 
   @OptionalProperty({ description: 'Where to send webhooks about this flow', type: CallbackDto, example: { url: 'https://app.example.com/otp-events' } })
