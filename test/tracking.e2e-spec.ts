@@ -80,6 +80,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
         steps: [
           defined({
             trackingId: viberId,
+            flowId,
             role: 'primary',
             status: 'EXPIRED',
             channel: 'viber',
@@ -93,6 +94,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
           }),
           defined({
             trackingId: smsId,
+            flowId,
             role: 'failover',
             status: 'Queued',
             channel: 'sms',
@@ -126,6 +128,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
           expect.objectContaining({ trackingId: viberId, role: 'primary', status: 'EXPIRED' }),
           defined({
             trackingId: smsId,
+            flowId,
             role: 'failover',
             status: smsStatus,
             channel: 'sms',
@@ -178,6 +181,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       steps: [
         {
           trackingId: '550e8400-e29b-41d4-a716-446655440000',
+          flowId,
           role: 'primary',
           status: 'EXPIRED',
           channel: 'viber',
@@ -188,6 +192,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
         },
         {
           trackingId: '660e8400-e29b-41d4-a716-446655440001',
+          flowId,
           role: 'failover',
           status: 'queued',
           channel: 'sms',
@@ -223,6 +228,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       steps: [
         defined({
           trackingId: smsId,
+          flowId: sent.flowId,
           role: 'primary',
           status: 'Delivered',
           channel: 'sms',
@@ -259,7 +265,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'InProgress',
       statusCode: null,
       total_cost: 0,
-      steps: [defined({ trackingId: viberId, role: 'primary', status: 'QUEUED', channel: 'viber', phone_number: to, ...times.primary, label: 'login' })],
+      steps: [defined({ trackingId: viberId, flowId: sent.flowId, role: 'primary', status: 'QUEUED', channel: 'viber', phone_number: to, ...times.primary, label: 'login' })],
     });
   });
 
@@ -274,7 +280,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'InProgress',
       statusCode: null,
       total_cost: 0,
-      steps: [defined({ trackingId: sent.flow[0].trackingId, role: 'primary', status: 'QUEUED', channel: 'viber', phone_number: to, ...(await storedTimes(sent.flowId)).primary, label: 'forgotten' })],
+      steps: [defined({ trackingId: sent.flow[0].trackingId, flowId: sent.flowId, role: 'primary', status: 'QUEUED', channel: 'viber', phone_number: to, ...(await storedTimes(sent.flowId)).primary, label: 'forgotten' })],
     });
   });
 
@@ -290,6 +296,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       steps: [
         {
           trackingId: null,
+          flowId: sent.flowId,
           role: 'primary',
           status: 'UNSENT',
           channel: 'viber',

@@ -8,6 +8,8 @@ import type { DeliveryRecord, FlowWithSteps } from '@app/persistence';
  */
 export interface TrackingStepView {
   trackingId: string | null;
+  /** the flow this step belongs to (Routee's webhook field list names it on every step) */
+  flowId: string;
   role: string;
   status: string;
   channel: string;
@@ -37,6 +39,7 @@ export interface TrackingView {
 export type StepFields = Pick<
   DeliveryRecord,
   | 'trackingId'
+  | 'flowId'
   | 'role'
   | 'status'
   | 'channel'
@@ -93,6 +96,7 @@ export function toStepView(step: StepFields, failoverFrom: string | null): Track
   };
   return {
     trackingId: step.trackingId,
+    flowId: step.flowId,
     role: step.role,
     status: step.status,
     channel: step.channel,

@@ -42,7 +42,7 @@ export class TrackingService {
       total_exact: totalExact,
       limit: query.limit,
       offset: query.offset,
-      results: deliveries.map((d) => ({ flowId: d.flowId, ...toStepView(d, d.failoverFromTrackingId) })),
+      results: deliveries.map((d) => toStepView(d, d.failoverFromTrackingId)),
     };
   }
 }

@@ -58,11 +58,8 @@ export class ListDeliveriesQueryDto {
   offset: number = 0;
 }
 
-/** One delivery in the list: a step of a flow, with its flow's id. */
-export class DeliveryDto extends TrackingStepDto {
-  @ApiProperty({ description: 'The flow this delivery belongs to; GET /otp/failover/{flowId} tells its whole story', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
-  flowId: string;
-}
+/** One delivery in the list: a step of a flow, as the flow's tracking shows it (flowId included). */
+export class DeliveryDto extends TrackingStepDto {}
 
 export class DeliveryListDto {
   @ApiProperty({
@@ -87,8 +84,8 @@ export class DeliveryListDto {
     description: 'This page of deliveries, newest first (created_at, then id, descending)',
     example: [
       {
-        flowId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
         trackingId: '660e8400-e29b-41d4-a716-446655440001',
+        flowId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
         role: 'failover',
         status: 'Delivered',
         channel: 'sms',

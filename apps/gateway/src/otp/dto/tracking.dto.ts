@@ -14,6 +14,9 @@ export class TrackingStepDto {
   })
   trackingId: string | null;
 
+  @ApiProperty({ description: 'The flow this delivery belongs to; GET /otp/failover/{flowId} tells its whole story', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
+  flowId: string;
+
   @ApiProperty({ description: 'primary: the first attempt; failover: the step sent when the primary did not get through', enum: ['primary', 'failover'], example: 'primary' })
   role: string;
 
@@ -91,6 +94,7 @@ export class FlowTrackingDto {
     example: [
       {
         trackingId: '550e8400-e29b-41d4-a716-446655440000',
+        flowId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
         role: 'primary',
         status: 'EXPIRED',
         channel: 'viber',
@@ -105,6 +109,7 @@ export class FlowTrackingDto {
       },
       {
         trackingId: '660e8400-e29b-41d4-a716-446655440001',
+        flowId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
         role: 'failover',
         status: 'Queued',
         channel: 'sms',
