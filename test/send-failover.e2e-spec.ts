@@ -69,6 +69,11 @@ describe('POST /otp/send-failover', () => {
       ['template param with a link', { flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d', businessPlatformName: 'see https://x.io' })] }, ['body', 'flow', 0, 'businessPlatformName']],
       ['template param too long', { flow: [viberStep({ templateId: 'be56d97b-2a33-4c89-ac5f-f555a2c827d9', businessPlatformName: 'Acme', codeReason: 'y'.repeat(51) })] }, ['body', 'flow', 0, 'codeReason']],
       ['param the template does not take', { flow: [viberStep({ pinType: 'login code' })] }, ['body', 'flow', 0, 'pinType']],
+      ['templateType not one of Routee\'s nine', { flow: [viberStep({ templateType: 'fancy' })] }, ['body', 'flow', 0, 'templateType']],
+      ['templateType of another template', { flow: [viberStep({ templateType: 'with_validity' })] }, ['body', 'flow', 0, 'templateType']],
+      ['templateType whose parameters are missing', { flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d', templateType: 'with_business_name' })] }, ['body', 'flow', 0, 'businessPlatformName']],
+      ['templateLang not a Routee language', { flow: [viberStep({ templateLang: 'pt-BR' })] }, ['body', 'flow', 0, 'templateLang']],
+      ['templateLang not a string', { flow: [viberStep({ templateLang: 5 })] }, ['body', 'flow', 0, 'templateLang']],
       ['failoverOnDelivered not boolean', { flow: [viberStep({ failoverOnDelivered: 'yes' })] }, ['body', 'flow', 0, 'failoverOnDelivered']],
       ['failoverOnDelivered on Sms', { flow: [smsStep({ order: 1, failoverOnDelivered: true })] }, ['body', 'flow', 0, 'failoverOnDelivered']],
       ['failoverOnDelivered on the failover step', { flow: [smsStep({ order: 1 }), viberStep({ order: 2, failoverOnDelivered: true })] }, ['body', 'flow', 1, 'failoverOnDelivered']],
@@ -96,6 +101,40 @@ describe('POST /otp/send-failover', () => {
       });
       expect(locs).toContainEqual(loc);
       expect(t.sandbox.state.sends).toHaveLength(0);
+    });
+
+    // a missing field says it is required (not what its first length or format check would say)
+    it.each<[string, unknown, (string | number)[], string]>([
+      ['flow', {}, ['body', 'flow'], 'flow is required'],
+      ['type', { flow: [{ to: '306912345600', order: 1, ttl: 60 }] }, ['body', 'flow', 0, 'type'], 'type is required'],
+      ['to', { flow: [viberStep({ to: undefined })] }, ['body', 'flow', 0, 'to'], 'to is required'],
+      ['order', { flow: [viberStep({ order: undefined })] }, ['body', 'flow', 0, 'order'], 'order is required'],
+      ['ttl', { flow: [viberStep({ ttl: undefined })] }, ['body', 'flow', 0, 'ttl'], 'ttl is required'],
+      ['senderInfoTrackingId', { flow: [viberStep({ senderInfoTrackingId: undefined })] }, ['body', 'flow', 0, 'senderInfoTrackingId'], 'senderInfoTrackingId is required on ViberOtp steps'],
+      ['templateId', { flow: [viberStep({ templateId: undefined })] }, ['body', 'flow', 0, 'templateId'], 'templateId is required on ViberOtp steps'],
+      ['pin', { flow: [viberStep({ pin: null })] }, ['body', 'flow', 0, 'pin'], 'pin is required on ViberOtp steps'],
+      ['from', { flow: [smsStep({ order: 1, from: undefined })] }, ['body', 'flow', 0, 'from'], 'from is required on Sms steps'],
+      ['message', { flow: [smsStep({ order: 1, message: undefined })] }, ['body', 'flow', 0, 'message'], 'message is required on Sms steps'],
+      ['message.body', { flow: [smsStep({ order: 1, message: {} })] }, ['body', 'flow', 0, 'message', 'body'], 'body is required'],
+      ['callback.url', { ...failoverRequest(), callback: {} }, ['body', 'callback', 'url'], 'url is required'],
+    ])('a missing %s reads "is required"', async (_field, body, loc, msg) => {
+      const res = await send(body);
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({ detail: [{ loc, msg, type: 'isDefined' }] });
+    });
+
+    it('names both templates when templateType and templateId disagree', async () => {
+      const res = await send({ flow: [viberStep({ templateType: 'with_validity' })] });
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({
+        detail: [
+          {
+            loc: ['body', 'flow', 0, 'templateType'],
+            msg: 'templateType with_validity names the template "Validity" (bed0942f-e07e-4879-834b-29cc4cf3ec35), but templateId is "Basic", whose templateType is basic',
+            type: 'value_error.template',
+          },
+        ],
+      });
     });
 
     it('refuses malformed JSON with a 4xx in the error shape', async () => {
