@@ -1,6 +1,7 @@
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { failoverRequest, phone, smsStep, type Json } from './support/factories';
 import { finalFlow, flowRow, freePort, stepRows, waitFor } from './support/engine-support';
+import { SMS_CALLBACK, VIBER_CALLBACK } from './fixtures/routee-reference';
 
 const TOKEN = 'callback-token-0123456789abcdef';
 
@@ -133,6 +134,28 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     expect(await flowRow(t.db, sent.flowId)).toMatchObject({ status: 'InProgress', status_code: null });
     const { rows } = await t.db.query('SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1', [sent.flow[0].trackingId]);
     expect(rows).toEqual([{ detailed_status: 'Not Viber User', error_message: 'The recipient is not a Viber user.', price: 0, country: 'GR' }]);
+  });
+
+  it("takes Routee's Viber callback body as its reference page documents it (docs: viber-callback)", async () => {
+    const to = phone('00');
+    const sent = await send(failoverRequest(to));
+    const res = await post('viber', { ...VIBER_CALLBACK, trackingId: sent.flow[0].trackingId, to: `+${to}` });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ result: 'applied' });
+    expect((await stepRows(t.db, sent.flowId)).map((s) => [s.role, s.status])).toEqual([
+      ['primary', 'UNDELIVERED'],
+      ['failover', 'Queued'],
+    ]);
+    const { rows } = await t.db.query('SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1', [sent.flow[0].trackingId]);
+    expect(rows).toEqual([{ detailed_status: 'Not Viber User', error_message: 'The recipient is not a Viber user.', price: 0, country: 'GR' }]);
+  });
+
+  it("takes Routee's SMS callback body as its reference page documents it (docs: callbacks)", async () => {
+    const to = phone('00');
+    const sent = await send({ flow: [smsStep({ to, order: 1 })] });
+    const res = await post('sms', { ...SMS_CALLBACK, messageId: sent.flow[0].trackingId, to: `+${to}` });
+    expect(res.body).toEqual({ result: 'applied' });
+    expect(await flowRow(t.db, sent.flowId)).toMatchObject({ status: 'Succeeded', status_code: null });
   });
 
   it('the same report again, and concurrent repeats, change nothing and send nothing more', async () => {
