@@ -178,7 +178,7 @@ describe('RouteeClient against the Routee sandbox', () => {
     // Routee's `properties` name the refused field, in the error and in its message (the log line)
     expect(err.properties).toEqual({ from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' });
     expect(err.message).toBe(
-      'POST /sms: HTTP 400 400005000 from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without + ' +
+      'POST /sms: HTTP 400 code 400005000 from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without + ' +
         '[from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +]',
     );
   });

@@ -189,7 +189,7 @@ describe("Routee client against Routee's reference examples", () => {
         developerMessage: 'The SMS has no recipients or the sender is invalid',
         properties: { to: 'must match "^\\+[1-9]\\d{1,14}$"' },
       });
-      expect(err.message).toBe('POST /sms: HTTP 400 400005000 The SMS has no recipients or the sender is invalid [to: must match "^\\+[1-9]\\d{1,14}$"]');
+      expect(err.message).toBe('POST /sms: HTTP 400 code 400005000 The SMS has no recipients or the sender is invalid [to: must match "^\\+[1-9]\\d{1,14}$"]');
     });
 
     it.each([

@@ -161,12 +161,14 @@ describe('the redactor behind the application logger', () => {
   it('cuts out secrets, keys, tokens, URL passwords and full phone numbers, and keeps ids', () => {
     const line = redact(
       'POST https://gw.example.com/routee/callbacks/sms?token=abc123&x=1 with Authorization: Bearer eyJhbGciOi.x-y and otpgw_AbC_12-x; ' +
-        'db postgres://gateway:s3cret@db:5432/otp; to +306912345671 (306912345671); flow 550e8400-e29b-41d4-a716-446655440000; sandbox-secret-1',
+        'db postgres://gateway:s3cret@db:5432/otp; to +306912345671 (306912345671); flow 550e8400-e29b-41d4-a716-446655440000; sandbox-secret-1; ' +
+        'Routee HTTP 400 code 400001009, not code: 306912345671',
       ['sandbox-secret-1'],
     );
     expect(line).toBe(
       'POST https://gw.example.com/routee/callbacks/sms?token=[redacted]&x=1 with Authorization: Bearer [redacted] and otpgw_[redacted]; ' +
-        'db postgres://gateway:[redacted]@db:5432/otp; to 3069****671 (3069****671); flow 550e8400-e29b-41d4-a716-446655440000; [redacted]',
+        'db postgres://gateway:[redacted]@db:5432/otp; to 3069****671 (3069****671); flow 550e8400-e29b-41d4-a716-446655440000; [redacted]; ' +
+        'Routee HTTP 400 code 400001009, not code: 3069****671',
     );
   });
 });

@@ -98,6 +98,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       routeeConfig = { ...routeeConfig, authUrl: sandbox.url, apiUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret };
       log.warn(`ROUTEE_APP_ID is not set: using the built-in Routee SANDBOX at ${sandbox.url}; no real message is sent`);
     }
+    if (config.publicUrl && !config.sandboxMode) {
+      // /viber/otp takes no callback per message: Routee posts Viber reports to the URL set on the application
+      log.log(`Viber OTP delivery reports: set the Routee application's Viber callback URL to ${config.publicUrl}/routee/callbacks/viber with the query parameter token set to ROUTEE_CALLBACK_TOKEN (README "Running against the real Routee")`);
+      if (!config.callbackTokenSet) {
+        log.warn('PUBLIC_URL is set but ROUTEE_CALLBACK_TOKEN is not: the token is new at every start, so the callback URL set on the Routee application stops working at the next one');
+      }
+    }
     const routee = new RouteeClient({
       authUrl: routeeConfig.authUrl,
       apiUrl: routeeConfig.apiUrl,

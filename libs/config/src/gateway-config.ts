@@ -47,6 +47,8 @@ export interface GatewayConfig {
   };
   publicUrl?: string;
   callbackToken: string;
+  /** false: ROUTEE_CALLBACK_TOKEN is unset and the token was generated for this start */
+  callbackTokenSet: boolean;
   refreshIntervalMs: number;
   /** WORKER_ENABLED: run the scheduled failover worker in this process (tests that drive flows by hand turn it off) */
   workerEnabled: boolean;
@@ -124,6 +126,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     },
     publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),
     callbackToken,
+    callbackTokenSet: optional(env, 'ROUTEE_CALLBACK_TOKEN') !== undefined,
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
     workerEnabled: boolean(env, 'WORKER_ENABLED', true),
     sendClaimMs,

@@ -12,13 +12,14 @@ const REDACTED = '[redacted]';
  * - a `token=` (or key/secret/password/access_token) query parameter, as in the callback URLs;
  * - `Bearer …` / `Basic …` credentials and our API keys (`otpgw_…`);
  * - the password of a postgres:// URL;
- * - phone numbers: 8 to 15 digits standing alone (not part of a UUID or a longer word), masked like maskPhone.
+ * - phone numbers: 8 to 15 digits standing alone (not part of a UUID or a longer word, nor a Routee error
+ *   code written `code 400001009`), masked like maskPhone.
  */
 const QUERY_SECRET = /([?&;](?:token|access_token|api_key|key|secret|password)=)[^&\s"'#]+/gi;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const API_KEY = /\botpgw_[A-Za-z0-9_-]+/g;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)[^@\s/]+@/gi;
-const PHONE = /(?<![\w-])\+?([1-9]\d{7,14})(?![\w-])/g;
+const PHONE = /(?<![\w-])(?<!\bcode )\+?([1-9]\d{7,14})(?![\w-])/g;
 
 /** The secrets of this deployment, to be cut out of any line that carries them (e.g. echoed in an error). */
 export function secretsOf(config: GatewayConfig, extra: (string | undefined)[] = []): string[] {
