@@ -27,7 +27,10 @@ export class RouteeCallbacksController {
 
   @Post('viber')
   @HttpCode(200)
-  @ApiOperation({ summary: "Routee's Viber delivery report; a failover that became due is sent within the request" })
+  @ApiOperation({
+    summary: "Routee's Viber delivery report; a failover that became due is sent within the request",
+    description: "Routee's /viber/otp takes no callback per message: set this URL (with ?token=ROUTEE_CALLBACK_TOKEN) as the Routee application's Viber callback URL",
+  })
   @ApiBody({ type: ViberCallbackDto })
   @ApiOkResponse({ type: CallbackResultDto })
   viber(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
