@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
-import { RouteeClient, type RouteeClientOptions, RouteeError, type SmsSendRequest, type ViberOtpSendRequest } from '@app/routee';
+import { RouteeClient, type RouteeClientOptions, type RouteeError, type SmsSendRequest, type ViberOtpSendRequest } from '@app/routee';
 import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
 import { smsSendRequest, viberOtpSendRequest } from './support/factories';
+import { caught } from './support/routee-error';
 
 /** Real HTTP between RouteeClient and the Routee sandbox (in a child process, see spawn-sandbox.ts). */
 
@@ -9,16 +10,6 @@ const phone = (scenario: string) => `3069123456${scenario}`;
 
 const viberOtp = (overrides: Partial<ViberOtpSendRequest> = {}) => viberOtpSendRequest({ to: phone('04'), ...overrides });
 const sms = (overrides: Partial<SmsSendRequest> = {}) => smsSendRequest({ to: phone('04'), ...overrides });
-
-async function caught(promise: Promise<unknown>): Promise<RouteeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RouteeError) return err;
-    throw err;
-  }
-  throw new Error('expected a RouteeError');
-}
 
 function errorFields(err: RouteeError) {
   return { kind: err.kind, httpStatus: err.httpStatus, routeeCode: err.routeeCode, developerMessage: err.developerMessage };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decideFlow } from '@app/flow';
-import { foldSmsParts, readErrorBody, readViberTracking, RouteeClient, RouteeError } from '@app/routee';
+import { foldSmsParts, readErrorBody, readViberTracking, RouteeClient } from '@app/routee';
 import { aConfig, aPrimary, at } from '../libs/flow/test/flow.factory';
 import {
   ERRORS,
@@ -16,6 +16,7 @@ import {
 } from './fixtures/routee-reference';
 import { startFakeRoutee, type FakeRoutee } from './support/fake-routee';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
+import { caught } from './support/routee-error';
 
 /**
  * The Routee client against Routee's own examples (fixtures written from the
@@ -34,16 +35,6 @@ const routeeDefaults = {
   [`GET /viber/tracking/${TRACKING_ID}`]: { status: 200, body: VIBER_TRACKING_ANSWER },
   [`GET /sms/tracking/single/${TRACKING_ID}`]: { status: 200, body: SMS_TRACKING_ANSWER },
 };
-
-async function caught(promise: Promise<unknown>): Promise<RouteeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RouteeError) return err;
-    throw err;
-  }
-  throw new Error('expected a RouteeError');
-}
 
 describe("Routee client against Routee's reference examples", () => {
   let routee: FakeRoutee;
