@@ -32,6 +32,11 @@ describe('foldSmsParts', () => {
     });
   });
 
+  it('reports the latency in whole milliseconds (Routee gives seconds, with decimals)', () => {
+    expect(foldSmsParts([part(1, 'Delivered', { latency: 1.001 })], 'm-1')?.latencyMs).toBe(1001);
+    expect(foldSmsParts([part(1, 'Delivered', { latency: 0.5784 })], 'm-1')?.latencyMs).toBe(578);
+  });
+
   it('reports the least advanced part while none failed', () => {
     const folded = foldSmsParts([part(3, 'Delivered'), part(1, 'Delivered'), part(2, 'Sent')], 'm-1');
     expect([folded?.status, folded?.description]).toEqual(['Sent', 'Sent 2']);

@@ -105,7 +105,8 @@ export function foldSmsParts(raw: unknown, requestedId: string): RouteeTracking 
     detailedStatus: status.detailedStatus,
     description: status.description,
     price: prices.length ? roundPrice(prices.reduce((a, b) => a + b, 0)) : undefined,
-    latencyMs: latencies.length ? Math.max(...latencies) * 1000 : undefined,
+    // whole ms: 1.001 s * 1000 is 1000.9999999999999 in binary floats, which the integer column refuses
+    latencyMs: latencies.length ? Math.round(Math.max(...latencies) * 1000) : undefined,
     country: asString(parts[0].country),
     operator: asString(parts[0].operator),
     parts: Math.max(declaredParts, parts.length),
