@@ -269,6 +269,16 @@ describe('the gateway sends what the reference documents', () => {
     ]);
   });
 
+  it("a send Routee refuses keeps its developerMessage and the fields it named, on the flow and the step", async () => {
+    routee.answer('POST /sms', { status: 400, body: ERRORS.smsValidation });
+    const res = await send([{ type: 'Sms', to: '306912345678', order: 1, ttl: 300, from: 'Acme', message: { body: 'Your code is 123456' } }]);
+
+    const refusal = 'The SMS has no recipients or the sender is invalid (to: must match "^\\+[1-9]\\d{1,14}$")';
+    expect({ status: res.body.status, statusCode: res.body.statusCode, error: res.body.error }).toEqual({ status: 'Failed', statusCode: 2, error: refusal });
+    const tracked = await t.http.get(`/otp/failover/${res.body.flowId}`).set(AUTH);
+    expect(tracked.body.steps[0]).toMatchObject({ status: 'Failed', error_message: refusal });
+  });
+
   it('a Viber OTP send refused 400001009 ends the flow Failed, statusCode 1, Routee\'s message kept (DECISION, as above)', async () => {
     routee.answer('POST /viber/otp', { status: 400, body: ERRORS.insufficientBalance });
     const res = await send([

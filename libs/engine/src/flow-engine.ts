@@ -543,8 +543,8 @@ interface Evaluated {
 /** what the step keeps as its error_message: Routee's developerMessage and the fields it refused */
 function refusalOf(err: unknown): string {
   if (!(err instanceof RouteeError)) return String(err);
-  const fields = err.properties ? ` (${Object.entries(err.properties).map(([field, problem]) => `${field}: ${problem}`).join('; ')})` : '';
-  return `${err.developerMessage ?? err.message}${fields}`;
+  const fields = err.refusedFields;
+  return `${err.developerMessage ?? err.message}${fields ? ` (${fields})` : ''}`;
 }
 
 /** Routee cannot have taken the message: the circuit refused the call, the connection never opened, or a 502/503/504 */

@@ -3,6 +3,7 @@ import { Agent, request } from 'undici';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { foldSmsParts, readStatus, readViberTracking } from './routee-tracking';
 import {
+  describeFields,
   INSUFFICIENT_BALANCE_CODE,
   type RouteeClientOptions,
   RouteeError,
@@ -358,9 +359,9 @@ function transportError(err: unknown, kind: CallKind, what: string): RouteeError
  */
 function httpError(answer: HttpAnswer, kind: CallKind, what: string, forced?: 'auth_refused'): RouteeError {
   const { code, developerMessage, properties } = readErrorBody(answer.body);
-  const fields = properties ? ` [${Object.entries(properties).map(([field, problem]) => `${field}: ${problem}`).join('; ')}]` : '';
+  const fields = describeFields(properties);
   // "code 400001009": the log redactor keeps a number after "code " (it masks other 8-15 digit runs as phone numbers)
-  const detail = `${what}: HTTP ${answer.status}${code ? ` code ${code}` : ''}${developerMessage ? ` ${developerMessage}` : ''}${fields}`;
+  const detail = `${what}: HTTP ${answer.status}${code ? ` code ${code}` : ''}${developerMessage ? ` ${developerMessage}` : ''}${fields ? ` [${fields}]` : ''}`;
   const error = (errorKind: RouteeErrorKind) => new RouteeError(errorKind, detail, answer.status, code, developerMessage, properties);
   if (code === INSUFFICIENT_BALANCE_CODE) return error('insufficient_balance');
   if (forced) return error(forced);

@@ -106,6 +106,11 @@ export type RouteeErrorKind =
   | 'unknown_outcome' // the request left but no answer came (response timeout/reset after send): it may have been sent
   | 'circuit_open'; // not attempted: the circuit breaker holds Routee for down (nothing went out)
 
+/** Routee's `properties` (field → problem) as one line, `to: …; ttl: …` */
+export function describeFields(properties: Record<string, string> | undefined): string | undefined {
+  return properties && Object.entries(properties).map(([field, problem]) => `${field}: ${problem}`).join('; ');
+}
+
 export class RouteeError extends Error {
   constructor(
     readonly kind: RouteeErrorKind,
@@ -118,6 +123,11 @@ export class RouteeError extends Error {
   ) {
     super(message);
     this.name = 'RouteeError';
+  }
+
+  /** the refused fields as one line, `to: …; ttl: …` (undefined when Routee named none) */
+  get refusedFields(): string | undefined {
+    return describeFields(this.properties);
   }
 }
 
