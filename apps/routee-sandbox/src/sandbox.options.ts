@@ -16,7 +16,7 @@ export interface SandboxOptions {
   /** Viber DELIVERED -> SEEN, default 500 */
   seenDelayMs?: number;
   /**
-   * The application's Viber callback URL, as set in Routee's portal (Applications → Viber):
+   * The application's Viber callback URL, as set on the application in Routee's portal:
    * Viber OTP delivery reports are posted there, strategy OnChange. Default: none
    */
   viberCallbackUrl?: string;
