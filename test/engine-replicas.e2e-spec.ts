@@ -147,7 +147,7 @@ describe('failover engine: three gateway processes on one Postgres', () => {
     // Killed while it takes new flows and sends their Viber primaries, and
     // before the first failover SMS is due (STATUS_DELAY_MS after the first
     // send): a kill in the few milliseconds between Routee taking an SMS and
-    // the UPDATE recording it would re-send that SMS (README, "Unknown send
+    // the UPDATE recording it would re-send that SMS (docs/architecture.md, "Unknown send
     // outcomes"); that window is the primaries' here, and is counted below.
     const kill = () => {
       if (killedAfter) return;

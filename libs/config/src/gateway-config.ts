@@ -34,7 +34,7 @@ export interface GatewayConfig {
   };
   /** true when no Routee credentials are set: the built-in sandbox is started and used */
   sandboxMode: boolean;
-  /** abuse limits (README "Reliability and security") */
+  /** abuse limits (docs/operations.md, "Abuse limits") */
   limits: {
     /** PHONE_RATE_LIMIT: new flows per destination number in the window (0: off); checked in Postgres, so across replicas */
     phoneRateLimit: number;
