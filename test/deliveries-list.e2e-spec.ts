@@ -109,7 +109,7 @@ async function insertFixtures(db: Client): Promise<void> {
 
 const FAILED = new Set(['expired', 'undelivered', 'failed', 'unsent', 'rejected']);
 
-/** the list entry a fixture must come back as (CONTRACT section 5: unknown fields left out) */
+/** the list entry a fixture must come back as (README, "Tracking": unknown fields left out) */
 function delivery(key: string): Record<string, unknown> {
   const f = byKey.get(key)!;
   const primary = FIXTURES.find((p) => p.flow === f.flow && p.role === 'primary')!;

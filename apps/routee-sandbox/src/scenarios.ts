@@ -82,7 +82,7 @@ export function smsOutcome(to: string, t: Timing): SendOutcome {
   const scenario = scenarioOf(to);
   if (scenario === '05') return { kind: 'insufficient_balance' };
   const at = (name: string, atMs: number): ScriptedStatus => ({ name, reason: SMS_REASONS[name], atMs });
-  // The gateway counts SMS "Sent" as success (CONTRACT §4) and a Succeeded flow stays
+  // The gateway counts SMS "Sent" as success (README, "Sending") and a Succeeded flow stays
   // Succeeded, so a scripted failure goes Queued → Undelivered without a "Sent" in
   // between: otherwise the flow's outcome would depend on whether a poll saw "Sent".
   if (scenario === '06' || scenario === '08') return accepted([at('Undelivered', t.statusDelayMs)]);

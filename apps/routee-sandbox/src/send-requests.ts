@@ -54,7 +54,7 @@ type Json = Record<string, unknown>;
 const E164_WITH_PLUS = /^\+[1-9]\d{6,14}$/;
 /** Routee's sender id: up to 11 letters, digits and spaces, or a number of up to 16 digits (no '+') */
 const SENDER_ID = /^(?:[A-Za-z0-9 ]{1,11}|\d{1,16})$/;
-/** SMS ttl in minutes (CONTRACT section 3; Routee: "the duration in minutes the delivery will be attempted") */
+/** SMS ttl in minutes (Routee's send-single-sms: "the duration in minutes the delivery of an SMS will be attempted") */
 const SMS_TTL_MINUTES = { min: 1, max: 4320 };
 /**
  * Viber ttl in seconds. The Viber OTP page gives no range; Routee's Viber

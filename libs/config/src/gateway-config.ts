@@ -80,7 +80,7 @@ export interface GatewayConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** Reads and validates the environment (CONTRACT.md section 2). Throws ConfigError. */
+/** Reads and validates the environment (README, "Configuration"). Throws ConfigError. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const appId = optional(env, 'ROUTEE_APP_ID');
   const appSecret = optional(env, 'ROUTEE_APP_SECRET');

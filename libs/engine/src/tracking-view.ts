@@ -2,7 +2,7 @@ import { classifyStatus, type Channel } from '@app/flow';
 import type { DeliveryRecord, FlowWithSteps } from '@app/persistence';
 
 /**
- * The tracking body (CONTRACT §5, seed 002): what GET /otp/failover/{id}
+ * The tracking body (https://docs.routee.net/docs/tracking-deliveries): what GET /otp/failover/{id}
  * answers and what a webhook carries. Snake_case like Routee's hosted service;
  * a field that is not known is left out rather than sent as null.
  */

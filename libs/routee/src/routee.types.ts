@@ -1,6 +1,6 @@
 /**
  * The Routee client's public contract. The gateway codes against these types only.
- * Field names follow Routee's public API (CONTRACT.md section 3 and 6).
+ * Field names follow Routee's public API (https://docs.routee.net/reference).
  */
 
 export interface RouteeClientOptions {

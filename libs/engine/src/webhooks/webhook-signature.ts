@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (CONTRACT §8) */
+/** `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (README, "Webhooks") */
 export function signWebhook(secret: string, body: string, unixSeconds: number): string {
   const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
   return `t=${unixSeconds},v1=${mac}`;

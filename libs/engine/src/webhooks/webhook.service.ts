@@ -17,7 +17,7 @@ interface Digest {
 }
 
 /**
- * Webhooks to the integrator (CONTRACT §8): decides, inside the engine's
+ * Webhooks to the integrator (README, "Webhooks"): decides, inside the engine's
  * transaction, whether a flow's state moved past what the integrator was last
  * told, writes the event to the outbox in that transaction, and runs the
  * dispatcher that delivers it.

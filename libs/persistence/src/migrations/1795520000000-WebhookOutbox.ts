@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
 
-/** The webhook outbox (CONTRACT §8) and the per-flow digest of what the integrator was last told. */
+/** The webhook outbox (README, "Webhooks") and the per-flow digest of what the integrator was last told. */
 
 export class WebhookOutbox1795520000000 implements MigrationInterface {
     name = 'WebhookOutbox1795520000000'

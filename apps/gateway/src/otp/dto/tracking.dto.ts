@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /**
  * One delivery of a flow, as GET /otp/failover/{id} and the list show it
- * (CONTRACT section 5, seed 002). Snake_case as Routee's hosted service; a
+ * (https://docs.routee.net/docs/tracking-deliveries). Snake_case as Routee's hosted service; a
  * field that is not known is left out rather than sent as null.
  */
 export class TrackingStepDto {
@@ -73,7 +73,7 @@ export class FlowTrackingDto {
   @ApiProperty({ description: 'The flow id', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
   flowId: string;
 
-  @ApiProperty({ description: 'Flow status over all its steps (CONTRACT section 4)', enum: ['InProgress', 'Succeeded', 'Failed'], example: 'InProgress' })
+  @ApiProperty({ description: 'Flow status over all its steps (Routee\'s flow-level statuses)', enum: ['InProgress', 'Succeeded', 'Failed'], example: 'InProgress' })
   status: string;
 
   @ApiProperty({

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /**
  * Routee's delivery reports, as Routee posts them (docs: SMS callbacks, Viber
- * callbacks, seed 004). These classes document the payload; the service reads
+ * callbacks: https://docs.routee.net/docs/callbacks, https://docs.routee.net/docs/viber-callback). These classes document the payload; the service reads
  * it leniently (`@app/routee` readers) instead of validating it field by
  * field: Routee adds fields over time, and refusing a report it sends would
  * only make it retry that report.
