@@ -182,9 +182,8 @@ export function calibrationMs() {
   const times = [];
   for (let round = 0; round < 5; round++) {
     const t0 = process.hrtime.bigint();
-    let text = '';
     for (let i = 0; i < 20_000; i++) {
-      text = JSON.stringify({ ...JSON.parse(JSON.stringify(item)), i });
+      const text = JSON.stringify({ ...JSON.parse(JSON.stringify(item)), i });
       createHash('sha256').update(text).digest('hex');
     }
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../libs/persistence/src/embedded-database';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __EMBEDDED_DB__: EmbeddedDatabase | undefined;
 }
 

@@ -111,7 +111,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded postgres did not start on port ${port} with data dir ${dataDir}${err ? `: ${String(err)}` : ''}`);
+    throw new Error(`embedded postgres did not start on port ${port} with data dir ${dataDir}${err ? `: ${String(err)}` : ''}`, { cause: err });
   }
   writeFileSync(ownerFile(dataDir), String(process.pid));
   const client = pg.getPgClient('postgres', '127.0.0.1');
