@@ -225,7 +225,7 @@ export class FlowEngine {
    * ask about), and a login code that never arrives is worse than one that
    * arrives twice. So this is at-least-once in that one window (Routee took
    * the message, then the process died before the UPDATE recording it); every
-   * other path is exactly once. See the README, "Unknown send outcomes".
+   * other path is exactly once. See docs/architecture.md, "Unknown send outcomes".
    */
   async resumeSend(step: StepEntity): Promise<FlowWithSteps> {
     const current = await this.mustLoad(step.flowId);
