@@ -83,6 +83,20 @@ function normalisePhone({ value, obj }: { value: unknown; obj: { type?: unknown 
   return v;
 }
 
+/**
+ * A Viber OTP template's text parameter (Routee's template-variables-validations:
+ * text of at most 50 characters, no links), on ViberOtp steps only.
+ */
+function TemplateTextParam(description: string, example: string): PropertyDecorator {
+  return applyDecorators(
+    OptionalProperty({ description, example, maxLength: 50 }),
+    OnlyFor('ViberOtp'),
+    IsString(),
+    MaxLength(50),
+    Matches(NO_LINK, { message: ({ property }: ValidationArguments) => `${property} must not contain links` }),
+  );
+}
+
 export class SmsMessageDto {
   @ApiProperty({ description: 'The SMS text; put the code in it', example: 'Your code is 482913', maxLength: 1600 })
   @IsString()
@@ -176,18 +190,10 @@ export class FlowStepDto {
   @IsIn(TEMPLATE_TYPES as unknown as string[], { message: `templateType must be one of ${TEMPLATE_TYPES.join(', ')}` })
   templateType?: string;
 
-  @OptionalProperty({ description: 'ViberOtp template param: business name (templates with businessPlatformName)', example: 'Acme', maxLength: 50 })
-  @OnlyFor('ViberOtp')
-  @IsString()
-  @MaxLength(50)
-  @Matches(NO_LINK, { message: 'businessPlatformName must not contain links' })
+  @TemplateTextParam('ViberOtp template param: business name (templates with businessPlatformName)', 'Acme')
   businessPlatformName?: string;
 
-  @OptionalProperty({ description: "Routee's failover-otp name for businessPlatformName (either may be sent; Routee's Viber OTP API receives businessPlatformName)", example: 'Acme', maxLength: 50 })
-  @OnlyFor('ViberOtp')
-  @IsString()
-  @MaxLength(50)
-  @Matches(NO_LINK, { message: 'businessName must not contain links' })
+  @TemplateTextParam("Routee's failover-otp name for businessPlatformName (either may be sent; Routee's Viber OTP API receives businessPlatformName)", 'Acme')
   businessName?: string;
 
   @OptionalProperty({ description: 'ViberOtp template param: minutes the code is valid', example: 5, minimum: 1 })
@@ -197,25 +203,13 @@ export class FlowStepDto {
   @Max(1440)
   codeValidityTime?: number;
 
-  @OptionalProperty({ description: 'ViberOtp template param: kind of code', example: 'login code', maxLength: 50 })
-  @OnlyFor('ViberOtp')
-  @IsString()
-  @MaxLength(50)
-  @Matches(NO_LINK, { message: 'pinType must not contain links' })
+  @TemplateTextParam('ViberOtp template param: kind of code', 'login code')
   pinType?: string;
 
-  @OptionalProperty({ description: 'ViberOtp template param: action or platform', example: 'sign in to Acme', maxLength: 50 })
-  @OnlyFor('ViberOtp')
-  @IsString()
-  @MaxLength(50)
-  @Matches(NO_LINK, { message: 'businessPlatformActionName must not contain links' })
+  @TemplateTextParam('ViberOtp template param: action or platform', 'sign in to Acme')
   businessPlatformActionName?: string;
 
-  @OptionalProperty({ description: 'ViberOtp template param: why the code was sent', example: 'new device login', maxLength: 50 })
-  @OnlyFor('ViberOtp')
-  @IsString()
-  @MaxLength(50)
-  @Matches(NO_LINK, { message: 'codeReason must not contain links' })
+  @TemplateTextParam('ViberOtp template param: why the code was sent', 'new device login')
   codeReason?: string;
 
   @ApiPropertyOptional({ description: 'Sms: sender id, up to 11 letters/digits or up to 16 digits. Required for Sms', example: 'Acme' })
