@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
+import { FailoverWorker } from '@app/engine';
+import { StepCheckedAt1795560000000 } from '../libs/persistence/src/migrations/1795560000000-StepCheckedAt';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { failoverRequest, phone, smsStep, viberStep, type Json } from './support/factories';
+import { VIBER_CALLBACK } from './fixtures/routee-reference';
 
 /**
  * GET /otp/failover/{id}: one flow's story, refreshed from the Routee sandbox on
  * read. The worker is off, so a GET is the only thing that asks Routee or fires
- * a failover here. The sandbox reports a final status 600 ms after a send
+ * a failover here; it asks about a step at most once per REFRESH_INTERVAL_MS
+ * (2 s by default). The sandbox reports a final status 600 ms after a send
  * (Viber SENT / SMS Sent at 300 ms).
  */
 describe('GET /otp/failover/{id} (tracking)', () => {
@@ -24,7 +29,7 @@ describe('GET /otp/failover/{id} (tracking)', () => {
   };
   const track = (id: string, headers: Record<string, string> = AUTH) => t.http.get(`/otp/failover/${id}`).set(headers);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  /** GETs (each one refreshes) until `done` holds */
+  /** GETs until `done` holds (each refreshes the steps not checked within REFRESH_INTERVAL_MS) */
   const trackUntil = async (id: string, done: (body: Json & { steps: Json[] }) => boolean, timeoutMs = 5000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -337,5 +342,133 @@ describe('GET /otp/failover/{id} (tracking)', () => {
     const res = await track(randomUUID(), { Authorization: 'Bearer nope' });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ detail: 'Invalid or expired Bearer token' });
+  });
+});
+
+/**
+ * Refresh on read without a Routee call per read: a step that a read, the
+ * poller or a delivery report checked less than REFRESH_INTERVAL_MS ago is
+ * answered from the store, and concurrent reads of one flow share one call.
+ * The sandbox keeps every message QUEUED for the whole suite (its first
+ * status change comes 30 s after a send); the worker is off, driven by hand.
+ */
+describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_INTERVAL_MS', () => {
+  const INTERVAL_MS = 1000;
+  const TOKEN = 'callback-token-0123456789abcdef';
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    t = await startTestGateway({
+      env: { WORKER_ENABLED: 'false', REFRESH_INTERVAL_MS: String(INTERVAL_MS), ROUTEE_CALLBACK_TOKEN: TOKEN },
+      sandbox: { statusDelayMs: 60_000 },
+    });
+  });
+  afterAll(() => t.close());
+
+  const sendViber = async (to = phone('00')) => {
+    const res = await t.http.post('/otp/send-failover').set(AUTH).send({ flow: [viberStep({ to })] });
+    expect(res.status).toBe(200);
+    return { flowId: res.body.flowId as string, trackingId: res.body.flow[0].trackingId as string };
+  };
+  const track = async (id: string) => {
+    const res = await t.http.get(`/otp/failover/${id}`).set(AUTH);
+    expect(res.status).toBe(200);
+    return res.body as Json & { status: string; steps: Json[] };
+  };
+  /** requests that reached the sandbox's tracking routes: every Routee request but the sends and token requests */
+  const trackingRequests = () => {
+    const s = t.sandbox.state.stats();
+    return s.requests - s.attempts.viber - s.attempts.sms - s.tokensIssued;
+  };
+  const checkedAt = async (flowId: string) =>
+    (await t.db.query<{ checked_at: Date | null }>(`SELECT checked_at FROM steps WHERE flow_id = $1 AND role = 'primary'`, [flowId])).rows[0].checked_at;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('20 concurrent GETs of a pending flow make exactly one tracking request', async () => {
+    const { flowId } = await sendViber();
+    expect(await checkedAt(flowId)).toBeNull(); // a send is no check: the first read asks
+    const before = trackingRequests();
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => track(flowId)));
+    expect(trackingRequests() - before).toBe(1);
+    for (const body of bodies) expect(body).toMatchObject({ flowId, status: 'InProgress', steps: [{ role: 'primary', status: 'QUEUED' }] });
+    expect(await checkedAt(flowId)).toEqual(expect.any(Date));
+  });
+
+  it('a GET within REFRESH_INTERVAL_MS of the last check answers from the store; the first one after it asks again', async () => {
+    const { flowId, trackingId } = await sendViber();
+    const before = trackingRequests();
+    await track(flowId);
+    expect(trackingRequests() - before).toBe(1);
+    const first = (await checkedAt(flowId))!;
+    // by flowId or trackingId, one after the other or at once: the step was just checked
+    await track(trackingId);
+    await Promise.all([track(flowId), track(flowId)]);
+    expect(trackingRequests() - before).toBe(1);
+    await sleep(Math.max(0, first.getTime() + INTERVAL_MS - Date.now()) + 50);
+    await Promise.all([track(flowId), track(trackingId)]);
+    expect(trackingRequests() - before).toBe(2);
+    expect((await checkedAt(flowId))!.getTime()).toBeGreaterThanOrEqual(first.getTime() + INTERVAL_MS);
+  });
+
+  it('a step the poller checked just before is answered from the store', async () => {
+    const { flowId } = await sendViber();
+    // this flow alone is due (the other tests' flows are parked)
+    await t.db.query(`UPDATE flows SET next_check_at = CASE WHEN id = $1 THEN now() END WHERE status = 'InProgress'`, [flowId]);
+    const before = trackingRequests();
+    expect(await t.gateway.app.get(FailoverWorker).tick()).toEqual({ flows: 1, stranded: 0 });
+    expect(trackingRequests() - before).toBe(1);
+    expect(await checkedAt(flowId)).toEqual(expect.any(Date));
+    expect(await track(flowId)).toMatchObject({ status: 'InProgress', steps: [{ status: 'QUEUED' }] });
+    expect(trackingRequests() - before).toBe(1);
+  });
+
+  it('a step a delivery report just moved is answered from the store, as reported', async () => {
+    const { flowId, trackingId } = await sendViber();
+    const report = {
+      ...VIBER_CALLBACK,
+      trackingId,
+      status: { name: 'SENT', reason: { detailedStatus: 'Sent', description: 'The message was sent to Viber.' }, updatedDate: new Date().toISOString() },
+    };
+    const res = await t.http.post(`/routee/callbacks/viber?token=${TOKEN}`).send(report);
+    expect(res.body).toEqual({ result: 'applied' });
+    const before = trackingRequests();
+    expect(await track(flowId)).toMatchObject({ status: 'InProgress', steps: [{ status: 'SENT', detailed_status: 'Sent' }] });
+    expect(trackingRequests() - before).toBe(0);
+  });
+
+  it('a tracking call that fails counts as a check: Routee is not asked again within the interval', async () => {
+    const { flowId } = await sendViber();
+    t.sandbox.state.reset(); // the sandbox forgets every message: tracking answers 404 (and its counts restart)
+    const before = trackingRequests();
+    expect(await track(flowId)).toMatchObject({ status: 'InProgress', steps: [{ status: 'QUEUED' }] });
+    expect(await track(flowId)).toMatchObject({ status: 'InProgress', steps: [{ status: 'QUEUED' }] });
+    expect(trackingRequests() - before).toBe(1);
+  });
+
+  it('migration StepCheckedAt: down() and up() again on a database with flows; their steps start unchecked', async () => {
+    const { flowId } = await sendViber();
+    await track(flowId);
+    const migration = new StepCheckedAt1795560000000();
+    const runner = { query: (sql: string) => t.db.query(sql) } as unknown as QueryRunner;
+    const hasColumn = async () =>
+      (await t.db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'steps' AND column_name = 'checked_at'`)).rowCount === 1;
+    const { rows: stored } = await t.db.query<{ n: number; checked: number }>(`SELECT count(*)::int AS n, count(checked_at)::int AS checked FROM steps`);
+    expect(stored[0].n).toBeGreaterThan(5);
+    expect(stored[0].checked).toBeGreaterThan(0);
+    // DDL is transactional in Postgres: the schema and the rows are back as they were afterwards
+    // (the gateway stays idle meanwhile: the transaction holds the steps table locked)
+    await t.db.query('BEGIN');
+    try {
+      await migration.down(runner);
+      expect(await hasColumn()).toBe(false);
+      await migration.up(runner);
+      expect(await hasColumn()).toBe(true);
+      const { rows } = await t.db.query(`SELECT count(*)::int AS n, count(checked_at)::int AS checked FROM steps`);
+      expect(rows).toEqual([{ n: stored[0].n, checked: 0 }]);
+    } finally {
+      await t.db.query('ROLLBACK');
+    }
+    expect(await hasColumn()).toBe(true);
+    expect(await checkedAt(flowId)).toEqual(expect.any(Date));
   });
 });

@@ -4,6 +4,7 @@ import { RouteeClient } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { FailoverWorker } from './failover-worker';
 import { FlowEngine } from './flow-engine';
+import { ReadRefresher } from './read-refresher';
 import { WebhookService } from './webhooks/webhook.service';
 
 @Module({})
@@ -14,6 +15,7 @@ export class EngineModule {
       { provide: ROUTEE_CLIENT, useValue: routee },
       FlowEngine,
       FailoverWorker,
+      ReadRefresher,
       WebhookService,
     ];
     return {
@@ -22,7 +24,7 @@ export class EngineModule {
       // the worker's timer lives in the SchedulerRegistry, which clears it on app.close()
       imports: [ScheduleModule.forRoot()],
       providers,
-      exports: [FlowEngine, FailoverWorker, WebhookService, ROUTEE_CLIENT, ENGINE_OPTIONS],
+      exports: [FlowEngine, FailoverWorker, ReadRefresher, WebhookService, ROUTEE_CLIENT, ENGINE_OPTIONS],
     };
   }
 }

@@ -142,8 +142,11 @@ export class FlowEngine {
           const result = applyReportTo(current, trackingId, report, now);
           if (!result) continue;
           applied.push(result.applied);
-          if (result.written) written.push(result.written);
-          current = { flow: current.flow, steps: result.steps };
+          // Routee's word on the step as of now, even when nothing changed: reads answer from the store for
+          // REFRESH_INTERVAL_MS (ReadRefresher); writeReportedSteps keeps a later checked_at a read claimed meanwhile
+          const checked = Object.assign(new StepEntity(), result.steps.find((s) => s.id === result.applied.stepId), { checkedAt: now });
+          written.push(checked);
+          current = { flow: current.flow, steps: result.steps.map((s) => (s.id === checked.id ? checked : s)) };
         }
         return { current, applied, decision: this.decide(current, now) };
       });
@@ -257,12 +260,22 @@ export class FlowEngine {
    * Asks Routee for the status of the flow's steps that may still change
    * (`flow`: its id, or the flow as just loaded), applies the answers, and
    * re-evaluates. Gives up waiting after `budgetMs` (the stored story is then
-   * what the caller gets; late answers still land).
+   * what the caller gets; late answers still land). `only`: as for refreshMany.
    */
-  async refresh(flow: string | FlowWithSteps, budgetMs: number): Promise<FlowWithSteps> {
+  async refresh(flow: string | FlowWithSteps, budgetMs: number, only?: ReadonlySet<string>): Promise<FlowWithSteps> {
     const current = typeof flow === 'string' ? await this.mustLoad(flow) : flow;
-    const [refreshed] = await this.refreshMany([current], budgetMs);
+    const [refreshed] = await this.refreshMany([current], budgetMs, only);
     return refreshed ?? current;
+  }
+
+  /**
+   * Evaluating the flow now would change it: its status moves, or a failover
+   * is due (a primary's ttl ran out, a failoverOnDelivered window closed).
+   * Otherwise a read may answer it as stored (ReadRefresher).
+   */
+  wouldChange(current: FlowWithSteps, now: Date): boolean {
+    const decision = this.decide(current, now);
+    return decision.status !== current.flow.status || decision.statusCode !== current.flow.statusCode || decision.next.kind === 'send_failover';
   }
 
   /**
@@ -271,15 +284,18 @@ export class FlowEngine {
    * A final flow with nothing left to hear from Routee is answered as
    * stored: evaluating it takes the flow's row lock and writes, which queued
    * concurrent reads of one flow behind each other (bench: get).
+   * `only`: the ids of the steps to ask about (a read's stale ones); without
+   * it, every step that may still change.
    */
-  async refreshMany(flows: FlowWithSteps[], budgetMs: number): Promise<FlowWithSteps[]> {
+  async refreshMany(flows: FlowWithSteps[], budgetMs: number, only?: ReadonlySet<string>): Promise<FlowWithSteps[]> {
     const asStored: FlowWithSteps[] = [];
     const items: Evaluation[] = [];
     const calls: Promise<void>[] = [];
     let late = false;
     for (const current of flows) {
       // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
-      const stale = current.steps.filter((step) => this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status));
+      // (a read's `only` is chosen with the same test)
+      const stale = current.steps.filter((step) => (only ? only.has(step.id) : this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status)));
       if (stale.length === 0 && current.flow.status !== 'InProgress') {
         asStored.push(current);
         continue;

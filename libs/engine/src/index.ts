@@ -2,6 +2,7 @@ export * from './engine.options';
 export * from './engine.module';
 export * from './flow-engine';
 export * from './failover-worker';
+export * from './read-refresher';
 export * from './mask';
 export * from './tracking-view';
 export * from './webhooks/webhook.service';

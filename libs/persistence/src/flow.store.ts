@@ -138,6 +138,7 @@ export class FlowStore {
       sentAt: null,
       deliveredAt: null,
       statusUpdatedAt: null,
+      checkedAt: null,
     });
     return { flow: flowRow, steps: [stepRow] };
   }
@@ -238,7 +239,9 @@ export class FlowStore {
    * one statement, inside the caller's transaction, which holds their flows'
    * row locks (FlowStore.withFlowsLocked): every change to a step that has a
    * trackingId is made under its flow's lock, so the rows read under the lock
-   * and changed in memory are the stored state.
+   * and changed in memory are the stored state. The one exception is
+   * `checked_at`, which a read also sets without the lock (claimStepChecks):
+   * it only moves forward here.
    */
   async writeReportedSteps(tx: EntityManager, steps: StepEntity[]): Promise<void> {
     if (steps.length === 0) return;
@@ -246,12 +249,36 @@ export class FlowStore {
       tx,
       'write_reported_steps',
       `UPDATE steps s SET status = v.status, status_updated_at = v.status_updated_at, error_message = v.error_message, delivered_at = v.delivered_at,
-              detailed_status = v.detailed_status, price = v.price, latency_ms = v.latency_ms, country = v.country, operator = v.operator
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[])
-           AS v(id, status, status_updated_at, error_message, delivered_at, detailed_status, price, latency_ms, country, operator)
+              detailed_status = v.detailed_status, price = v.price, latency_ms = v.latency_ms, country = v.country, operator = v.operator,
+              checked_at = GREATEST(s.checked_at, v.checked_at)
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[], $11::timestamptz[])
+           AS v(id, status, status_updated_at, error_message, delivered_at, detailed_status, price, latency_ms, country, operator, checked_at)
         WHERE s.id = v.id`,
-      columnsOf(steps, ['id', 'status', 'statusUpdatedAt', 'errorMessage', 'deliveredAt', 'detailedStatus', 'price', 'latencyMs', 'country', 'operator']),
+      columnsOf(steps, ['id', 'status', 'statusUpdatedAt', 'errorMessage', 'deliveredAt', 'detailedStatus', 'price', 'latencyMs', 'country', 'operator', 'checkedAt']),
     );
+  }
+
+  /**
+   * Claims the check with Routee of steps a read found stale: sets their
+   * `checked_at` to `at`, in one statement, for those still unchecked since
+   * `staleBefore` (whoever checked them since, in any replica, wins), and
+   * returns the ids claimed: only those are asked about. A step whose row is
+   * locked is skipped rather than waited for: its flow's evaluation is
+   * writing it (with a report, so it is being checked), and a read never
+   * queues behind the worker. Runs without the flow's lock, which is why
+   * checked_at only ever moves forward.
+   */
+  async claimStepChecks(stepIds: string[], at: Date, staleBefore: Date): Promise<Set<string>> {
+    if (stepIds.length === 0) return new Set();
+    const rows = await preparedQuery(
+      this.db,
+      'claim_step_checks',
+      `UPDATE steps SET checked_at = $2
+        WHERE id IN (SELECT id FROM steps WHERE id = ANY($1::uuid[]) AND (checked_at IS NULL OR checked_at <= $3) FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [stepIds, at, staleBefore],
+    );
+    return new Set(rows.map((r) => r.id as string));
   }
 
   /** Writes flows' evaluated state (and what their integrator was told, `webhookState`), in one statement, inside the caller's transaction. */
@@ -347,7 +374,8 @@ const FLOW_WITH_STEPS = `SELECT f.id AS f_id, f.status AS f_status, f.status_cod
        f.failover_on_delivered AS f_failover_on_delivered, f.callback_url AS f_callback_url, f.error AS f_error, f.api_key_id AS f_api_key_id,
        f.next_check_at AS f_next_check_at, f.webhook_state AS f_webhook_state, f.created_at AS f_created_at, f.updated_at AS f_updated_at,
        s.id, s.flow_id, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status, s.send_state, s.send_error, s.claimed_until,
-       s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator, s.created_at, s.sent_at, s.delivered_at, s.status_updated_at
+       s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator, s.created_at, s.sent_at, s.delivered_at, s.status_updated_at,
+       s.checked_at
   FROM flows f JOIN steps s ON s.flow_id = f.id`;
 
 const FLOWS_BY_IDS = `${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`;
@@ -416,5 +444,6 @@ function stepOf(r: Row): StepEntity {
     sentAt: r.sent_at,
     deliveredAt: r.delivered_at,
     statusUpdatedAt: r.status_updated_at,
+    checkedAt: r.checked_at,
   });
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FlowEngine, toStepView, toTrackingView } from '@app/engine';
+import { ReadRefresher, toStepView, toTrackingView } from '@app/engine';
 import { DeliveryStore, FlowStore } from '@app/persistence';
 import { GatewayError } from '../common/gateway-error';
 import type { DeliveryListDto, ListDeliveriesQueryDto } from './dto/list-deliveries.dto';
@@ -19,15 +19,15 @@ const TRACKABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 @Injectable()
 export class TrackingService {
   constructor(
-    private readonly engine: FlowEngine,
+    private readonly refresher: ReadRefresher,
     private readonly flows: FlowStore,
     private readonly deliveries: DeliveryStore,
   ) {}
 
-  /** One flow's story by flowId or either step's trackingId, refreshed from Routee within the budget. */
+  /** One flow's story by flowId or either step's trackingId, its stale steps refreshed from Routee within the budget (ReadRefresher). */
   async track(id: string): Promise<FlowTrackingDto> {
     const found = await orNotFound(id, (trackable) => this.flows.loadByAnyId(trackable));
-    return toTrackingView(await this.engine.refresh(found, TRACKING_REFRESH_BUDGET_MS));
+    return toTrackingView(await this.refresher.refresh(found, TRACKING_REFRESH_BUDGET_MS));
   }
 
   /** A search over stored deliveries: it never asks Routee (tracking one flow does). */

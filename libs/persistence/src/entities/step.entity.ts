@@ -97,4 +97,12 @@ export class StepEntity {
 
   @Column({ name: 'status_updated_at', type: 'timestamptz', nullable: true })
   statusUpdatedAt: Date | null;
+
+  /**
+   * when Routee last told us about the step (a tracking answer or a delivery
+   * report; a read's check counts from when it asked): a read asks again
+   * only once REFRESH_INTERVAL_MS has passed. Only ever moves forward.
+   */
+  @Column({ name: 'checked_at', type: 'timestamptz', nullable: true })
+  checkedAt: Date | null;
 }

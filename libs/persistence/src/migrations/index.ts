@@ -5,6 +5,7 @@ import { WebhookOutbox1795520000000 } from './1795520000000-WebhookOutbox';
 import { PhoneRateLimitIndex1795530000000 } from './1795530000000-PhoneRateLimitIndex';
 import { CreateFlowFunction1795540000000 } from './1795540000000-CreateFlowFunction';
 import { IdempotencyClaims1795550000000 } from './1795550000000-IdempotencyClaims';
+import { StepCheckedAt1795560000000 } from './1795560000000-StepCheckedAt';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
-export const MIGRATIONS = [Initial1795417379816, SendClaimIndex1795500000000, DeliveryListIndexes1795510000000, WebhookOutbox1795520000000, PhoneRateLimitIndex1795530000000, CreateFlowFunction1795540000000, IdempotencyClaims1795550000000];
+export const MIGRATIONS = [Initial1795417379816, SendClaimIndex1795500000000, DeliveryListIndexes1795510000000, WebhookOutbox1795520000000, PhoneRateLimitIndex1795530000000, CreateFlowFunction1795540000000, IdempotencyClaims1795550000000, StepCheckedAt1795560000000];
