@@ -39,7 +39,10 @@ export class ReadRefresher {
     if (running) return running;
     const now = new Date();
     const stale = this.staleSteps(current, now);
-    if (stale.length === 0 && !this.engine.wouldChange(current, now)) return Promise.resolve(current);
+    // a final flow with nothing left to hear from Routee is answered as stored, as is a pending one with nothing due
+    if (stale.length === 0 && (current.flow.status !== 'InProgress' || !this.engine.wouldChange(current, now))) {
+      return Promise.resolve(current);
+    }
     const refresh = this.claimAndRefresh(current, stale, now, budgetMs).finally(() => this.inFlight.delete(flowId));
     this.inFlight.set(flowId, refresh);
     return refresh;
