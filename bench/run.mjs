@@ -3,7 +3,8 @@
 // measures send, get, reaction, worker, list and memory, and writes bench/RESULTS.md.
 // Knobs (env): BENCH_ROUNDS (3), BENCH_ROUND_MS (5000), BENCH_WARMUP_MS (3000),
 // BENCH_CONNECTIONS (50), BENCH_WORKER_FLOWS (10000), BENCH_LIST_ROWS (1000000),
-// BENCH_REACTION_FLOWS (110, the first 10 warm up), BENCH_REACTION_RATE (5/s), BENCH_SKIP (comma list of send,get,reaction,worker,list).
+// BENCH_REACTION_FLOWS (110, the first 10 warm up), BENCH_REACTION_RATE (5/s), BENCH_PENDING_FLOWS (20),
+// BENCH_SKIP (comma list of send,get,reaction,worker,list).
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +34,9 @@ const CALLBACK_TOKEN = 'bench-callback-token-0123456789';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/src/main.js');
 const STATUS_DELAY_MS = 300;
+/** the get phase's pending flows: numbers starting with this stay Viber SENT at the sandbox (sandbox-child.mjs) */
+const PENDING_PREFIX = '30696';
+const PENDING_FLOWS = num('BENCH_PENDING_FLOWS', 20);
 
 const started = Date.now();
 const log = (msg) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
@@ -74,7 +78,7 @@ async function startSandboxChild() {
   const { child, match } = await startChild({
     script: join(ROOT, 'bench/sandbox-child.mjs'),
     ipc: true,
-    env: { BENCH_STATUS_DELAY_MS: String(STATUS_DELAY_MS), BENCH_SEEN_DELAY_MS: '100' },
+    env: { BENCH_STATUS_DELAY_MS: String(STATUS_DELAY_MS), BENCH_SEEN_DELAY_MS: '100', BENCH_PENDING_PREFIX: PENDING_PREFIX },
     ready: /BENCH_SANDBOX_READY (.*)/,
     name: 'sandbox',
   });
@@ -166,11 +170,11 @@ let phoneSeq = 0;
 function phone(prefix, suffix) {
   return `${prefix}${String(phoneSeq++ % 1_000_000).padStart(6, '0')}${suffix}`;
 }
-function sendBody(to) {
+function sendBody(to, viberTtl = 60) {
   return JSON.stringify({
     flow: [
       {
-        type: 'ViberOtp', to: `+${to}`, order: 1, ttl: 60, label: 'login',
+        type: 'ViberOtp', to: `+${to}`, order: 1, ttl: viberTtl, label: 'login',
         senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
         templateId: '0aac888f-2ee2-4112-9659-1755a951966a', templateLang: 'en', pin: '482913',
       },
@@ -197,8 +201,11 @@ async function http(method, url, body) {
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
 
-/** warm-up, then interleaved rounds A, B / B, A …; medians */
-async function abRounds(label, a, b, requestA, requestB) {
+/**
+ * warm-up, then interleaved rounds A, B / B, A …; medians. `countA` (optional, async) reads a
+ * counter before and after each A round: summed over A's rounds as `counted`, beside A's `requests`.
+ */
+async function abRounds(label, a, b, requestA, requestB, countA) {
   log(`${label}: warm-up ${WARMUP_MS} ms each`);
   await load({ origin: a.url, connections: CONNECTIONS, durationMs: WARMUP_MS, request: requestA });
   await load({ origin: b.url, connections: CONNECTIONS, durationMs: WARMUP_MS, request: requestB });
@@ -209,6 +216,7 @@ async function abRounds(label, a, b, requestA, requestB) {
     for (const which of order) {
       const pid = (which === 'a' ? a : b).child.pid;
       const before = processCost(pid);
+      const countedBefore = which === 'a' && countA ? await countA() : undefined;
       const res = await load({
         origin: which === 'a' ? a.url : b.url,
         connections: CONNECTIONS,
@@ -216,6 +224,7 @@ async function abRounds(label, a, b, requestA, requestB) {
         request: which === 'a' ? requestA : requestB,
       });
       const after = processCost(pid);
+      if (countedBefore !== undefined) res.counted = (await countA()) - countedBefore;
       (which === 'a' ? ra : rb).push(res);
       // the server's own CPU time and write system calls per answer: what the ratio comes from
       const per = (n) => fmt(n / Math.max(1, res.requests), 2);
@@ -232,6 +241,8 @@ async function abRounds(label, a, b, requestA, requestB) {
     p99: median(list.map((x) => x.p99)),
     bad: list.reduce((s, x) => s + x.bad + x.errors, 0),
     bytes: median(list.map((x) => x.meanBytes)),
+    requests: list.reduce((s, x) => s + x.requests, 0),
+    counted: list.reduce((s, x) => s + (x.counted ?? 0), 0),
   });
   return { gateway: summary(ra), baseline: summary(rb) };
 }
@@ -281,9 +292,46 @@ async function benchSendAndGet() {
     record('get gateway req/s (p50 / p99 ms)', `${fmt(get.gateway.rps)} (${fmt(get.gateway.p50, 1)} / ${fmt(get.gateway.p99, 1)})`, '-', undefined);
     record('get baseline req/s (p50 / p99 ms)', `${fmt(get.baseline.rps)} (${fmt(get.baseline.p50, 1)} / ${fmt(get.baseline.p99, 1)})`, '-', undefined);
     record('get ratio gateway/baseline', fmt(ratio, 2), '>= 0.70', ratio >= 0.7 && get.gateway.bad === 0);
+    await benchGetPending(gw, base);
   }
   await stopChild(base.child);
   await stopChild(gw.child);
+}
+
+/**
+ * GET of pending flows, PENDING_FLOWS of them read in turn: their Viber primary stays SENT at the
+ * sandbox and its ttl outlasts the phase, so every read finds a step Routee may still move. A read
+ * asks Routee only about a step nobody checked within REFRESH_INTERVAL_MS (2 s), and concurrent reads
+ * of a flow share the call; the gateway's worker polls the flows too. Tracking calls per GET are the
+ * sandbox's tracking requests during the gateway's rounds (the worker's polls included) over its GETs.
+ */
+async function benchGetPending(gw, base) {
+  const ids = [];
+  for (let i = 0; i < PENDING_FLOWS; i++) {
+    const sent = await http('POST', `${gw.url}/otp/send-failover`, sendBody(phone(PENDING_PREFIX, '71'), 3600));
+    if (sent.status !== 200) throw new Error(`get pending: send failed: ${sent.status} ${sent.text}`);
+    ids.push(sent.json.flowId);
+  }
+  await sleep(STATUS_DELAY_MS); // SENT at the sandbox by now, for good
+  const gb = await http('GET', `${base.url}/otp/failover/${ids[0]}`);
+  const gg = await http('GET', `${gw.url}/otp/failover/${ids[0]}`);
+  if (gg.json?.status !== 'InProgress' || gg.json.steps?.[0]?.status !== 'SENT') throw new Error(`get pending: flow ${ids[0]} is not pending: ${gg.text}`);
+  log(`get pending answer size: gateway ${gg.text.length} B, baseline ${gb.text.length} B (${ids.length} flows)`);
+  const trackings = async () => (await askSandbox({ type: 'counts' })).trackings;
+  const pendingReq = (i) => ({ method: 'GET', path: `/otp/failover/${ids[i % ids.length]}`, headers: AUTH });
+  const get = await abRounds('get pending', gw, base, pendingReq, pendingReq, trackings);
+  const still = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE id = ANY($1) AND status = 'InProgress'`, [ids])).rows[0].n;
+  if (still !== ids.length) throw new Error(`get pending: ${ids.length - still} of the ${ids.length} flows ended during the rounds`);
+  const ratio = get.gateway.rps / get.baseline.rps;
+  record('get pending gateway req/s (p50 / p99 ms)', `${fmt(get.gateway.rps)} (${fmt(get.gateway.p50, 1)} / ${fmt(get.gateway.p99, 1)})`, '-', undefined);
+  record('get pending baseline req/s (p50 / p99 ms)', `${fmt(get.baseline.rps)} (${fmt(get.baseline.p50, 1)} / ${fmt(get.baseline.p99, 1)})`, '-', undefined);
+  record('get pending ratio gateway/baseline', fmt(ratio, 2), '>= 0.50', ratio >= 0.5 && get.gateway.bad === 0);
+  record(
+    `get pending: Routee tracking calls per GET (${get.gateway.counted} in ${get.gateway.requests} GETs, worker polls included)`,
+    fmt(get.gateway.counted / Math.max(1, get.gateway.requests), 4),
+    '-',
+    undefined,
+  );
 }
 
 /**
