@@ -1,4 +1,12 @@
 import type { Channel } from './flow.types';
+import {
+  failoverStatuses,
+  normaliseStatus,
+  outcomeIn,
+  SMS_SENT_FINAL_VOCABULARY,
+  VIBER_VOCABULARY,
+  type Vocabulary,
+} from './step-vocabulary';
 
 /**
  * How one step's Routee status counts for the flow (CONTRACT section 4).
@@ -17,46 +25,31 @@ import type { Channel } from './flow.types';
  */
 export type StepOutcome = 'success' | 'failure' | 'pending';
 
-const SUCCESS: Record<Channel, ReadonlySet<string>> = {
-  // Routee's SMS `Sent` is final for SMS (handed to the operator, no DLR may follow)
-  sms: new Set(['delivered', 'sent']),
-  // Viber `SENT` is only "handed to Viber": DELIVERED/SEEN are the outcomes
-  viber: new Set(['delivered', 'seen']),
+/** Failover OTP's vocabulary per channel (step-vocabulary.ts): SMS `Sent` is final there, Viber `SENT` is only "handed to Viber" */
+const OTP_VOCABULARY: Record<Channel, Vocabulary> = {
+  sms: SMS_SENT_FINAL_VOCABULARY,
+  viber: VIBER_VOCABULARY,
 };
 
-const TERMINAL_FAILURE: ReadonlySet<string> = new Set([
-  'failed',
-  'undelivered',
-  'expired',
-  'unsent',
-  'rejected',
-]);
-
-const FAILOVER_TRIGGERS: ReadonlySet<string> = new Set(['expired', 'failed', 'undelivered']);
-
-function normalise(status: string): string {
-  return status.trim().toLowerCase();
-}
+/** Failover OTP's triggers, on either channel: Routee's Viber defaults (https://docs.routee.net/reference/send-a-failover-message) */
+export const OTP_FAILOVER_TRIGGERS: ReadonlySet<string> = failoverStatuses(['Expired', 'Failed', 'Undelivered']);
 
 export function classifyStatus(channel: Channel, status: string): StepOutcome {
-  const s = normalise(status);
-  if (SUCCESS[channel].has(s)) return 'success';
-  if (TERMINAL_FAILURE.has(s)) return 'failure';
-  return 'pending';
+  return outcomeIn(OTP_VOCABULARY[channel], status);
 }
 
 /** EXPIRED, FAILED, UNDELIVERED in any case, on either channel (CONTRACT section 4) */
 export function isFailoverTrigger(status: string): boolean {
-  return FAILOVER_TRIGGERS.has(normalise(status));
+  return OTP_FAILOVER_TRIGGERS.has(normaliseStatus(status));
 }
 
 /** CONTRACT section 4 reads `Unsent` like Routee's insufficient balance: statusCode 1, no failover */
 export function isUnsent(status: string): boolean {
-  return normalise(status) === 'unsent';
+  return normaliseStatus(status) === 'unsent';
 }
 
 export function isSeen(status: string): boolean {
-  return normalise(status) === 'seen';
+  return normaliseStatus(status) === 'seen';
 }
 
 /** the status a step carries before Routee reports anything */

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { classifyStatus, isStatusProgress, type Channel } from '@app/flow';
 import { FlowEntity } from './entities/flow.entity';
 import { StepEntity } from './entities/step.entity';
 import { preparedQuery } from './prepared-query';
@@ -10,75 +9,18 @@ import { PHONE_RATE_LIMIT, PhoneRateLimitedError, type PhoneRateLimit } from './
 /** the text forms Postgres reads as a uuid that matter here: 8-4-4-4-12 hex digits, any case */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// the report's rules are the flow's (pure, in @app/flow); re-exported while the engine imports them from here
+export { applyReportTo } from '@app/flow';
+export type { AppliedReport, StatusReport } from '@app/flow';
+
 export interface FlowWithSteps {
   flow: FlowEntity;
   /** primary first, then the failover step if it exists */
   steps: StepEntity[];
 }
 
-/** What Routee said about a message, from tracking or a callback. */
-export interface StatusReport {
-  status: string;
-  /** when Routee says the status was reached */
-  statusDate?: Date;
-  detailedStatus?: string;
-  description?: string;
-  price?: number;
-  latencyMs?: number;
-  country?: string;
-  operator?: string;
-}
-
-export interface AppliedReport {
-  flowId: string;
-  stepId: string;
-  /** the step's status moved */
-  changed: boolean;
-}
-
 /** a flow's evaluated state, as FlowStore.updateFlows writes it */
 export type FlowChange = Pick<FlowEntity, 'id' | 'status' | 'statusCode' | 'nextCheckAt' | 'error' | 'webhookState'>;
-
-/**
- * A report applied to the step of `current` that Routee knows as
- * `trackingId`, in memory (FlowStore.writeReportedSteps stores it): the
- * status only moves forward (@app/flow isStatusProgress); details are kept
- * when known. Returns the changed step (null when the report brought nothing
- * new to store) and the flow's steps as they now are, or null when no step
- * of the flow has that trackingId.
- */
-export function applyReportTo(
-  current: FlowWithSteps,
-  trackingId: string,
-  report: StatusReport,
-  now: Date,
-): { applied: AppliedReport; written: StepEntity | null; steps: StepEntity[] } | null {
-  const step = current.steps.find((s) => s.trackingId === trackingId);
-  if (!step) return null;
-  const channel = step.channel as Channel;
-  const changed = isStatusProgress(channel, step.status, report.status);
-  const isDelivery = classifyStatus(channel, report.status) === 'success';
-  const patch: Partial<StepEntity> = {
-    ...(report.detailedStatus !== undefined && { detailedStatus: report.detailedStatus }),
-    ...(report.price !== undefined && { price: report.price }),
-    ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
-    ...(report.country !== undefined && { country: report.country }),
-    ...(report.operator !== undefined && { operator: report.operator }),
-  };
-  if (changed) {
-    patch.status = report.status;
-    patch.statusUpdatedAt = now;
-    if (report.description !== undefined) patch.errorMessage = isDelivery ? null : report.description;
-    if (step.deliveredAt === null && isDelivery) {
-      const reported = report.statusDate;
-      patch.deliveredAt = reported && reported.getTime() <= now.getTime() ? reported : now;
-    }
-  }
-  const applied = { flowId: step.flowId, stepId: step.id, changed };
-  if (Object.keys(patch).length === 0) return { applied, written: null, steps: current.steps };
-  const updated = Object.assign(new StepEntity(), step, patch);
-  return { applied, written: updated, steps: current.steps.map((s) => (s === step ? updated : s)) };
-}
 
 export type NewStep = Pick<StepEntity, 'flowId' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
 export type NewFlow = Pick<FlowEntity, 'id' | 'definition' | 'failoverOnDelivered' | 'callbackUrl' | 'apiKeyId'>;

@@ -1,6 +1,8 @@
-import { FlowEntity } from './entities/flow.entity';
-import { StepEntity } from './entities/step.entity';
-import { applyReportTo, type FlowWithSteps, type StatusReport } from './flow.store';
+// the rows the engine passes are persistence's entities; the rules are pure
+import { FlowEntity } from '@app/persistence/entities/flow.entity';
+import { StepEntity } from '@app/persistence/entities/step.entity';
+import type { FlowWithSteps } from '@app/persistence/flow.store';
+import { applyReportTo, type StatusReport } from './apply-report';
 
 /** what a report does to the step it names, in memory (the engine writes `written` under the flow's lock) */
 describe('applyReportTo', () => {
