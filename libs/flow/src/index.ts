@@ -40,3 +40,4 @@ export { decideFlow, effectiveOutcome, otpStepSpec, primaryDeadline } from './fl
 export { isStatusProgress } from './status-progress';
 export type { AppliedReport, ReportedStep, StatusReport } from './apply-report';
 export { applyReportTo } from './apply-report';
+export { DomainError, type DomainErrorCode } from './domain-error';

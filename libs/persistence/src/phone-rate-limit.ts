@@ -1,3 +1,5 @@
+import { DomainError } from '@app/flow';
+
 /** PHONE_RATE_LIMIT new flows per number in PHONE_RATE_WINDOW_SEC; limit 0 turns it off */
 export interface PhoneRateLimit {
   limit: number;
@@ -8,14 +10,14 @@ export interface PhoneRateLimit {
 export const PHONE_RATE_LIMIT = Symbol('PHONE_RATE_LIMIT');
 
 /** A new flow to a number that already has `limit` of them in the window. */
-export class PhoneRateLimitedError extends Error {
+export class PhoneRateLimitedError extends DomainError {
   constructor(
     /** seconds until the oldest counted flow leaves the window */
     readonly retryAfterSec: number,
     readonly limit: number,
     readonly windowSec: number,
   ) {
-    super(`too many OTP flows to this number: at most ${limit} in ${windowSec} s; retry in ${retryAfterSec} s`);
+    super('phone_rate_limited', `too many OTP flows to this number: at most ${limit} in ${windowSec} s; retry in ${retryAfterSec} s`, retryAfterSec);
     this.name = 'PhoneRateLimitedError';
   }
 }

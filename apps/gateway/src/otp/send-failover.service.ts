@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { FlowEngine, WebhookService } from '@app/engine';
-import { FlowStore, IdempotencyStore, PhoneRateLimitedError, type FlowWithSteps, type IdempotencyClaim, type StepDefinition } from '@app/persistence';
+import { FlowStore, IdempotencyStore, type FlowWithSteps, type IdempotencyClaim, type StepDefinition } from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import type { Caller } from '../auth/api-key.service';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
@@ -91,14 +91,9 @@ export class SendFailoverService {
     return response;
   }
 
+  /** the per-phone limit refuses in the statement that would store the flow (PhoneRateLimitedError, a 429) */
   private async start(id: string, definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
-    try {
-      return toResponse(await this.engine.startFlow({ id, definition, callbackUrl, apiKeyId: caller.keyId }));
-    } catch (err) {
-      // the per-phone limit, counted in the transaction that would have stored the flow
-      if (err instanceof PhoneRateLimitedError) throw GatewayError.rateLimited(err.message, err.retryAfterSec);
-      throw err;
-    }
+    return toResponse(await this.engine.startFlow({ id, definition, callbackUrl, apiKeyId: caller.keyId }));
   }
 }
 
