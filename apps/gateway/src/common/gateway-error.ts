@@ -32,10 +32,10 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
   }
 
-  /** a 429 with Retry-After */
+  /** a 429 with Retry-After (whole seconds, at least 1: ApiExceptionFilter rounds it up) */
   static rateLimited(message: string, retryAfterSec: number): GatewayError {
     const error = new GatewayError('rate_limited', message);
-    error.retryAfterSec = Math.max(1, Math.ceil(retryAfterSec));
+    error.retryAfterSec = retryAfterSec;
     return error;
   }
 
