@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { classifyStatus, decideFlow, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
+import { classifyStatus, decideFlow, DomainError, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
 import {
   applyReportTo,
   FlowEntity,
@@ -118,7 +118,7 @@ export class FlowEngine {
   /** evaluate, also telling what the report in `options` did (null: no step has its trackingId) */
   private async evaluateApplying(flowId: string, now: Date, options: EvaluateOptions): Promise<{ flow: FlowWithSteps; applied: AppliedReport | null }> {
     const [evaluated] = await this.evaluateMany([{ flowId, reports: options.report ? [options.report] : [] }], now, options.initial === true);
-    if (!evaluated) throw new Error(`flow ${flowId} vanished`);
+    if (!evaluated) throw new DomainError('flow_not_found', `flow ${flowId} vanished`);
     return { flow: evaluated.flow, applied: evaluated.applied[0] ?? null };
   }
 
@@ -532,7 +532,7 @@ export class FlowEngine {
 
   private async mustLoad(flowId: string): Promise<FlowWithSteps> {
     const found = await this.store.load(flowId);
-    if (!found) throw new Error(`flow ${flowId} vanished`);
+    if (!found) throw new DomainError('flow_not_found', `flow ${flowId} vanished`);
     return found;
   }
 }
