@@ -209,7 +209,7 @@ describe('the gateway under Routee faults', () => {
     expect(tracked.status).toBe(200);
     expect(tracked.body).toMatchObject({ status: 'InProgress', statusCode: null, steps: [{ role: 'primary', status: 'QUEUED', channel: 'viber' }] });
     expect(tracked.body.steps[0].error_message).toBeUndefined();
-    expect(await stepRows(t.db, queued[0].flowId)).toEqual([expect.objectContaining({ role: 'primary', send_state: 'sending', tracking_id: null })]);
+    expect(await stepRows(t.db, queued[0].flowId)).toEqual([expect.objectContaining({ role: 'primary', send_state: 'queued', tracking_id: null })]);
     expect(t.sandbox.state.stats().requests - requestsWhenOpened).toBeLessThanOrEqual(probesAllowed());
 
     // the probes fail while Routee is still down, and each opens the circuit again

@@ -30,8 +30,9 @@ export interface TickResult {
 /**
  * The scheduled side of the failover engine, every REFRESH_INTERVAL_MS:
  *
- * 1. sends stranded by a dead replica (a step still `sending` whose claim ran
- *    out) are re-claimed and finished (FlowEngine.resumeSend);
+ * 1. sends that are due are claimed and sent (FlowEngine.resumeSend): those
+ *    stranded by a dead replica (a step still `sending` whose claim ran out)
+ *    and those queued while Routee's circuit was open;
  * 2. flows whose `next_check_at` has come are claimed in batches, their
  *    pending steps refreshed from Routee's tracking (all of a batch's calls at
  *    once), and evaluated together, in one transaction per batch: the
@@ -100,16 +101,16 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
     const result: TickResult = { flows: 0, stranded: 0 };
     // stranded sends first: their flows wait on them
     for (;;) {
-      const steps = await this.queue.reclaimStrandedSends(BATCH_SIZE, this.options.sendClaimMs);
-      await forEachLimit(steps, CONCURRENCY, async (step) => {
+      const sends = await this.queue.claimDueSends(BATCH_SIZE, this.options.sendClaimMs);
+      await forEachLimit(sends, CONCURRENCY, async ({ step, claimedFrom }) => {
         try {
-          await this.engine.resumeSend(step);
+          await this.engine.resumeSend(step, claimedFrom);
         } catch (err) {
-          this.log.warn(`resuming the stranded send of step ${step.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.log.warn(`resuming the ${claimedFrom} send of step ${step.id} failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       });
-      result.stranded += steps.length;
-      if (steps.length < BATCH_SIZE || this.stopping) break;
+      result.stranded += sends.length;
+      if (sends.length < BATCH_SIZE || this.stopping) break;
     }
     // a tick does not run forever at a backlog: after ~5 intervals it lets the next tick take over
     const stopClaimingAt = Date.now() + 5 * this.options.refreshIntervalMs;

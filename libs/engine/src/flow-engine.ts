@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { classifyStatus, decideFlow, DomainError, initialStatus, isSeen, type Channel, type FlowDecision, type SendError } from '@app/flow';
+import { classifyStatus, decideFlow, DomainError, initialStatus, isSeen, type FlowDecision, type SendError } from '@app/flow';
 import {
   applyReportTo,
   FlowEntity,
@@ -12,6 +12,7 @@ import {
   type FlowWithSteps,
   type NewStep,
   type NewWebhookEvent,
+  type SendState,
   type StatusReport,
   type StepDefinition,
 } from '@app/persistence';
@@ -221,20 +222,21 @@ export class FlowEngine {
   }
 
   /**
-   * Finishes a send whose claim ran out: the replica that claimed it died or
-   * froze between writing the claim and recording Routee's answer. The worker
-   * has just re-claimed it (one replica only). It is sent again: we cannot ask
+   * Sends a step the worker has just claimed (one replica only): a queued one
+   * (`claimedFrom` queued: Routee's circuit was open) whose time has come, or
+   * one whose claim ran out: the replica that claimed it died or froze
+   * between writing the claim and recording Routee's answer. That one is sent again: we cannot ask
    * Routee whether the first attempt got through (there is no trackingId to
    * ask about), and a login code that never arrives is worse than one that
    * arrives twice. So this is at-least-once in that one window (Routee took
    * the message, then the process died before the UPDATE recording it); every
    * other path is exactly once. See docs/architecture.md, "Unknown send outcomes".
    */
-  async resumeSend(step: StepEntity): Promise<FlowWithSteps> {
+  async resumeSend(step: StepEntity, claimedFrom: SendState = 'sending'): Promise<FlowWithSteps> {
     const current = await this.mustLoad(step.flowId);
-    const def = current.flow.definition[step.role === 'primary' ? 0 : 1];
+    const def = current.flow.definition[step.order - 1];
     if (def && step.sendState === 'sending') {
-      if (step.errorMessage === QUEUED_NOTE) {
+      if (claimedFrom === 'queued') {
         this.log.debug(`flow ${step.flowId}: sending the queued ${step.role} ${step.channel} step`);
       } else {
         this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`);
@@ -295,7 +297,7 @@ export class FlowEngine {
     for (const current of flows) {
       // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
       // (a read's `only` is chosen with the same test)
-      const stale = current.steps.filter((step) => (only ? only.has(step.id) : this.routee.isAvailable(step.channel as Channel) && this.mayChange(step, current.flow.status)));
+      const stale = current.steps.filter((step) => (only ? only.has(step.id) : this.routee.isAvailable(step.channel) && this.mayChange(step, current.flow.status)));
       if (stale.length === 0 && current.flow.status !== 'InProgress') {
         asStored.push(current);
         continue;
@@ -345,14 +347,14 @@ export class FlowEngine {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
-    const report = step && this.routee.isAvailable(step.channel as Channel) ? await withinBudget(this.track(step), budgetMs) : null;
+    const report = step && this.routee.isAvailable(step.channel) ? await withinBudget(this.track(step), budgetMs) : null;
     return this.evaluate(flowId, new Date(), report ? { report: { trackingId, report } } : {});
   }
 
   /** a step Routee may still report something new about */
   mayChange(step: StepEntity, flowStatus: string): boolean {
     if (step.sendState !== 'sent' || !step.trackingId) return false;
-    const outcome = classifyStatus(step.channel as Channel, step.status);
+    const outcome = classifyStatus(step.channel, step.status);
     if (outcome === 'pending') return true;
     // an SMS "Sent" counts as success for the flow, but Routee still has its delivery report to give
     if (step.channel === 'sms' && step.status.trim().toLowerCase() === 'sent') return true;
@@ -403,8 +405,7 @@ export class FlowEngine {
    *
    * A send that did not go out while its channel's circuit is open (refused
    * by the circuit, or the failures that just opened it) is queued instead:
-   * the step stays `sending`, its claim ending when a probe is due, and the
-   * worker sends it then. A primary whose `fallback` (the failover step) can
+   * the step goes `queued` until a probe is due, and the worker sends it then. A primary whose `fallback` (the failover step) can
    * still go out fails over at once instead, as for any refused send; with
    * both channels down, failing over makes no sense. Once the flow has waited
    * `outageQueueMs` since `queuedSince` (its creation) the step fails
@@ -445,7 +446,7 @@ export class FlowEngine {
     try {
       result = await this.callRoutee(def);
     } catch (err) {
-      const channel = step.channel as Channel;
+      const channel = step.channel;
       const channelDown = (err instanceof RouteeError && err.kind === 'circuit_open') || (nothingWentOut(err) && !this.routee.isAvailable(channel));
       // only a closed circuit counts as up: a half-open one is still being probed
       const fallbackUp = fallback !== undefined && this.routee.circuitState(channelOf(fallback)) === 'closed';
@@ -455,7 +456,7 @@ export class FlowEngine {
           clearInterval(heartbeat);
           // a little jitter: the queued steps do not all come back in the same instant
           const retryAt = Math.min(giveUpAt, Math.max(this.routee.retryAt(channel), Date.now() + 200) + Math.floor(Math.random() * 250));
-          await this.recordSendOutcome(() => this.store.deferSend(step.id, new Date(retryAt), QUEUED_NOTE));
+          await this.recordSendOutcome(() => this.store.queueSend(step.id, new Date(retryAt)));
           this.log.debug(`flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`);
           return null;
         }
@@ -541,7 +542,7 @@ export class FlowEngine {
 function failoverStepOf(flow: FlowEntity): NewStep {
   const def = flow.definition[1];
   const channel = channelOf(def);
-  return { flowId: flow.id, role: 'failover', channel, phoneNumber: def.to, label: def.label ?? null, status: initialStatus(channel) };
+  return { flowId: flow.id, order: 2, role: 'failover', channel, phoneNumber: def.to, label: def.label ?? null, status: initialStatus(channel) };
 }
 
 interface Evaluation {
@@ -570,8 +571,6 @@ function nothingWentOut(err: unknown): boolean {
   return err.kind === 'server_error' && err.httpStatus !== undefined && [502, 503, 504].includes(err.httpStatus);
 }
 
-/** what a step queued by the open circuit carries in error_message while it waits (shown nowhere: it is not failed) */
-export const QUEUED_NOTE = 'queued: Routee unavailable (circuit open)';
 const DEFAULT_OUTAGE_QUEUE_MS = 120_000;
 
 /** waits for `work` at most `budgetMs` (the work itself goes on): its result, or undefined when the time ran out */

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Channel } from '@app/flow';
 import { FlowStore, type FlowWithSteps, type StepEntity } from '@app/persistence';
 import { RouteeClient } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
@@ -54,7 +53,7 @@ export class ReadRefresher {
     return current.steps.filter(
       (step) =>
         (step.checkedAt === null || step.checkedAt.getTime() <= staleBefore) &&
-        this.routee.isAvailable(step.channel as Channel) &&
+        this.routee.isAvailable(step.channel) &&
         this.engine.mayChange(step, current.flow.status),
     );
   }

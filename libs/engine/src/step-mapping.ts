@@ -1,4 +1,4 @@
-import type { Channel, FlowConfig, SendError, StepState } from '@app/flow';
+import type { Channel, FlowConfig, StepState } from '@app/flow';
 import type { FlowEntity, StepDefinition, StepEntity } from '@app/persistence';
 
 export function channelOf(def: StepDefinition): Channel {
@@ -17,10 +17,10 @@ export function flowConfigOf(flow: FlowEntity): FlowConfig {
 
 export function stepStateOf(step: StepEntity): StepState {
   return {
-    role: step.role as StepState['role'],
-    channel: step.channel as Channel,
+    role: step.role,
+    channel: step.channel,
     status: step.status,
-    sendError: (step.sendError as SendError | null) ?? null,
+    sendError: step.sendError,
     sentAt: step.sentAt,
     deliveredAt: step.deliveredAt,
   };

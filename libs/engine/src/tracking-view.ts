@@ -1,4 +1,4 @@
-import { classifyStatus, type Channel } from '@app/flow';
+import { classifyStatus } from '@app/flow';
 import type { DeliveryRecord, FlowWithSteps } from '@app/persistence';
 
 /**
@@ -80,7 +80,7 @@ export function sumPrices(prices: (number | null)[]): number {
 export function toStepView(step: StepFields, failoverFrom: string | null): TrackingStepView {
   // The store keeps Routee's description of every status, also of progress like Viber SENT
   // ("The message was sent to Viber."): it is only an error message on a failed delivery.
-  const failed = classifyStatus(step.channel as Channel, step.status) === 'failure';
+  const failed = classifyStatus(step.channel, step.status) === 'failure';
   const optional = {
     price: step.price,
     latency_ms: step.latencyMs,

@@ -32,7 +32,7 @@ export interface AppliedReport {
 export interface ReportedStep {
   id: string;
   flowId: string;
-  channel: string;
+  channel: Channel;
   trackingId: string | null;
   status: string;
   statusUpdatedAt: Date | null;
@@ -60,7 +60,7 @@ export function applyReportTo<S extends ReportedStep>(
 ): { applied: AppliedReport; written: S | null; steps: S[] } | null {
   const step = current.steps.find((s) => s.trackingId === trackingId);
   if (!step) return null;
-  const channel = step.channel as Channel;
+  const { channel } = step;
   const changed = isStatusProgress(channel, step.status, report.status);
   const isDelivery = classifyStatus(channel, report.status) === 'success';
   const patch: Partial<ReportedStep> = {

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
-import { ApiKeyEntity } from './entities/api-key.entity';
+import { DataSource } from 'typeorm';
+import { run } from './sql/statement';
+import {
+  ACTIVE_KEY_BY_HASH,
+  ALL_KEYS,
+  COUNT_ACTIVE_KEYS,
+  INSERT_KEY,
+  REVOKE_KEY,
+  type ApiKeyRow,
+} from './sql/api-keys.statements';
 
 export interface ApiKeyRecord {
   id: string;
@@ -16,33 +24,31 @@ export class ApiKeyStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async insert(name: string, keyHash: string, keyPrefix: string): Promise<ApiKeyRecord> {
-    const repo = this.db.getRepository(ApiKeyEntity);
-    const saved = await repo.save(repo.create({ name, keyHash, keyPrefix }));
-    return toRecord(saved);
+    const [row] = await run(this.db, INSERT_KEY, [name, keyHash, keyPrefix]);
+    return toRecord(row);
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.getRepository(ApiKeyEntity).find({ order: { createdAt: 'ASC' } });
-    return rows.map(toRecord);
+    return (await run(this.db, ALL_KEYS, [])).map(toRecord);
   }
 
   /** Returns false when there is no such active key. */
   async revoke(id: string): Promise<boolean> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return false;
-    const result = await this.db.getRepository(ApiKeyEntity).update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
-    return (result.affected ?? 0) > 0;
+    return (await run(this.db, REVOKE_KEY, [id])).length > 0;
   }
 
   async findActiveByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const row = await this.db.getRepository(ApiKeyEntity).findOneBy({ keyHash, revokedAt: IsNull() });
+    const [row] = await run(this.db, ACTIVE_KEY_BY_HASH, [keyHash]);
     return row ? toRecord(row) : null;
   }
 
   async countActive(): Promise<number> {
-    return this.db.getRepository(ApiKeyEntity).countBy({ revokedAt: IsNull() });
+    const [row] = await run(this.db, COUNT_ACTIVE_KEYS, []);
+    return row.n;
   }
 }
 
-function toRecord(e: ApiKeyEntity): ApiKeyRecord {
-  return { id: e.id, name: e.name, keyPrefix: e.keyPrefix, createdAt: e.createdAt, revokedAt: e.revokedAt };
+function toRecord(r: ApiKeyRow): ApiKeyRecord {
+  return { id: r.id, name: r.name, keyPrefix: r.key_prefix, createdAt: r.created_at, revokedAt: r.revoked_at };
 }

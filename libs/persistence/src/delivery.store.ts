@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Channel, StepRole } from '@app/flow';
 import { DataSource } from 'typeorm';
+import { run, statement } from './sql/statement';
 
 /** Filters of the deliveries list; every one is optional, all given ones must hold. */
 export interface DeliveryFilter {
@@ -18,8 +20,8 @@ export interface DeliveryFilter {
 export interface DeliveryRecord {
   id: string;
   flowId: string;
-  role: string;
-  channel: string;
+  role: StepRole;
+  channel: Channel;
   phoneNumber: string;
   label: string | null;
   trackingId: string | null;
@@ -58,8 +60,8 @@ export const TOTAL_COUNT_AHEAD = 1_000;
 interface DeliveryRow {
   id: string;
   flow_id: string;
-  role: string;
-  channel: string;
+  role: StepRole;
+  channel: Channel;
   phone_number: string;
   label: string | null;
   tracking_id: string | null;
@@ -91,7 +93,10 @@ export class DeliveryStore {
     const where = whereClause(filter, params);
     // The page's ids are found first (an index-only scan of the ordering index when there
     // is no filter), then only those rows are read and joined to their primary step.
-    const pageSql = `
+    // Unnamed (planned on every call): the best plan depends on the patterns (see DeliveryListIndexes).
+    const page = statement<unknown[], DeliveryRow>(
+      null,
+      `
       SELECT s.id, s.flow_id, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status,
              s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator,
              s.created_at, s.sent_at, s.delivered_at, p.tracking_id AS failover_from
@@ -100,14 +105,15 @@ export class DeliveryStore {
             LIMIT $${params.length + 1} OFFSET $${params.length + 2}) page
       JOIN steps s ON s.id = page.id
       LEFT JOIN steps p ON s.role = 'failover' AND p.flow_id = s.flow_id AND p.role = 'primary'
-      ORDER BY page.created_at DESC, page.id DESC`;
+      ORDER BY page.created_at DESC, page.id DESC`,
+    );
     // The total is counted up to a bound: an exact count on a broad filter reads every match (see README).
     const bound = offset + limit + TOTAL_COUNT_AHEAD;
-    const countSql = `SELECT count(*)::bigint AS total FROM (SELECT 1 FROM steps s ${where} LIMIT $${params.length + 1}) matches`;
-    const [rows, counted] = await Promise.all([
-      this.db.query<DeliveryRow[]>(pageSql, [...params, limit, offset]),
-      this.db.query<{ total: string }[]>(countSql, [...params, bound + 1]),
-    ]);
+    const count = statement<unknown[], { total: string }>(
+      null,
+      `SELECT count(*)::bigint AS total FROM (SELECT 1 FROM steps s ${where} LIMIT $${params.length + 1}) matches`,
+    );
+    const [rows, counted] = await Promise.all([run(this.db, page, [...params, limit, offset]), run(this.db, count, [...params, bound + 1])]);
     const total = Number(counted[0].total);
     return { total: Math.min(total, bound), totalExact: total <= bound, deliveries: rows.map(toRecord) };
   }

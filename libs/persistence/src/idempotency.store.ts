@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { preparedQuery } from './prepared-query';
+import { run } from './sql/statement';
+import { COMPLETE, EXPIRE_CLAIM, INSERT_CLAIM, PURGE, RECORD, RELEASE, TAKE_OVER } from './sql/idempotency.statements';
 
 export type IdempotencyClaim =
   /** a new record: this request creates the flow `flowId` */
@@ -11,8 +12,6 @@ export type IdempotencyClaim =
   | { kind: 'replay'; status: number; response: unknown }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
-
-type RecordRow = { request_hash: string; response: unknown; response_status: number | null; stale: boolean };
 
 /**
  * Idempotency-Key records (README "Sending"). A record names the flow its
@@ -31,46 +30,21 @@ export class IdempotencyStore {
    * UPDATE, so of two racing retries only one gets it.
    */
   async claim(apiKeyId: string, key: string, requestHash: string, flowId: string, staleAfterMs: number): Promise<IdempotencyClaim> {
-    const inserted = await preparedQuery(
-      this.db,
-      'idempotency_insert_claim',
-      `INSERT INTO idempotency_records (api_key_id, key, request_hash, flow_id, claimed_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (api_key_id, key) DO NOTHING RETURNING flow_id`,
-      [apiKeyId, key, requestHash, flowId],
-    );
+    const inserted = await run(this.db, INSERT_CLAIM, [apiKeyId, key, requestHash, flowId]);
     if (inserted.length > 0) return { kind: 'claimed', flowId };
-    const [existing] = (await preparedQuery(
-      this.db,
-      'idempotency_record',
-      `SELECT request_hash, response, response_status, claimed_at < now() - ($3 || ' milliseconds')::interval AS stale
-         FROM idempotency_records WHERE api_key_id = $1 AND key = $2`,
-      [apiKeyId, key, String(staleAfterMs)],
-    )) as RecordRow[];
+    const [existing] = await run(this.db, RECORD, [apiKeyId, key, String(staleAfterMs)]);
     if (!existing) return this.claim(apiKeyId, key, requestHash, flowId, staleAfterMs); // released meanwhile
     if (existing.request_hash !== requestHash) return { kind: 'mismatch' };
     if (existing.response_status !== null) return { kind: 'replay', status: existing.response_status, response: existing.response };
     if (!existing.stale) return { kind: 'in_progress' };
-    const [taken] = await preparedQuery(
-      this.db,
-      'idempotency_take_over',
-      `UPDATE idempotency_records SET claimed_at = now()
-        WHERE api_key_id = $1 AND key = $2 AND request_hash = $3 AND response_status IS NULL
-          AND claimed_at < now() - ($4 || ' milliseconds')::interval
-        RETURNING flow_id`,
-      [apiKeyId, key, requestHash, String(staleAfterMs)],
-    );
+    const [taken] = await run(this.db, TAKE_OVER, [apiKeyId, key, requestHash, String(staleAfterMs)]);
     // another retry took it over (or answered it) first: look again
     if (!taken) return this.claim(apiKeyId, key, requestHash, flowId, staleAfterMs);
-    return { kind: 'taken_over', flowId: taken.flow_id as string };
+    return { kind: 'taken_over', flowId: taken.flow_id };
   }
 
   async complete(apiKeyId: string, key: string, flowId: string, status: number, response: unknown): Promise<void> {
-    await preparedQuery(
-      this.db,
-      'idempotency_complete',
-      `UPDATE idempotency_records SET response_status = $4, response = $5 WHERE api_key_id = $1 AND key = $2 AND flow_id = $3`,
-      [apiKeyId, key, flowId, status, JSON.stringify(response)],
-    );
+    await run(this.db, COMPLETE, [apiKeyId, key, flowId, status, JSON.stringify(response)]);
   }
 
   /**
@@ -81,22 +55,9 @@ export class IdempotencyStore {
    * of waiting IDEMPOTENCY_CLAIM_MS.
    */
   async release(apiKeyId: string, key: string, flowId: string): Promise<void> {
-    const freed = await preparedQuery(
-      this.db,
-      'idempotency_release',
-      `DELETE FROM idempotency_records
-        WHERE api_key_id = $1 AND key = $2 AND flow_id = $3 AND response_status IS NULL
-          AND NOT EXISTS (SELECT 1 FROM flows WHERE id = $3)
-        RETURNING key`,
-      [apiKeyId, key, flowId],
-    );
+    const freed = await run(this.db, RELEASE, [apiKeyId, key, flowId]);
     if (freed.length > 0) return;
-    await preparedQuery(
-      this.db,
-      'idempotency_expire_claim',
-      `UPDATE idempotency_records SET claimed_at = '-infinity' WHERE api_key_id = $1 AND key = $2 AND flow_id = $3 AND response_status IS NULL`,
-      [apiKeyId, key, flowId],
-    );
+    await run(this.db, EXPIRE_CLAIM, [apiKeyId, key, flowId]);
   }
 
   /**
@@ -104,20 +65,7 @@ export class IdempotencyStore {
    * first (ix_idempotency_records_created_at); returns how many.
    */
   async purgeOlderThan(maxAgeMs: number, limit: number): Promise<number> {
-    const [row] = await preparedQuery(
-      this.db,
-      'idempotency_purge',
-      `WITH old AS (
-         SELECT api_key_id, key FROM idempotency_records
-          WHERE created_at < now() - ($1 || ' milliseconds')::interval
-          ORDER BY created_at
-          LIMIT $2
-       ), gone AS (
-         DELETE FROM idempotency_records r USING old WHERE r.api_key_id = old.api_key_id AND r.key = old.key RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM gone`,
-      [String(maxAgeMs), limit],
-    );
-    return row.n as number;
+    const [row] = await run(this.db, PURGE, [String(maxAgeMs), limit]);
+    return row.n;
   }
 }

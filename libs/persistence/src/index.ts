@@ -1,6 +1,7 @@
 export * from './entities/api-key.entity';
 export * from './entities/flow.entity';
 export * from './entities/step.entity';
+export * from './entities/step-state';
 export * from './entities/idempotency-record.entity';
 export * from './data-source-options';
 export * from './embedded-database';

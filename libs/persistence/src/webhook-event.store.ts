@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
+import { run } from './sql/statement';
+import { ADD_EVENTS, CLAIM_DUE_EVENTS, EVENTS_OF_FLOW, MARK_DELIVERED, MARK_FAILED, RESEND, type WebhookEventRow } from './sql/webhook-events.statements';
 
 export interface NewWebhookEvent {
   flowId: string;
@@ -28,10 +30,12 @@ export class WebhookEventStore {
   /** Writes events inside the caller's transaction (the one that made the changes), in one statement, in the order given. */
   async addMany(tx: EntityManager, events: NewWebhookEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await tx.insert(
-      WebhookEventEntity,
-      events.map((event) => ({ flowId: event.flowId, type: event.type, url: event.url, payload: event.payload as object })),
-    );
+    await run(tx, ADD_EVENTS, [
+      events.map((e) => e.flowId),
+      events.map((e) => e.type),
+      events.map((e) => e.url),
+      events.map((e) => JSON.stringify(e.payload)),
+    ]);
   }
 
   /**
@@ -41,56 +45,44 @@ export class WebhookEventStore {
    * delivered: events of a flow go out in order, a later one waits.
    */
   async claimDue(limit: number, claimMs: number): Promise<ClaimedWebhookEvent[]> {
-    // TypeORM answers an UPDATE with [rows, rowCount]
-    const [rows]: [{ id: string; flow_id: string; type: string; url: string; payload: unknown; attempts: number }[], number] = await this.db.query(
-      `WITH due AS (
-         SELECT e.id FROM webhook_events e
-         WHERE ((e.state = 'pending' AND e.next_attempt_at <= now())
-             OR (e.state = 'delivering' AND e.claimed_until < now()))
-           AND NOT EXISTS (
-             SELECT 1 FROM webhook_events p
-             WHERE p.flow_id = e.flow_id AND p.seq < e.seq AND p.state IN ('pending', 'delivering'))
-         ORDER BY e.seq
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       )
-       UPDATE webhook_events w
-       SET state = 'delivering', attempts = w.attempts + 1, claimed_until = now() + ($2 || ' milliseconds')::interval
-       FROM due WHERE w.id = due.id
-       RETURNING w.id, w.flow_id, w.type, w.url, w.payload, w.attempts`,
-      [limit, String(claimMs)],
-    );
+    const rows = await run(this.db, CLAIM_DUE_EVENTS, [limit, String(claimMs)]);
     return rows.map((r) => ({ id: r.id, flowId: r.flow_id, type: r.type, url: r.url, payload: r.payload, attempt: r.attempts }));
   }
 
   async markDelivered(id: string, statusCode: number): Promise<void> {
-    await this.db.query(
-      `UPDATE webhook_events SET state = 'delivered', delivered_at = now(), claimed_until = NULL, last_status_code = $2, last_error = NULL WHERE id = $1`,
-      [id, statusCode],
-    );
+    await run(this.db, MARK_DELIVERED, [id, statusCode]);
   }
 
   /** `retryAt` null: out of attempts, the event is dead (visible, re-sendable). */
   async markFailed(id: string, error: string, statusCode: number | undefined, retryAt: Date | null): Promise<void> {
-    await this.db.query(
-      `UPDATE webhook_events
-       SET state = $2, next_attempt_at = COALESCE($3, next_attempt_at), claimed_until = NULL, last_error = $4, last_status_code = $5
-       WHERE id = $1`,
-      [id, retryAt ? 'pending' : 'dead', retryAt, error.slice(0, 1000), statusCode ?? null],
-    );
+    await run(this.db, MARK_FAILED, [id, retryAt ? 'pending' : 'dead', retryAt, error.slice(0, 1000), statusCode ?? null]);
   }
 
   async listForFlow(flowId: string): Promise<WebhookEventEntity[]> {
-    return this.db.getRepository(WebhookEventEntity).find({ where: { flowId }, order: { seq: 'ASC' } });
+    return (await run(this.db, EVENTS_OF_FLOW, [flowId])).map(eventOf);
   }
 
   /** A dead event goes back to pending with fresh attempts. Returns false when it is not dead. */
   async resend(flowId: string, eventId: string): Promise<boolean> {
-    const [, count]: [unknown[], number] = await this.db.query(
-      `UPDATE webhook_events SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
-       WHERE id = $1 AND flow_id = $2 AND state = 'dead'`,
-      [eventId, flowId],
-    );
-    return count > 0;
+    return (await run(this.db, RESEND, [eventId, flowId])).length > 0;
   }
+}
+
+function eventOf(r: WebhookEventRow): WebhookEventEntity {
+  return Object.assign(new WebhookEventEntity(), {
+    id: r.id,
+    seq: r.seq,
+    flowId: r.flow_id,
+    type: r.type,
+    url: r.url,
+    payload: r.payload,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    claimedUntil: r.claimed_until,
+    lastError: r.last_error,
+    lastStatusCode: r.last_status_code,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+  });
 }

@@ -1,5 +1,7 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import type { Channel, SendError, StepRole } from '@app/flow';
 import type { FlowEntity } from './flow.entity';
+import type { SendState } from './step-state';
 
 /**
  * A delivery: one message sent (or being sent) to Routee for a flow.
@@ -8,6 +10,14 @@ import type { FlowEntity } from './flow.entity';
  */
 @Entity({ name: 'steps' })
 @Unique('uq_steps_flow_role', ['flowId', 'role'])
+@Unique('uq_steps_flow_step_order', ['flowId', 'order'])
+// the state columns' values (entities/step-state.ts; migration StepStateChecks)
+@Check('ck_steps_channel', `channel IN ('viber', 'sms')`)
+@Check('ck_steps_role', `role IN ('primary', 'failover')`)
+@Check('ck_steps_send_state', `send_state IN ('sending', 'queued', 'sent', 'failed')`)
+@Check('ck_steps_send_error', `send_error IN ('insufficient_balance', 'rejected', 'unavailable')`)
+@Check('ck_steps_step_order', `step_order >= 1`)
+@Index('ix_steps_queued_claimed_until', ['claimedUntil'], { where: "send_state = 'queued'" })
 // The deliveries list's indexes (migration DeliveryListIndexes): DESC columns, an expression and
 // pg_trgm GIN are beyond what TypeORM can declare, so they are named here only to keep
 // `migration:generate` from dropping them.
@@ -28,13 +38,15 @@ export class StepEntity {
   @JoinColumn({ name: 'flow_id' })
   flow?: FlowEntity;
 
-  /** primary | failover */
-  @Column({ type: 'text' })
-  role: string;
+  /** the step's position in the flow's definition, from 1 (migration StepOrder) */
+  @Column({ name: 'step_order', type: 'integer' })
+  order: number;
 
-  /** viber | sms */
   @Column({ type: 'text' })
-  channel: string;
+  role: StepRole;
+
+  @Column({ type: 'text' })
+  channel: Channel;
 
   @Column({ name: 'phone_number', type: 'text' })
   phoneNumber: string;
@@ -51,18 +63,18 @@ export class StepEntity {
   @Column({ type: 'text' })
   status: string;
 
-  /** sending (claimed, Routee call under way) | sent | failed (Routee did not take it) */
   @Column({ name: 'send_state', type: 'text' })
-  sendState: string;
+  sendState: SendState;
 
-  /** insufficient_balance | rejected | unavailable, when sendState = failed */
+  /** when sendState = failed */
   @Column({ name: 'send_error', type: 'text', nullable: true })
-  sendError: string | null;
+  sendError: SendError | null;
 
   /**
    * while sendState = sending: the claim runs out at this time (the sender
-   * renews it while its Routee call runs) and another replica may finish the send.
-   * The partial index keeps the sweep for stranded sends cheap at millions of rows.
+   * renews it while its Routee call runs) and another replica may finish the send;
+   * while queued: when the worker claims it and sends it.
+   * The partial indexes keep the sweep for these sends cheap at millions of rows.
    */
   @Index('ix_steps_sending_claimed_until', { where: "send_state = 'sending'" })
   @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })

@@ -6,6 +6,21 @@ import { PhoneRateLimitIndex1795530000000 } from './1795530000000-PhoneRateLimit
 import { CreateFlowFunction1795540000000 } from './1795540000000-CreateFlowFunction';
 import { IdempotencyClaims1795550000000 } from './1795550000000-IdempotencyClaims';
 import { StepCheckedAt1795560000000 } from './1795560000000-StepCheckedAt';
+import { StepStateChecks1795570000000 } from './1795570000000-StepStateChecks';
+import { StepOrder1795580000000 } from './1795580000000-StepOrder';
+import { CreateFlowReturnsRows1795590000000 } from './1795590000000-CreateFlowReturnsRows';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
-export const MIGRATIONS = [Initial1795417379816, SendClaimIndex1795500000000, DeliveryListIndexes1795510000000, WebhookOutbox1795520000000, PhoneRateLimitIndex1795530000000, CreateFlowFunction1795540000000, IdempotencyClaims1795550000000, StepCheckedAt1795560000000];
+export const MIGRATIONS = [
+  Initial1795417379816,
+  SendClaimIndex1795500000000,
+  DeliveryListIndexes1795510000000,
+  WebhookOutbox1795520000000,
+  PhoneRateLimitIndex1795530000000,
+  CreateFlowFunction1795540000000,
+  IdempotencyClaims1795550000000,
+  StepCheckedAt1795560000000,
+  StepStateChecks1795570000000,
+  StepOrder1795580000000,
+  CreateFlowReturnsRows1795590000000,
+];
