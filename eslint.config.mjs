@@ -5,9 +5,23 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = Object.fromEntries(
-  ['process', 'console', 'Buffer', 'URL', 'fetch', 'performance', 'AbortController', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', '__dirname', '__filename', 'require', 'module'].map(
-    (name) => [name, 'readonly'],
-  ),
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'fetch',
+    'performance',
+    'AbortController',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    '__dirname',
+    '__filename',
+    'require',
+    'module',
+  ].map((name) => [name, 'readonly']),
 );
 
 export default tseslint.config(
@@ -17,7 +31,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: nodeGlobals },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // NUL and control characters are matched on purpose: bad input is refused by them, log lines are cleaned of them
       'no-control-regex': 'off',
     },

@@ -69,7 +69,11 @@ app.post('/otp/send-failover', async (req, reply) => {
   const res = await request(`${ROUTEE_URL}/viber/otp`, {
     dispatcher: agent,
     method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Bearer ${await getToken()}` },
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      authorization: `Bearer ${await getToken()}`,
+    },
     body: JSON.stringify({
       senderInfoTrackingId: primary.senderInfoTrackingId,
       to: `+${primary.to.replace(/\D/g, '')}`,
@@ -123,7 +127,12 @@ app.get('/otp/failover/:id', async (req, reply) => {
 });
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-const stop = () => app.close().then(() => db.end()).then(() => agent.close()).then(() => process.exit(0));
+const stop = () =>
+  app
+    .close()
+    .then(() => db.end())
+    .then(() => agent.close())
+    .then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 console.log(`BENCH_BASELINE_READY http://127.0.0.1:${app.server.address().port}`);

@@ -28,7 +28,12 @@ export async function load({ origin, connections = 50, durationMs, count, reques
       const req = request(i);
       const t0 = performance.now();
       try {
-        const res = await pool.request({ method: req.method ?? 'GET', path: req.path, headers: req.headers, body: req.body });
+        const res = await pool.request({
+          method: req.method ?? 'GET',
+          path: req.path,
+          headers: req.headers,
+          body: req.body,
+        });
         const text = await res.body.text();
         latencies.push(performance.now() - t0);
         bytes += text.length;
@@ -166,7 +171,11 @@ export function processCost(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const [utime, stime] = [Number(fields[11]), Number(fields[12])]; // fields 14, 15 of proc(5)
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS, sysMs: (stime * 1000) / CLOCK_TICKS, writes: Number(io.match(/syscw:\s+(\d+)/)?.[1] ?? NaN) };
+  return {
+    cpuMs: ((utime + stime) * 1000) / CLOCK_TICKS,
+    sysMs: (stime * 1000) / CLOCK_TICKS,
+    writes: Number(io.match(/syscw:\s+(\d+)/)?.[1] ?? NaN),
+  };
 }
 
 /** USER_HZ: 100 on Linux */
@@ -178,7 +187,11 @@ const CLOCK_TICKS = 100;
  * hour apart, with the sandbox's untouched code using 25 % more CPU per step. Lower is faster.
  */
 export function calibrationMs() {
-  const item = { flowId: '0f8fad5b-d9cb-469f-a165-70867728950e', status: 'InProgress', steps: [{ role: 'primary', status: 'QUEUED', price: 0.02 }] };
+  const item = {
+    flowId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    status: 'InProgress',
+    steps: [{ role: 'primary', status: 'QUEUED', price: 0.02 }],
+  };
   const times = [];
   for (let round = 0; round < 5; round++) {
     const t0 = process.hrtime.bigint();

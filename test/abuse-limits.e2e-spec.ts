@@ -17,19 +17,30 @@ describe('per-phone limit on new flows (PHONE_RATE_LIMIT, default 5 per 10 minut
   let t: TestGateway;
   beforeAll(async () => {
     // the defaults: 5 per 600 s (the test helper turns the limit off for the other suites)
-    t = await startTestGateway({ env: { PHONE_RATE_LIMIT: '5', PHONE_RATE_WINDOW_SEC: '600', REFRESH_INTERVAL_MS: '100' } });
+    t = await startTestGateway({
+      env: { PHONE_RATE_LIMIT: '5', PHONE_RATE_WINDOW_SEC: '600', REFRESH_INTERVAL_MS: '100' },
+    });
   });
   afterAll(() => t.close());
 
-  const send = (body: unknown, headers: Record<string, string> = AUTH) => t.http.post('/otp/send-failover').set(headers).send(body as object);
-  const primaries = async (to: string) => Number((await t.db.query(`SELECT count(*) FROM steps WHERE role = 'primary' AND phone_number = $1`, [to])).rows[0].count);
+  const send = (body: unknown, headers: Record<string, string> = AUTH) =>
+    t.http
+      .post('/otp/send-failover')
+      .set(headers)
+      .send(body as object);
+  const primaries = async (to: string) =>
+    Number(
+      (await t.db.query(`SELECT count(*) FROM steps WHERE role = 'primary' AND phone_number = $1`, [to])).rows[0].count,
+    );
 
   it('lets 5 flows to a number through, refuses the 6th with 429, Retry-After and the error shape; other numbers are not affected', async () => {
     const to = phone();
     for (let i = 0; i < 5; i++) expect((await send(failoverRequest(to))).status).toBe(200);
     const refused = await send(failoverRequest(to));
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ detail: expect.stringMatching(/^too many OTP flows to this number: at most 5 in 600 s; retry in \d+ s$/) });
+    expect(refused.body).toEqual({
+      detail: expect.stringMatching(/^too many OTP flows to this number: at most 5 in 600 s; retry in \d+ s$/),
+    });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(595);
     expect(retryAfter).toBeLessThanOrEqual(600);
@@ -53,7 +64,10 @@ describe('per-phone limit on new flows (PHONE_RATE_LIMIT, default 5 per 10 minut
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(9);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(10);
     // once it has left (aged past the window), one more fits, and only one
-    await t.db.query(`UPDATE steps SET created_at = now() - interval '601 seconds' WHERE phone_number = $1 AND role = 'primary' AND created_at < now() - interval '500 seconds'`, [to]);
+    await t.db.query(
+      `UPDATE steps SET created_at = now() - interval '601 seconds' WHERE phone_number = $1 AND role = 'primary' AND created_at < now() - interval '500 seconds'`,
+      [to],
+    );
     expect((await send(failoverRequest(to))).status).toBe(200);
     expect((await send(failoverRequest(to))).status).toBe(429);
   });
@@ -61,7 +75,17 @@ describe('per-phone limit on new flows (PHONE_RATE_LIMIT, default 5 per 10 minut
   it('failover messages do not count: a number that got 4 primaries and 4 failover SMS still takes a 5th flow', async () => {
     const to = phone('02'); // Viber UNDELIVERED → the SMS failover goes to the same number
     for (let i = 0; i < 4; i++) expect((await send(failoverRequest(to))).status).toBe(200);
-    await waitFor(async () => Number((await t.db.query(`SELECT count(*) FROM steps WHERE role = 'failover' AND phone_number = $1 AND tracking_id IS NOT NULL`, [to])).rows[0].count) === 4);
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await t.db.query(
+              `SELECT count(*) FROM steps WHERE role = 'failover' AND phone_number = $1 AND tracking_id IS NOT NULL`,
+              [to],
+            )
+          ).rows[0].count,
+        ) === 4,
+    );
     expect((await send(failoverRequest(to))).status).toBe(200);
     expect((await send(failoverRequest(to))).status).toBe(429);
   });
@@ -128,7 +152,13 @@ describe('per-key request limit (KEY_RATE_LIMIT_PER_MIN) and the country allow-l
   const THIRD_KEY = 'third-key-0123456789abcdef';
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ env: { GATEWAY_API_KEYS: `${TEST_KEY},${OTHER_KEY},${THIRD_KEY}`, KEY_RATE_LIMIT_PER_MIN: '3', ALLOWED_COUNTRY_CODES: '30, +357' } });
+    t = await startTestGateway({
+      env: {
+        GATEWAY_API_KEYS: `${TEST_KEY},${OTHER_KEY},${THIRD_KEY}`,
+        KEY_RATE_LIMIT_PER_MIN: '3',
+        ALLOWED_COUNTRY_CODES: '30, +357',
+      },
+    });
   });
   afterAll(() => t.close());
 
@@ -149,14 +179,32 @@ describe('per-key request limit (KEY_RATE_LIMIT_PER_MIN) and the country allow-l
   it('refuses a destination outside the allow-list with 422 naming its `to`, and sends nothing', async () => {
     const headers = { Authorization: `Bearer ${THIRD_KEY}` };
     const uk = '447700900123';
-    const res = await t.http.post('/otp/send-failover').set(headers).send({ flow: [viberStep({ to: phone() }), smsStep({ to: `+${uk}` })] });
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(headers)
+      .send({ flow: [viberStep({ to: phone() }), smsStep({ to: `+${uk}` })] });
     expect(res.status).toBe(422);
     expect(res.body).toEqual({
-      detail: [{ loc: ['body', 'flow', 1, 'to'], msg: 'destination country not allowed: to must start with one of the calling codes +30, +357', type: 'value_error.country' }],
+      detail: [
+        {
+          loc: ['body', 'flow', 1, 'to'],
+          msg: 'destination country not allowed: to must start with one of the calling codes +30, +357',
+          type: 'value_error.country',
+        },
+      ],
     });
     expect(t.sandbox.state.sends.filter((s) => JSON.stringify(s).includes(uk))).toHaveLength(0);
     // both listed codes pass, with or without +
-    expect((await t.http.post('/otp/send-failover').set(headers).send(failoverRequest('35799123456'))).status).toBe(200);
-    expect((await t.http.post('/otp/send-failover').set(headers).send(failoverRequest(`+${phone()}`))).status).toBe(200);
+    expect((await t.http.post('/otp/send-failover').set(headers).send(failoverRequest('35799123456'))).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await t.http
+          .post('/otp/send-failover')
+          .set(headers)
+          .send(failoverRequest(`+${phone()}`))
+      ).status,
+    ).toBe(200);
   });
 });

@@ -10,8 +10,19 @@ async function keys(...args: string[]): Promise<{ stdout: string; stderr: string
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', 'keys', ...args],
-      { env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, TS_NODE_PROJECT: 'tsconfig.json' }, timeout: 60_000 },
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/cli/src/main.ts',
+        'keys',
+        ...args,
+      ],
+      {
+        env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, TS_NODE_PROJECT: 'tsconfig.json' },
+        timeout: 60_000,
+      },
     );
     return { stdout, stderr, code: 0 };
   } catch (err) {
@@ -33,12 +44,20 @@ describe('API keys (CLI + auth)', () => {
     const key = /(otpgw_[A-Za-z0-9_-]+)/.exec(created.stdout)![1];
     const id = /created key ([0-9a-f-]{36})/.exec(created.stdout)![1];
 
-    const ok = await t.http.post('/otp/send-failover').set({ Authorization: `Bearer ${key}` }).send(failoverRequest(phone('00')));
+    const ok = await t.http
+      .post('/otp/send-failover')
+      .set({ Authorization: `Bearer ${key}` })
+      .send(failoverRequest(phone('00')));
     expect(ok.status).toBe(200);
 
     const stored = await t.db.query('SELECT name, key_hash, key_prefix FROM api_keys WHERE id = $1', [id]);
-    expect(stored.rows).toEqual([{ name: 'ci-app', key_hash: expect.stringMatching(/^[0-9a-f]{64}$/), key_prefix: key.slice(0, 12) }]);
-    const anywhere = await t.db.query("SELECT count(*)::int AS n FROM api_keys WHERE key_hash = $1 OR key_prefix = $1 OR name = $1", [key]);
+    expect(stored.rows).toEqual([
+      { name: 'ci-app', key_hash: expect.stringMatching(/^[0-9a-f]{64}$/), key_prefix: key.slice(0, 12) },
+    ]);
+    const anywhere = await t.db.query(
+      'SELECT count(*)::int AS n FROM api_keys WHERE key_hash = $1 OR key_prefix = $1 OR name = $1',
+      [key],
+    );
     expect(anywhere.rows[0].n).toBe(0);
 
     const listed = await keys('list');
@@ -50,7 +69,10 @@ describe('API keys (CLI + auth)', () => {
     const revoked = await keys('revoke', id);
     expect(revoked.code).toBe(0);
     await new Promise((r) => setTimeout(r, 5100)); // the auth cache holds a positive answer for 5 s
-    const refused = await t.http.post('/otp/send-failover').set({ Authorization: `Bearer ${key}` }).send(failoverRequest(phone('00')));
+    const refused = await t.http
+      .post('/otp/send-failover')
+      .set({ Authorization: `Bearer ${key}` })
+      .send(failoverRequest(phone('00')));
     expect(refused.status).toBe(401);
     expect((await keys('list')).stdout).toMatch(/REVOKED/);
   }, 90_000);

@@ -51,19 +51,162 @@ const STEP_IDS: Record<string, string> = {
 
 const VIBER_GR = { country: 'GR', operator: null };
 const FIXTURES: StepFixture[] = [
-  { key: 'f1p', flow: 'f1', role: 'primary', channel: 'viber', phone_number: '306911110001', label: 'login', tracking_id: 'trk-f1-viber', status: 'EXPIRED', detailed_status: 'TTL Expired', error_message: 'The TTL of the message has expired.', price: 0, ...VIBER_GR, ago: 60 },
-  { key: 'f1f', flow: 'f1', role: 'failover', channel: 'sms', phone_number: '306911110001', label: 'login', tracking_id: 'trk-f1-sms', status: 'Delivered', detailed_status: 'Delivered', price: 0.0375, latency_ms: 3000, country: 'GR', operator: 'Cosmote', ago: 59, delivered: true },
-  { key: 'f2p', flow: 'f2', role: 'primary', channel: 'viber', phone_number: '306922220002', label: 'signup', tracking_id: 'trk-f2-viber', status: 'SEEN', detailed_status: 'Seen', price: 0.0093, ...VIBER_GR, ago: 50, delivered: true },
-  { key: 'f3p', flow: 'f3', role: 'primary', channel: 'viber', phone_number: '306933330003', label: 'login-retry', tracking_id: 'trk-f3-viber', status: 'UNDELIVERED', detailed_status: 'Not Viber User', error_message: 'The recipient is not a Viber user.', price: 0, ...VIBER_GR, ago: 40 },
-  { key: 'f3f', flow: 'f3', role: 'failover', channel: 'sms', phone_number: '306933330003', label: 'login-retry', tracking_id: 'trk-f3-sms', status: 'Undelivered', detailed_status: 'Undelivered on Handset', error_message: 'The SMS could not be delivered to the handset.', price: 0.0375, latency_ms: 5000, country: 'GR', operator: 'Cosmote', ago: 39 },
-  { key: 'f4p', flow: 'f4', role: 'primary', channel: 'sms', phone_number: '306911110099', label: 'checkout-42', tracking_id: 'trk-f4-sms', status: 'Sent', detailed_status: 'Sent', price: 0.075, ago: 30, delivered: true },
-  { key: 'f5p', flow: 'f5', role: 'primary', channel: 'viber', phone_number: '35799123456', label: null, tracking_id: 'trk-f5-viber', status: 'QUEUED', ago: 20 },
-  { key: 'f6p', flow: 'f6', role: 'primary', channel: 'viber', phone_number: '306944440004', label: 'Login', tracking_id: 'trk-f6-viber', status: 'DELIVERED', detailed_status: 'Delivered', price: 0.0093, ...VIBER_GR, ago: 10, delivered: true },
+  {
+    key: 'f1p',
+    flow: 'f1',
+    role: 'primary',
+    channel: 'viber',
+    phone_number: '306911110001',
+    label: 'login',
+    tracking_id: 'trk-f1-viber',
+    status: 'EXPIRED',
+    detailed_status: 'TTL Expired',
+    error_message: 'The TTL of the message has expired.',
+    price: 0,
+    ...VIBER_GR,
+    ago: 60,
+  },
+  {
+    key: 'f1f',
+    flow: 'f1',
+    role: 'failover',
+    channel: 'sms',
+    phone_number: '306911110001',
+    label: 'login',
+    tracking_id: 'trk-f1-sms',
+    status: 'Delivered',
+    detailed_status: 'Delivered',
+    price: 0.0375,
+    latency_ms: 3000,
+    country: 'GR',
+    operator: 'Cosmote',
+    ago: 59,
+    delivered: true,
+  },
+  {
+    key: 'f2p',
+    flow: 'f2',
+    role: 'primary',
+    channel: 'viber',
+    phone_number: '306922220002',
+    label: 'signup',
+    tracking_id: 'trk-f2-viber',
+    status: 'SEEN',
+    detailed_status: 'Seen',
+    price: 0.0093,
+    ...VIBER_GR,
+    ago: 50,
+    delivered: true,
+  },
+  {
+    key: 'f3p',
+    flow: 'f3',
+    role: 'primary',
+    channel: 'viber',
+    phone_number: '306933330003',
+    label: 'login-retry',
+    tracking_id: 'trk-f3-viber',
+    status: 'UNDELIVERED',
+    detailed_status: 'Not Viber User',
+    error_message: 'The recipient is not a Viber user.',
+    price: 0,
+    ...VIBER_GR,
+    ago: 40,
+  },
+  {
+    key: 'f3f',
+    flow: 'f3',
+    role: 'failover',
+    channel: 'sms',
+    phone_number: '306933330003',
+    label: 'login-retry',
+    tracking_id: 'trk-f3-sms',
+    status: 'Undelivered',
+    detailed_status: 'Undelivered on Handset',
+    error_message: 'The SMS could not be delivered to the handset.',
+    price: 0.0375,
+    latency_ms: 5000,
+    country: 'GR',
+    operator: 'Cosmote',
+    ago: 39,
+  },
+  {
+    key: 'f4p',
+    flow: 'f4',
+    role: 'primary',
+    channel: 'sms',
+    phone_number: '306911110099',
+    label: 'checkout-42',
+    tracking_id: 'trk-f4-sms',
+    status: 'Sent',
+    detailed_status: 'Sent',
+    price: 0.075,
+    ago: 30,
+    delivered: true,
+  },
+  {
+    key: 'f5p',
+    flow: 'f5',
+    role: 'primary',
+    channel: 'viber',
+    phone_number: '35799123456',
+    label: null,
+    tracking_id: 'trk-f5-viber',
+    status: 'QUEUED',
+    ago: 20,
+  },
+  {
+    key: 'f6p',
+    flow: 'f6',
+    role: 'primary',
+    channel: 'viber',
+    phone_number: '306944440004',
+    label: 'Login',
+    tracking_id: 'trk-f6-viber',
+    status: 'DELIVERED',
+    detailed_status: 'Delivered',
+    price: 0.0093,
+    ...VIBER_GR,
+    ago: 10,
+    delivered: true,
+  },
   // two deliveries at the same instant: id DESC decides
-  { key: 'f7a', flow: 'f7a', role: 'primary', channel: 'sms', phone_number: '306955550005', label: 'promo_50%', tracking_id: 'trk-f7a-sms', status: 'Queued', ago: 5 },
-  { key: 'f7b', flow: 'f7b', role: 'primary', channel: 'sms', phone_number: '306955550006', label: 'promo-50', tracking_id: 'trk-f7b-sms', status: 'Queued', ago: 5 },
+  {
+    key: 'f7a',
+    flow: 'f7a',
+    role: 'primary',
+    channel: 'sms',
+    phone_number: '306955550005',
+    label: 'promo_50%',
+    tracking_id: 'trk-f7a-sms',
+    status: 'Queued',
+    ago: 5,
+  },
+  {
+    key: 'f7b',
+    flow: 'f7b',
+    role: 'primary',
+    channel: 'sms',
+    phone_number: '306955550006',
+    label: 'promo-50',
+    tracking_id: 'trk-f7b-sms',
+    status: 'Queued',
+    ago: 5,
+  },
   // Routee refused the send: no trackingId
-  { key: 'f8p', flow: 'f8', role: 'primary', channel: 'viber', phone_number: '306966660007', label: 'login', tracking_id: null, status: 'UNSENT', send_state: 'failed', error_message: 'Insufficient balance', ago: 1 },
+  {
+    key: 'f8p',
+    flow: 'f8',
+    role: 'primary',
+    channel: 'viber',
+    phone_number: '306966660007',
+    label: 'login',
+    tracking_id: null,
+    status: 'UNSENT',
+    send_state: 'failed',
+    error_message: 'Insufficient balance',
+    ago: 1,
+  },
 ];
 
 /** every fixture, newest first, ties by id descending (f7b's id > f7a's) */
@@ -74,8 +217,16 @@ const byKey = new Map(FIXTURES.map((f) => [f.key, f]));
 async function insertFixtures(db: Client): Promise<void> {
   for (const [name, id] of Object.entries(FLOWS)) {
     const steps = FIXTURES.filter((f) => f.flow === name);
-    const definition = steps.map((s, i) => ({ type: s.channel === 'viber' ? 'ViberOtp' : 'Sms', to: s.phone_number, order: i + 1, ttl: 60 }));
-    await db.query(`INSERT INTO flows (id, status, definition, created_at, updated_at) VALUES ($1, 'InProgress', $2, $3, $3)`, [id, JSON.stringify(definition), at(steps[0].ago)]);
+    const definition = steps.map((s, i) => ({
+      type: s.channel === 'viber' ? 'ViberOtp' : 'Sms',
+      to: s.phone_number,
+      order: i + 1,
+      ttl: 60,
+    }));
+    await db.query(
+      `INSERT INTO flows (id, status, definition, created_at, updated_at) VALUES ($1, 'InProgress', $2, $3, $3)`,
+      [id, JSON.stringify(definition), at(steps[0].ago)],
+    );
   }
   for (const f of FIXTURES) {
     const sent = f.tracking_id ? at(f.ago - 0.01) : null;
@@ -137,7 +288,13 @@ function delivery(key: string): Record<string, unknown> {
   };
 }
 
-const page = (keys: string[], total: number, limit = 50, offset = 0) => ({ total, total_exact: true, limit, offset, results: keys.map(delivery) });
+const page = (keys: string[], total: number, limit = 50, offset = 0) => ({
+  total,
+  total_exact: true,
+  limit,
+  offset,
+  results: keys.map(delivery),
+});
 const only = (pred: (f: StepFixture) => boolean) => NEWEST_FIRST.filter((k) => pred(byKey.get(k)!));
 
 describe('GET /otp/failover (list deliveries)', () => {
@@ -149,7 +306,8 @@ describe('GET /otp/failover (list deliveries)', () => {
   });
   afterAll(() => t.close());
 
-  const list = (query: string, headers: Record<string, string> = AUTH) => t.http.get(`/otp/failover${query}`).set(headers);
+  const list = (query: string, headers: Record<string, string> = AUTH) =>
+    t.http.get(`/otp/failover${query}`).set(headers);
 
   it('pins the shape of one entry (a failover step with every field known)', async () => {
     const res = await list(`?flow_id=${FLOWS.f1}&limit=1`);
@@ -235,7 +393,11 @@ describe('GET /otp/failover (list deliveries)', () => {
       ['status + tag (both any case)', '?status=delivered&tag=login', ['f6p', 'f1f']],
       ['tag + phone_number', '?tag=login&phone_number=3333', ['f3f', 'f3p']],
       ['status + phone_number', '?status=undelivered&phone_number=30693', ['f3f', 'f3p']],
-      ['status + tag + phone_number + flow_id', `?status=EXPIRED&tag=log&phone_number=0001&flow_id=${FLOWS.f1}`, ['f1p']],
+      [
+        'status + tag + phone_number + flow_id',
+        `?status=EXPIRED&tag=log&phone_number=0001&flow_id=${FLOWS.f1}`,
+        ['f1p'],
+      ],
       ['flow_id + a status the flow does not have', `?flow_id=${FLOWS.f1}&status=SEEN`, []],
     ])('%s', async (_name, query, keys) => {
       const res = await list(query);
@@ -256,7 +418,9 @@ describe('GET /otp/failover (list deliveries)', () => {
         const res = await list(`?limit=4&offset=${offset}`);
         expect(res.status).toBe(200);
         expect(res.body.total).toBe(11);
-        seen.push(...res.body.results.map((r: { trackingId: string | null; flowId: string }) => r.trackingId ?? r.flowId));
+        seen.push(
+          ...res.body.results.map((r: { trackingId: string | null; flowId: string }) => r.trackingId ?? r.flowId),
+        );
       }
       expect(seen).toEqual(NEWEST_FIRST.map((k) => byKey.get(k)!.tracking_id ?? FLOWS.f8));
     });
@@ -310,7 +474,10 @@ describe('GET /otp/failover (list deliveries)', () => {
 
   it('does not ask Routee: the stored status is listed, tracking the flow then refreshes it', async () => {
     const to = phone('00');
-    const sent = await t.http.post('/otp/send-failover').set(AUTH).send({ flow: [smsStep({ to, order: 1, label: 'list-no-refresh' })] });
+    const sent = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send({ flow: [smsStep({ to, order: 1, label: 'list-no-refresh' })] });
     expect(sent.status).toBe(200);
     // the sandbox reports Delivered 200 ms after the send
     await new Promise((r) => setTimeout(r, 400));
@@ -345,7 +512,9 @@ describe('GET /otp/failover (list deliveries)', () => {
       expect(res.body.total).toBe(205);
       expect(res.body.limit).toBe(200);
       expect(res.body.results).toHaveLength(200);
-      expect(res.body.results.map((r: { trackingId: string }) => r.trackingId)).toEqual(Array.from({ length: 200 }, (_, i) => `bulk-${i + 1}`));
+      expect(res.body.results.map((r: { trackingId: string }) => r.trackingId)).toEqual(
+        Array.from({ length: 200 }, (_, i) => `bulk-${i + 1}`),
+      );
       expect(res.body.results[199]).toEqual({
         flowId: expect.any(String),
         trackingId: 'bulk-200',
@@ -361,7 +530,13 @@ describe('GET /otp/failover (list deliveries)', () => {
     it('and the rest on the next page', async () => {
       const res = await list('?limit=200&offset=200');
       expect(res.body.total).toBe(205);
-      expect(res.body.results.map((r: { trackingId: string }) => r.trackingId)).toEqual(['bulk-201', 'bulk-202', 'bulk-203', 'bulk-204', 'bulk-205']);
+      expect(res.body.results.map((r: { trackingId: string }) => r.trackingId)).toEqual([
+        'bulk-201',
+        'bulk-202',
+        'bulk-203',
+        'bulk-204',
+        'bulk-205',
+      ]);
     });
   });
 
@@ -386,7 +561,10 @@ describe('GET /otp/failover (list deliveries)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ total: 1_050, total_exact: false, limit: 50, offset: 0 });
       expect(res.body.results).toHaveLength(50);
-      expect((await list('?status=delivered&limit=1&offset=5')).body).toMatchObject({ total: 1_006, total_exact: false });
+      expect((await list('?status=delivered&limit=1&offset=5')).body).toMatchObject({
+        total: 1_006,
+        total_exact: false,
+      });
     });
 
     it('a page whose bound reaches past the last match gets the exact total', async () => {

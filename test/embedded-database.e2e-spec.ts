@@ -11,10 +11,14 @@ interface Started {
 
 function startChild(dataDir: string, attach = false): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/embedded-db-child.ts'], {
-      env: { ...process.env, DATA_DIR: dataDir, ATTACH: attach ? '1' : '0', TS_NODE_PROJECT: 'tsconfig.json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'test/support/embedded-db-child.ts'],
+      {
+        env: { ...process.env, DATA_DIR: dataDir, ATTACH: attach ? '1' : '0', TS_NODE_PROJECT: 'tsconfig.json' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d) => {
       out += String(d);
@@ -45,7 +49,7 @@ describe('embedded Postgres', () => {
 
   it('keeps its data across a SIGKILLed run: the orphaned postmaster is stopped and a fresh one starts', async () => {
     const first = await startChild(dataDir);
-    await query(first.url, 'CREATE TABLE survivor (v text); INSERT INTO survivor VALUES (\'kept\')');
+    await query(first.url, "CREATE TABLE survivor (v text); INSERT INTO survivor VALUES ('kept')");
     const orphanPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     first.child.kill('SIGKILL');
     await exited(first.child);

@@ -49,17 +49,40 @@ describe('Routee callbacks: the sandbox reports, the gateway reacts (worker off)
   it('a Viber UNDELIVERED report fires the SMS failover; the SMS reports end the flow Succeeded', async () => {
     const to = phone('02');
     const flowId = await send(failoverRequest(to));
-    expect(await finalFlow(t.db, flowId, 5000)).toEqual({ status: 'Succeeded', status_code: null, next_check_at: null, error: null });
+    expect(await finalFlow(t.db, flowId, 5000)).toEqual({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+      error: null,
+    });
     const sends = t.sandbox.state.sends.filter((s) => s.to === to);
     expect(sends.map((s) => s.channel)).toEqual(['viber', 'sms']);
     // the SMS step keeps following its reports after the flow succeeded (Sent, then Delivered)
-    const steps = await waitFor('the SMS step to be Delivered', async () => {
-      const rows = await stepRows(t.db, flowId);
-      return rows[1]?.status === 'Delivered' ? rows : undefined;
-    }, 5000);
+    const steps = await waitFor(
+      'the SMS step to be Delivered',
+      async () => {
+        const rows = await stepRows(t.db, flowId);
+        return rows[1]?.status === 'Delivered' ? rows : undefined;
+      },
+      5000,
+    );
     expect(steps).toEqual([
-      { role: 'primary', channel: 'viber', status: 'UNDELIVERED', send_state: 'sent', send_error: null, tracking_id: sends[0].trackingId },
-      { role: 'failover', channel: 'sms', status: 'Delivered', send_state: 'sent', send_error: null, tracking_id: sends[1].trackingId },
+      {
+        role: 'primary',
+        channel: 'viber',
+        status: 'UNDELIVERED',
+        send_state: 'sent',
+        send_error: null,
+        tracking_id: sends[0].trackingId,
+      },
+      {
+        role: 'failover',
+        channel: 'sms',
+        status: 'Delivered',
+        send_state: 'sent',
+        send_error: null,
+        tracking_id: sends[1].trackingId,
+      },
     ]);
     expect(t.sandbox.state.stats().callbacksPosted).toBeGreaterThanOrEqual(5);
   });
@@ -76,10 +99,14 @@ describe('Routee callbacks: the sandbox reports, the gateway reacts (worker off)
     const to = phone('00');
     const flowId = await send({ flow: [smsStep({ to, order: 1, message: { body: LONG_BODY } })] });
     expect(await finalFlow(t.db, flowId, 5000)).toMatchObject({ status: 'Succeeded', status_code: null });
-    const step = await waitFor('the SMS to be Delivered', async () => {
-      const { rows } = await t.db.query('SELECT status, price FROM steps WHERE flow_id = $1', [flowId]);
-      return rows[0]?.status === 'Delivered' ? rows[0] : undefined;
-    }, 5000);
+    const step = await waitFor(
+      'the SMS to be Delivered',
+      async () => {
+        const { rows } = await t.db.query('SELECT status, price FROM steps WHERE flow_id = $1', [flowId]);
+        return rows[0]?.status === 'Delivered' ? rows[0] : undefined;
+      },
+      5000,
+    );
     expect(step).toEqual({ status: 'Delivered', price: 0.1125 });
   });
 });
@@ -98,11 +125,17 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     return res.body as { flowId: string; flow: { trackingId: string | null }[] };
   };
   const post = (channel: string, body: unknown, token: string | null = TOKEN) =>
-    t.http.post(`/routee/callbacks/${channel}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`).send(body as object);
+    t.http
+      .post(`/routee/callbacks/${channel}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`)
+      .send(body as object);
   const viberReport = (trackingId: string, name: string) => ({
     trackingId,
     to: '+306912345600',
-    status: { name, reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user.' }, updatedDate: new Date().toISOString() },
+    status: {
+      name,
+      reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user.' },
+      updatedDate: new Date().toISOString(),
+    },
     price: 0,
     country: 'GR',
   });
@@ -128,12 +161,36 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     const smsSends = t.sandbox.state.sends.filter((s) => s.to === to && s.channel === 'sms');
     expect(smsSends).toHaveLength(1);
     expect(await stepRows(t.db, sent.flowId)).toEqual([
-      { role: 'primary', channel: 'viber', status: 'UNDELIVERED', send_state: 'sent', send_error: null, tracking_id: sent.flow[0].trackingId },
-      { role: 'failover', channel: 'sms', status: 'Queued', send_state: 'sent', send_error: null, tracking_id: smsSends[0].trackingId },
+      {
+        role: 'primary',
+        channel: 'viber',
+        status: 'UNDELIVERED',
+        send_state: 'sent',
+        send_error: null,
+        tracking_id: sent.flow[0].trackingId,
+      },
+      {
+        role: 'failover',
+        channel: 'sms',
+        status: 'Queued',
+        send_state: 'sent',
+        send_error: null,
+        tracking_id: smsSends[0].trackingId,
+      },
     ]);
     expect(await flowRow(t.db, sent.flowId)).toMatchObject({ status: 'InProgress', status_code: null });
-    const { rows } = await t.db.query('SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1', [sent.flow[0].trackingId]);
-    expect(rows).toEqual([{ detailed_status: 'Not Viber User', error_message: 'The recipient is not a Viber user.', price: 0, country: 'GR' }]);
+    const { rows } = await t.db.query(
+      'SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1',
+      [sent.flow[0].trackingId],
+    );
+    expect(rows).toEqual([
+      {
+        detailed_status: 'Not Viber User',
+        error_message: 'The recipient is not a Viber user.',
+        price: 0,
+        country: 'GR',
+      },
+    ]);
   });
 
   it("takes Routee's Viber callback body as its reference page documents it (docs: viber-callback)", async () => {
@@ -146,8 +203,18 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
       ['primary', 'UNDELIVERED'],
       ['failover', 'Queued'],
     ]);
-    const { rows } = await t.db.query('SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1', [sent.flow[0].trackingId]);
-    expect(rows).toEqual([{ detailed_status: 'Not Viber User', error_message: 'The recipient is not a Viber user.', price: 0, country: 'GR' }]);
+    const { rows } = await t.db.query(
+      'SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1',
+      [sent.flow[0].trackingId],
+    );
+    expect(rows).toEqual([
+      {
+        detailed_status: 'Not Viber User',
+        error_message: 'The recipient is not a Viber user.',
+        price: 0,
+        country: 'GR',
+      },
+    ]);
   });
 
   it("takes Routee's SMS callback body as its reference page documents it (docs: callbacks)", async () => {
@@ -167,13 +234,22 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     expect(answers.filter((a) => a.body.result === 'applied')).toHaveLength(1);
     expect((await post('viber', report)).body).toEqual({ result: 'unchanged' });
     expect(t.sandbox.state.sends.filter((s) => s.to === to && s.channel === 'sms')).toHaveLength(1);
-    const { rows } = await t.db.query("SELECT count(*)::int AS n FROM steps WHERE flow_id = $1 AND role = 'failover'", [sent.flowId]);
+    const { rows } = await t.db.query("SELECT count(*)::int AS n FROM steps WHERE flow_id = $1 AND role = 'failover'", [
+      sent.flowId,
+    ]);
     expect(rows[0].n).toBe(1);
   });
 
   it('answers 200 and ignores a report for an unknown trackingId', async () => {
-    expect((await post('viber', viberReport('00000000-0000-0000-0000-000000000000', 'DELIVERED'))).body).toEqual({ result: 'ignored' });
-    const sms = { messageId: 'no-such-message', part: 1, parts: 1, status: { name: 'Delivered', updatedDate: new Date().toISOString() } };
+    expect((await post('viber', viberReport('00000000-0000-0000-0000-000000000000', 'DELIVERED'))).body).toEqual({
+      result: 'ignored',
+    });
+    const sms = {
+      messageId: 'no-such-message',
+      part: 1,
+      parts: 1,
+      status: { name: 'Delivered', updatedDate: new Date().toISOString() },
+    };
     const res = await post('sms', sms);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ result: 'ignored' });
@@ -198,7 +274,11 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
       part: 1,
       parts: 1,
       to: `+${to}`,
-      status: { name: 'Delivered', reason: { detailedStatus: 'Delivered', description: 'Delivered to handset' }, updatedDate: new Date().toISOString() },
+      status: {
+        name: 'Delivered',
+        reason: { detailedStatus: 'Delivered', description: 'Delivered to handset' },
+        updatedDate: new Date().toISOString(),
+      },
       price: 0.0375,
       latency: 2,
       country: 'GR',
@@ -206,7 +286,9 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     });
     expect(res.body).toEqual({ result: 'applied' });
     expect(await flowRow(t.db, sent.flowId)).toMatchObject({ status: 'Succeeded', next_check_at: null });
-    const { rows } = await t.db.query('SELECT status, price, latency_ms, operator FROM steps WHERE tracking_id = $1', [messageId]);
+    const { rows } = await t.db.query('SELECT status, price, latency_ms, operator FROM steps WHERE tracking_id = $1', [
+      messageId,
+    ]);
     expect(rows).toEqual([{ status: 'Delivered', price: 0.0375, latency_ms: 2000, operator: 'Cosmote' }]);
   });
 
@@ -214,7 +296,14 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     const to = phone('00');
     const sent = await send({ flow: [smsStep({ to, order: 1, message: { body: LONG_BODY } })] });
     const messageId = sent.flow[0].trackingId!;
-    const res = await post('sms', { messageId, smsId: 'p1', part: 1, parts: 3, status: { name: 'Delivered', updatedDate: new Date().toISOString() }, price: 0.0375 });
+    const res = await post('sms', {
+      messageId,
+      smsId: 'p1',
+      part: 1,
+      parts: 3,
+      status: { name: 'Delivered', updatedDate: new Date().toISOString() },
+      price: 0.0375,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ result: 'refreshed' });
     const { rows } = await t.db.query('SELECT status, delivered_at FROM steps WHERE tracking_id = $1', [messageId]);

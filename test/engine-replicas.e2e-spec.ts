@@ -72,7 +72,12 @@ describe('failover engine: three gateway processes on one Postgres', () => {
   });
 
   /** `count` sends to fresh numbers ending in `scenario`, round-robin over the replicas, `concurrency` at a time */
-  async function burst(count: number, scenario: string, concurrency: number, onAnswer?: (answered: Answer, done: number) => void): Promise<Answer[]> {
+  async function burst(
+    count: number,
+    scenario: string,
+    concurrency: number,
+    onAnswer?: (answered: Answer, done: number) => void,
+  ): Promise<Answer[]> {
     const jobs = Array.from({ length: count }, (_, i) => ({ to: phone(scenario), gateway: i % gateways.length }));
     const answers: Answer[] = [];
     let next = 0;
@@ -99,7 +104,8 @@ describe('failover engine: three gateway processes on one Postgres', () => {
     return answers;
   }
 
-  const failing = (what: string, g: GatewayProcess[]) => `${what}\n${g.map((x, i) => `--- replica ${i}\n${x.output().slice(-3000)}`).join('\n')}`;
+  const failing = (what: string, g: GatewayProcess[]) =>
+    `${what}\n${g.map((x, i) => `--- replica ${i}\n${x.output().slice(-3000)}`).join('\n')}`;
 
   it('500 flows whose Viber fails, callbacks and polling racing: exactly 500 SMS, every flow final, one failover row each', async () => {
     const started = Date.now();
@@ -125,7 +131,10 @@ describe('failover engine: three gateway processes on one Postgres', () => {
     expect(new Set(smsNumbers)).toEqual(new Set(answers.map((a) => a.to)));
     expect(stats.callbacksPosted).toBeGreaterThan(500);
 
-    const flows = await db.query('SELECT status, status_code, count(*)::int AS n FROM flows WHERE id = ANY($1) GROUP BY 1, 2', [ids]);
+    const flows = await db.query(
+      'SELECT status, status_code, count(*)::int AS n FROM flows WHERE id = ANY($1) GROUP BY 1, 2',
+      [ids],
+    );
     expect(flows.rows).toEqual([{ status: 'Succeeded', status_code: null, n: 500 }]);
     const steps = await db.query(
       `SELECT role, send_state, count(*)::int AS n, count(DISTINCT flow_id)::int AS flows
@@ -136,7 +145,9 @@ describe('failover engine: three gateway processes on one Postgres', () => {
       { role: 'failover', send_state: 'sent', n: 500, flows: 500 },
       { role: 'primary', send_state: 'sent', n: 500, flows: 500 },
     ]);
-    console.log(`500 flows: burst answered in ${burstMs} ms, all final after ${doneMs} ms, ${stats.callbacksPosted} callbacks posted`);
+    console.log(
+      `500 flows: burst answered in ${burstMs} ms, all final after ${doneMs} ms, ${stats.callbacksPosted} callbacks posted`,
+    );
   }, 150_000);
 
   it('SIGKILL of one replica mid-burst: every accepted flow still ends final, no failover sent twice', async () => {
@@ -174,11 +185,14 @@ describe('failover engine: three gateway processes on one Postgres', () => {
         )
       ).rows;
     const survivors = gateways.slice(1);
-    await waitFor('every flow of the burst to be final', async () => (await flowsOf()).every((f) => f.status !== 'InProgress'), 60_000, 250).catch(
-      (err: Error) => {
-        throw new Error(failing(err.message, survivors));
-      },
-    );
+    await waitFor(
+      'every flow of the burst to be final',
+      async () => (await flowsOf()).every((f) => f.status !== 'InProgress'),
+      60_000,
+      250,
+    ).catch((err: Error) => {
+      throw new Error(failing(err.message, survivors));
+    });
     const doneMs = Date.now() - started;
     const flows = await flowsOf();
     const byId = new Map(flows.map((f) => [f.id, f]));

@@ -11,7 +11,10 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   let t: TestGateway;
 
   beforeAll(async () => {
-    t = await startTestGateway({ env: { REFRESH_INTERVAL_MS: '100' }, sandbox: { statusDelayMs: 100, seenDelayMs: 100 } });
+    t = await startTestGateway({
+      env: { REFRESH_INTERVAL_MS: '100' },
+      sandbox: { statusDelayMs: 100, seenDelayMs: 100 },
+    });
   });
   afterAll(() => t.close());
 
@@ -21,9 +24,16 @@ describe('failover engine: sandbox scenarios, polling only', () => {
     return res.body as { flowId: string; status: string };
   };
   const sendsTo = (to: string) => t.sandbox.state.sends.filter((s) => s.to === to);
-  const attemptsTo = (to: string) => t.sandbox.state.attempts.filter((a) => a.to === to).map((a) => `${a.channel} ${a.httpStatus}`);
+  const attemptsTo = (to: string) =>
+    t.sandbox.state.attempts.filter((a) => a.to === to).map((a) => `${a.channel} ${a.httpStatus}`);
   const tracking = (to: string, channel: string) => sendsTo(to).find((s) => s.channel === channel)?.trackingId;
-  const step = (role: string, channel: string, status: string | RegExp, tracking_id: string | null | undefined, extra: Partial<StepRow> = {}) => ({
+  const step = (
+    role: string,
+    channel: string,
+    status: string | RegExp,
+    tracking_id: string | null | undefined,
+    extra: Partial<StepRow> = {},
+  ) => ({
     role,
     channel,
     status: typeof status === 'string' ? status : expect.stringMatching(status),
@@ -39,7 +49,12 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…00 delivers: Succeeded on Viber, no SMS', async () => {
     const to = phone('00');
     const { flowId } = await send(failoverRequest(to));
-    expect(await finalFlow(t.db, flowId)).toEqual({ status: 'Succeeded', status_code: null, next_check_at: null, error: null });
+    expect(await finalFlow(t.db, flowId)).toEqual({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+      error: null,
+    });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber']);
     expect(await stepRows(t.db, flowId)).toEqual([step('primary', 'viber', VIBER_OK, tracking(to, 'viber'))]);
   });
@@ -47,7 +62,11 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…01 Viber EXPIRED: the SMS failover is sent, Succeeded', async () => {
     const to = phone('01');
     const { flowId } = await send(failoverRequest(to));
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+    });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber', 'sms']);
     expect(await stepRows(t.db, flowId)).toEqual([
       step('primary', 'viber', 'EXPIRED', tracking(to, 'viber')),
@@ -58,7 +77,11 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…02 Viber UNDELIVERED: the SMS failover is sent, Succeeded', async () => {
     const to = phone('02');
     const { flowId } = await send(failoverRequest(to));
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+    });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber', 'sms']);
     expect(await stepRows(t.db, flowId)).toEqual([
       step('primary', 'viber', 'UNDELIVERED', tracking(to, 'viber')),
@@ -79,7 +102,11 @@ describe('failover engine: sandbox scenarios, polling only', () => {
     const to = phone('03');
     const started = Date.now();
     const { flowId } = await send(failoverRequest(to, { viber: { ttl: 1, failoverOnDelivered: true } }));
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+    });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber', 'sms']);
     const smsAt = Date.parse(sendsTo(to)[1].at);
     // DELIVERED at ~100 ms, window of 1 s, then at most about one interval late
@@ -94,7 +121,11 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…04 failoverOnDelivered and SEEN within the window: Succeeded without SMS', async () => {
     const to = phone('04');
     const { flowId } = await send(failoverRequest(to, { viber: { ttl: 1, failoverOnDelivered: true } }));
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+    });
     await new Promise((r) => setTimeout(r, 1300)); // past the window: still no SMS
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber']);
     expect(await stepRows(t.db, flowId)).toEqual([step('primary', 'viber', 'SEEN', tracking(to, 'viber'))]);
@@ -112,7 +143,12 @@ describe('failover engine: sandbox scenarios, polling only', () => {
     const to = phone('05');
     const { flowId, status } = await send(failoverRequest(to));
     expect(status).toBe('Failed');
-    expect(await finalFlow(t.db, flowId)).toEqual({ status: 'Failed', status_code: 1, next_check_at: null, error: 'Insufficient balance' });
+    expect(await finalFlow(t.db, flowId)).toEqual({
+      status: 'Failed',
+      status_code: 1,
+      next_check_at: null,
+      error: 'Insufficient balance',
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(attemptsTo(to)).toEqual(['viber 400']);
     expect(await stepRows(t.db, flowId)).toEqual([
@@ -123,7 +159,11 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…06 SMS first, Undelivered: the Viber failover is sent, Succeeded', async () => {
     const to = phone('06');
     const { flowId } = await send({ flow: [smsStep({ to, order: 1 }), viberStep({ to, order: 2 })] });
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+    });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['sms', 'viber']);
     expect(await stepRows(t.db, flowId)).toEqual([
       step('primary', 'sms', 'Undelivered', tracking(to, 'sms')),
@@ -142,7 +182,11 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…07 Viber 503 on send: the SMS failover is sent at once, Succeeded', async () => {
     const to = phone('07');
     const { flowId } = await send(failoverRequest(to));
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Succeeded',
+      status_code: null,
+      next_check_at: null,
+    });
     expect(attemptsTo(to)).toEqual(['viber 503', 'viber 503', 'viber 503', 'sms 200']);
     expect(await stepRows(t.db, flowId)).toEqual([
       step('primary', 'viber', 'FAILED', null, { send_state: 'failed', send_error: 'unavailable' }),
@@ -153,7 +197,12 @@ describe('failover engine: sandbox scenarios, polling only', () => {
   it('…08 Viber FAILED, SMS Undelivered: Failed 2', async () => {
     const to = phone('08');
     const { flowId } = await send(failoverRequest(to));
-    expect(await finalFlow(t.db, flowId)).toMatchObject({ status: 'Failed', status_code: 2, next_check_at: null, error: expect.any(String) });
+    expect(await finalFlow(t.db, flowId)).toMatchObject({
+      status: 'Failed',
+      status_code: 2,
+      next_check_at: null,
+      error: expect.any(String),
+    });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber', 'sms']);
     expect(await stepRows(t.db, flowId)).toEqual([
       step('primary', 'viber', 'FAILED', tracking(to, 'viber')),
@@ -183,7 +232,10 @@ describe('failover engine: a primary with no final status after its ttl', () => 
   it('counts as EXPIRED: the SMS failover is sent about ttl seconds after the send', async () => {
     const to = phone('00');
     const started = Date.now();
-    const res = await t.http.post('/otp/send-failover').set(AUTH).send(failoverRequest(to, { viber: { ttl: 1 } }));
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send(failoverRequest(to, { viber: { ttl: 1 } }));
     expect(res.status).toBe(200);
     const flow = await finalFlow(t.db, res.body.flowId);
     expect(flow).toMatchObject({ status: 'Succeeded', status_code: null, next_check_at: null });

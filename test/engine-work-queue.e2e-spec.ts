@@ -20,7 +20,12 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
 
   beforeAll(async () => {
     t = await startTestGateway({
-      env: { WORKER_ENABLED: 'false', SEND_CLAIM_MS: '1000', REFRESH_INTERVAL_MS: '100', ROUTEE_REQUEST_TIMEOUT_MS: '1500' },
+      env: {
+        WORKER_ENABLED: 'false',
+        SEND_CLAIM_MS: '1000',
+        REFRESH_INTERVAL_MS: '100',
+        ROUTEE_REQUEST_TIMEOUT_MS: '1500',
+      },
       sandbox: { statusDelayMs: 100 },
     });
     worker = t.gateway.app.get(FailoverWorker);
@@ -40,17 +45,26 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     expect(res.status).toBe(200);
     return res.body.flowId as string;
   };
-  const sendsTo = (to: string, channel?: string) => t.sandbox.state.sends.filter((s) => s.to === to && (!channel || s.channel === channel));
-  const makeDue = (ids: string[]) => t.db.query("UPDATE flows SET next_check_at = now() - interval '1 second' WHERE id = ANY($1)", [ids]);
+  const sendsTo = (to: string, channel?: string) =>
+    t.sandbox.state.sends.filter((s) => s.to === to && (!channel || s.channel === channel));
+  const makeDue = (ids: string[]) =>
+    t.db.query("UPDATE flows SET next_check_at = now() - interval '1 second' WHERE id = ANY($1)", [ids]);
 
   it('due flows are split between concurrent claimers and leased: claimed once until the lease runs out', async () => {
     const ids = await Promise.all(Array.from({ length: 30 }, () => send(phone('00'))));
     await makeDue(ids);
-    const [a, b, c] = await Promise.all([queue.claimDueFlows(12, 60_000), queue.claimDueFlows(12, 60_000), queue.claimDueFlows(12, 60_000)]);
+    const [a, b, c] = await Promise.all([
+      queue.claimDueFlows(12, 60_000),
+      queue.claimDueFlows(12, 60_000),
+      queue.claimDueFlows(12, 60_000),
+    ]);
     expect([...a, ...b, ...c].sort()).toEqual([...ids].sort());
     expect(new Set([...a, ...b, ...c]).size).toBe(30);
     expect(await queue.claimDueFlows(100, 60_000)).toEqual([]);
-    const { rows } = await t.db.query("SELECT count(*)::int AS n FROM flows WHERE id = ANY($1) AND next_check_at > now() + interval '50 seconds'", [ids]);
+    const { rows } = await t.db.query(
+      "SELECT count(*)::int AS n FROM flows WHERE id = ANY($1) AND next_check_at > now() + interval '50 seconds'",
+      [ids],
+    );
     expect(rows[0].n).toBe(30);
     await makeDue(ids.slice(0, 5)); // as if the lease ran out
     expect((await queue.claimDueFlows(100, 60_000)).sort()).toEqual(ids.slice(0, 5).sort());
@@ -71,7 +85,9 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     const stranded = await t.db.query(
       `EXPLAIN SELECT id FROM steps WHERE send_state = 'sending' AND claimed_until < now() ORDER BY claimed_until LIMIT 50 FOR UPDATE SKIP LOCKED`,
     );
-    expect(stranded.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toContain('ix_steps_sending_claimed_until');
+    expect(stranded.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toContain(
+      'ix_steps_sending_claimed_until',
+    );
     await t.db.query("DELETE FROM flows WHERE definition = '[]'::jsonb");
   });
 
@@ -81,14 +97,27 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     const def = viberStep({ to });
     // what startFlow writes before calling Routee, with a claim that has already run out
     await store.createFlowWithPrimary(
-      { id, definition: [{ ...def, templateParams: { pin: '482913' } }] as never, failoverOnDelivered: false, callbackUrl: null, apiKeyId: null },
+      {
+        id,
+        definition: [{ ...def, templateParams: { pin: '482913' } }] as never,
+        failoverOnDelivered: false,
+        callbackUrl: null,
+        apiKeyId: null,
+      },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: to, label: 'login', status: 'QUEUED' },
       -1000, // the flow is due and the claim has run out
     );
     expect(await worker.tick()).toMatchObject({ stranded: 1 });
     expect(sendsTo(to).map((s) => s.channel)).toEqual(['viber']);
     expect(await stepRows(t.db, id)).toEqual([
-      { role: 'primary', channel: 'viber', status: 'QUEUED', send_state: 'sent', send_error: null, tracking_id: sendsTo(to)[0].trackingId },
+      {
+        role: 'primary',
+        channel: 'viber',
+        status: 'QUEUED',
+        send_state: 'sent',
+        send_error: null,
+        tracking_id: sendsTo(to)[0].trackingId,
+      },
     ]);
     await sleep(1100);
     expect(await worker.tick()).toMatchObject({ stranded: 0 });
@@ -115,12 +144,17 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     expect(sendsTo(live, 'sms')).toHaveLength(0);
     expect((await stepRows(t.db, liveFlow)).map((s) => s.send_state)).toEqual(['sent', 'sending']);
     // more ticks: the stranded flow ends, nothing is sent twice
-    await waitFor('the stranded flow to end', async () => {
-      await makeDue([strandedFlow]);
-      await worker.tick();
-      const { rows } = await t.db.query('SELECT status FROM flows WHERE id = $1', [strandedFlow]);
-      return rows[0].status === 'Succeeded';
-    }, 5000, 100);
+    await waitFor(
+      'the stranded flow to end',
+      async () => {
+        await makeDue([strandedFlow]);
+        await worker.tick();
+        const { rows } = await t.db.query('SELECT status FROM flows WHERE id = $1', [strandedFlow]);
+        return rows[0].status === 'Succeeded';
+      },
+      5000,
+      100,
+    );
     expect(sendsTo(stranded, 'sms')).toHaveLength(1);
     expect(sendsTo(live, 'sms')).toHaveLength(0);
   });
@@ -145,14 +179,24 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
   it('unknown outcome (the request left, no answer in time): recorded failed (unavailable), never re-sent', async () => {
     t.sandbox.state.setLatencyMs(2000); // past the 1.5 s request timeout
     const to = phone('00');
-    const res = await t.http.post('/otp/send-failover').set(AUTH).send({ flow: [viberStep({ to })] });
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send({ flow: [viberStep({ to })] });
     t.sandbox.state.setLatencyMs(0);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'Failed', statusCode: 0, type: null });
     await sleep(1200); // longer than SEND_CLAIM_MS: nothing is left claimed
     await worker.tick();
     expect(await stepRows(t.db, res.body.flowId)).toEqual([
-      { role: 'primary', channel: 'viber', status: 'FAILED', send_state: 'failed', send_error: 'unavailable', tracking_id: null },
+      {
+        role: 'primary',
+        channel: 'viber',
+        status: 'FAILED',
+        send_state: 'failed',
+        send_error: 'unavailable',
+        tracking_id: null,
+      },
     ]);
     // whether Routee took it we cannot know (this sandbox drops a request whose client hung up): never a second attempt
     expect(t.sandbox.state.attempts.filter((a) => a.to === to).length).toBeLessThanOrEqual(1);
@@ -167,14 +211,31 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     await t.db.query(`UPDATE flows SET definition = '{}'::jsonb WHERE id = $1`, [broken]);
     await makeDue(ids);
     expect(await worker.tick()).toMatchObject({ flows: 6 });
-    expect(t.sandbox.state.sends.filter((s) => s.channel === 'sms').map((s) => s.to).sort()).toEqual(numbers.slice(1).sort());
-    const failovers = await t.db.query(`SELECT flow_id FROM steps WHERE role = 'failover' AND send_state = 'sent' AND flow_id = ANY($1)`, [ids]);
+    expect(
+      t.sandbox.state.sends
+        .filter((s) => s.channel === 'sms')
+        .map((s) => s.to)
+        .sort(),
+    ).toEqual(numbers.slice(1).sort());
+    const failovers = await t.db.query(
+      `SELECT flow_id FROM steps WHERE role = 'failover' AND send_state = 'sent' AND flow_id = ANY($1)`,
+      [ids],
+    );
     expect(failovers.rows.map((r: { flow_id: string }) => r.flow_id).sort()).toEqual([...rest].sort());
     // the broken flow is left as it was: its primary's report is not applied, and its lease brings it back later
     expect(await stepRows(t.db, broken)).toEqual([
-      { role: 'primary', channel: 'viber', status: 'QUEUED', send_state: 'sent', send_error: null, tracking_id: sendsTo(numbers[0])[0].trackingId },
+      {
+        role: 'primary',
+        channel: 'viber',
+        status: 'QUEUED',
+        send_state: 'sent',
+        send_error: null,
+        tracking_id: sendsTo(numbers[0])[0].trackingId,
+      },
     ]);
-    const { rows } = await t.db.query(`SELECT status, next_check_at > now() AS leased FROM flows WHERE id = $1`, [broken]);
+    const { rows } = await t.db.query(`SELECT status, next_check_at > now() AS leased FROM flows WHERE id = $1`, [
+      broken,
+    ]);
     expect(rows[0]).toEqual({ status: 'InProgress', leased: true });
     await t.db.query(`DELETE FROM flows WHERE id = $1`, [broken]);
   });
@@ -192,7 +253,11 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     ]);
     // a refresh gives up waiting after its budget and its late answer still lands: wait for the stragglers,
     // then give any duplicate a moment to show up
-    await waitFor('40 failover SMS', async () => t.sandbox.state.sends.filter((s) => s.channel === 'sms').length >= 40, 15_000);
+    await waitFor(
+      '40 failover SMS',
+      async () => t.sandbox.state.sends.filter((s) => s.channel === 'sms').length >= 40,
+      15_000,
+    );
     await sleep(500);
     const sms = t.sandbox.state.sends.filter((s) => s.channel === 'sms');
     expect(sms).toHaveLength(40);

@@ -38,7 +38,29 @@ const ROUTES: { method: 'GET' | 'POST'; path: string }[] = [
 const nastyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', ' ', '\u0000', '\ud800', '\udfff', '\u202e', '💥', '..', '../../etc/passwd', '%00', '%', '%zz', '\r\n', 'null', 'undefined', '[]', '{}', 'NaN', "' OR 1=1 --", '<script>', '${jndi:x}'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    '\u202e',
+    '💥',
+    '..',
+    '../../etc/passwd',
+    '%00',
+    '%',
+    '%zz',
+    '\r\n',
+    'null',
+    'undefined',
+    '[]',
+    '{}',
+    'NaN',
+    "' OR 1=1 --",
+    '<script>',
+    '${jndi:x}',
+  ),
   fc.string({ unit: 'binary', minLength: 1000, maxLength: 5000 }),
   fc.nat({ max: 60_000 }).map((n) => 'x'.repeat(n)),
 );
@@ -55,10 +77,14 @@ const nastyNumber = fc.oneof(
  * that toJson() expands: fast-check clones and prints values recursively, which
  * such depths would overflow.
  */
-const deep = fc.tuple(fc.constantFrom('A', 'O'), fc.integer({ min: 1, max: 5000 })).map(([kind, n]) => `@@DEEP_${kind}_${n}@@`);
+const deep = fc
+  .tuple(fc.constantFrom('A', 'O'), fc.integer({ min: 1, max: 5000 }))
+  .map(([kind, n]) => `@@DEEP_${kind}_${n}@@`);
 function toJson(value: unknown): string {
   return (JSON.stringify(value) ?? 'null').replace(/"@@DEEP_([AO])_(\d+)@@"/g, (_m, kind: string, n: string) =>
-    kind === 'A' ? '['.repeat(Number(n)) + ']'.repeat(Number(n)) : '{"a":'.repeat(Number(n)) + '1' + '}'.repeat(Number(n)),
+    kind === 'A'
+      ? '['.repeat(Number(n)) + ']'.repeat(Number(n))
+      : '{"a":'.repeat(Number(n)) + '1' + '}'.repeat(Number(n)),
   );
 }
 const anyJson: fc.Arbitrary<unknown> = fc.oneof(
@@ -70,7 +96,31 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** a send body close to a valid one, with one or more fields replaced by garbage (so validation, not just parsing, is exercised) */
-const STEP_FIELDS = ['type', 'to', 'order', 'ttl', 'label', 'failoverOnDelivered', 'senderInfoTrackingId', 'templateId', 'templateLang', 'pin', 'templateType', 'businessName', 'businessPlatformName', 'codeValidityTime', 'pinType', 'businessPlatformActionName', 'codeReason', 'from', 'message', '__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+const STEP_FIELDS = [
+  'type',
+  'to',
+  'order',
+  'ttl',
+  'label',
+  'failoverOnDelivered',
+  'senderInfoTrackingId',
+  'templateId',
+  'templateLang',
+  'pin',
+  'templateType',
+  'businessName',
+  'businessPlatformName',
+  'codeValidityTime',
+  'pinType',
+  'businessPlatformActionName',
+  'codeReason',
+  'from',
+  'message',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+];
 const mutatedSend: fc.Arbitrary<unknown> = fc
   .record({
     base: fc.constantFrom('both', 'viber', 'sms', 'smsFirst'),
@@ -110,7 +160,21 @@ const callbackBody: fc.Arbitrary<unknown> = fc.oneof(
       to: fc.oneof(fc.constant('+306912345671'), nastyString, nastyNumber),
       parts: fc.oneof(nastyNumber, nastyString),
       part: nastyNumber,
-      status: fc.oneof(anyJson, fc.record({ name: fc.oneof(fc.constantFrom('Delivered', 'DELIVERED', 'SEEN', 'Failed', 'Queued'), nastyString, nastyNumber), reason: anyJson, updatedDate: fc.oneof(nastyString, nastyNumber) }, { requiredKeys: [] })),
+      status: fc.oneof(
+        anyJson,
+        fc.record(
+          {
+            name: fc.oneof(
+              fc.constantFrom('Delivered', 'DELIVERED', 'SEEN', 'Failed', 'Queued'),
+              nastyString,
+              nastyNumber,
+            ),
+            reason: anyJson,
+            updatedDate: fc.oneof(nastyString, nastyNumber),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
       price: fc.oneof(nastyNumber, nastyString),
       latency: nastyNumber,
       country: nastyString,
@@ -123,7 +187,27 @@ const callbackBody: fc.Arbitrary<unknown> = fc.oneof(
 type Payload = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'raw'; text: string | Buffer };
 
 const badJsonText = fc.oneof(
-  fc.constantFrom('{', '{"flow":', '[1,2', '{"a":1,}', "{'a':1}", 'undefined', 'NaN', '{"flow": [}', '\u0000', '\ufeff{}', '{"a":"\ud800"}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '1e99999', '-', '"unterminated', '{"a":1}{"b":2}', 'null', ''),
+  fc.constantFrom(
+    '{',
+    '{"flow":',
+    '[1,2',
+    '{"a":1,}',
+    "{'a':1}",
+    'undefined',
+    'NaN',
+    '{"flow": [}',
+    '\u0000',
+    '\ufeff{}',
+    '{"a":"\ud800"}',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '1e99999',
+    '-',
+    '"unterminated',
+    '{"a":1}{"b":2}',
+    'null',
+    '',
+  ),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
   fc.nat({ max: 20_000 }).map((n) => '{"flow":' + '['.repeat(n)),
@@ -132,7 +216,10 @@ const badJsonText = fc.oneof(
 function payloadFor(send: boolean): fc.Arbitrary<Payload> {
   return fc.oneof(
     { weight: 1, arbitrary: fc.constant<Payload>({ kind: 'none' }) },
-    { weight: send ? 6 : 3, arbitrary: (send ? mutatedSend : callbackBody).map((value): Payload => ({ kind: 'json', value })) },
+    {
+      weight: send ? 6 : 3,
+      arbitrary: (send ? mutatedSend : callbackBody).map((value): Payload => ({ kind: 'json', value })),
+    },
     { weight: 2, arbitrary: anyJson.map((value): Payload => ({ kind: 'json', value })) },
     { weight: 2, arbitrary: badJsonText.map((text): Payload => ({ kind: 'raw', text })) },
   );
@@ -204,11 +291,42 @@ const authorization = fc.oneof(
   },
 );
 
-const idempotencyKey = fc.option(fc.oneof(headerText, fc.uuid(), fc.constantFrom('', ' ', 'k'.repeat(255), 'k'.repeat(256), 'ÿ')), { nil: undefined, freq: 3 });
+const idempotencyKey = fc.option(
+  fc.oneof(headerText, fc.uuid(), fc.constantFrom('', ' ', 'k'.repeat(255), 'k'.repeat(256), 'ÿ')),
+  { nil: undefined, freq: 3 },
+);
 
 const extraHeaders = fc.dictionary(
-  fc.constantFrom('accept', 'accept-encoding', 'content-encoding', 'x-forwarded-for', 'x-forwarded-proto', 'host', 'transfer-encoding', 'expect', 'cookie', 'origin', 'x-request-id', 'if-none-match', 'range'),
-  fc.oneof(headerText, fc.constantFrom('gzip', 'br', 'deflate', 'identity', '*', 'chunked', '100-continue', 'text/html', 'application/xml', 'bytes=0-1')),
+  fc.constantFrom(
+    'accept',
+    'accept-encoding',
+    'content-encoding',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'host',
+    'transfer-encoding',
+    'expect',
+    'cookie',
+    'origin',
+    'x-request-id',
+    'if-none-match',
+    'range',
+  ),
+  fc.oneof(
+    headerText,
+    fc.constantFrom(
+      'gzip',
+      'br',
+      'deflate',
+      'identity',
+      '*',
+      'chunked',
+      '100-continue',
+      'text/html',
+      'application/xml',
+      'bytes=0-1',
+    ),
+  ),
   { maxKeys: 3 },
 );
 
@@ -216,17 +334,63 @@ const pathId = fc.oneof(
   fc.constant(FLOW_ID),
   fc.uuid(),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }).map(encodeURIComponent),
-  fc.constantFrom('%', '%zz', '%E0%A4%A', '..', '.', '%2F', '%00', 'null', '-1', '1e400', 'a'.repeat(9000), '%C0%AF', '%ED%A0%80', '%F0%9F%92%A5'),
+  fc.constantFrom(
+    '%',
+    '%zz',
+    '%E0%A4%A',
+    '..',
+    '.',
+    '%2F',
+    '%00',
+    'null',
+    '-1',
+    '1e400',
+    'a'.repeat(9000),
+    '%C0%AF',
+    '%ED%A0%80',
+    '%F0%9F%92%A5',
+  ),
   fc.stringMatching(/^[A-Za-z0-9._:-]{1,130}$/),
 );
 
-const QUERY_KEYS = ['limit', 'offset', 'status', 'tag', 'phone_number', 'flow_id', 'token', 'x', '__proto__', 'constructor', 'limit[]', 'a[b]'];
+const QUERY_KEYS = [
+  'limit',
+  'offset',
+  'status',
+  'tag',
+  'phone_number',
+  'flow_id',
+  'token',
+  'x',
+  '__proto__',
+  'constructor',
+  'limit[]',
+  'a[b]',
+];
 const queryValue = fc.oneof(
   nastyNumber.map(String),
   fc.string({ unit: 'binary', maxLength: 60 }).map(encodeURIComponent),
-  fc.constantFrom('', '%', '%zz', '+', '%2B3069', '-1', '1e10', '0x10', '201', '1.5', ' 5', '5 ', 'Infinity', 'true', 'a'.repeat(5000)),
+  fc.constantFrom(
+    '',
+    '%',
+    '%zz',
+    '+',
+    '%2B3069',
+    '-1',
+    '1e10',
+    '0x10',
+    '201',
+    '1.5',
+    ' 5',
+    '5 ',
+    'Infinity',
+    'true',
+    'a'.repeat(5000),
+  ),
 );
-const query = fc.array(fc.tuple(fc.constantFrom(...QUERY_KEYS), queryValue), { maxLength: 5 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
+const query = fc
+  .array(fc.tuple(fc.constantFrom(...QUERY_KEYS), queryValue), { maxLength: 5 })
+  .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
 
 // ---- checks ---------------------------------------------------------------
 
@@ -269,7 +433,11 @@ describe('bad input at every route (fuzz)', () => {
 
   beforeAll(async () => {
     // the abuse limits on, so that their code paths are fuzzed too (the per-key limit would only answer 429)
-    t = await startTestGateway({ sandbox: { statusDelayMs: 60_000 }, env: { WORKER_ENABLED: 'false', PHONE_RATE_LIMIT: '5', ALLOWED_COUNTRY_CODES: '30,357' }, logger });
+    t = await startTestGateway({
+      sandbox: { statusDelayMs: 60_000 },
+      env: { WORKER_ENABLED: 'false', PHONE_RATE_LIMIT: '5', ALLOWED_COUNTRY_CODES: '30,357' },
+      logger,
+    });
     fastify = t.gateway.app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   });
   afterAll(async () => {
@@ -282,29 +450,57 @@ describe('bad input at every route (fuzz)', () => {
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     if (res.statusCode >= 500) {
       const errors = logger.lines.filter((l) => l.level === 'error').map((l) => l.text);
-      throw new Error(`${res.statusCode} ${res.body.slice(0, 300)} for ${describeRequest(req)}\n${errors[errors.length - 1] ?? ''}`);
+      throw new Error(
+        `${res.statusCode} ${res.body.slice(0, 300)} for ${describeRequest(req)}\n${errors[errors.length - 1] ?? ''}`,
+      );
     }
     if (res.statusCode >= 400) {
       let body: unknown;
       try {
         body = JSON.parse(res.body);
       } catch {
-        throw new Error(`${res.statusCode} with a non-JSON body ${JSON.stringify(res.body.slice(0, 200))} for ${describeRequest(req)}`);
+        throw new Error(
+          `${res.statusCode} with a non-JSON body ${JSON.stringify(res.body.slice(0, 200))} for ${describeRequest(req)}`,
+        );
       }
-      if (!hasErrorShape(body)) throw new Error(`${res.statusCode} not in the error shape: ${res.body.slice(0, 300)} for ${describeRequest(req)}`);
-      if (!String(res.headers['content-type']).startsWith('application/json')) throw new Error(`${res.statusCode} with content-type ${String(res.headers['content-type'])}`);
+      if (!hasErrorShape(body))
+        throw new Error(
+          `${res.statusCode} not in the error shape: ${res.body.slice(0, 300)} for ${describeRequest(req)}`,
+        );
+      if (!String(res.headers['content-type']).startsWith('application/json'))
+        throw new Error(`${res.statusCode} with content-type ${String(res.headers['content-type'])}`);
     }
   }
 
-  function build(route: (typeof ROUTES)[number], parts: { id: string; eventId: string; query: string; payload: Payload; contentType?: string; authorization?: string; idempotencyKey?: string; extra: Record<string, string>; method?: string }): InjectOptions {
+  function build(
+    route: (typeof ROUTES)[number],
+    parts: {
+      id: string;
+      eventId: string;
+      query: string;
+      payload: Payload;
+      contentType?: string;
+      authorization?: string;
+      idempotencyKey?: string;
+      extra: Record<string, string>;
+      method?: string;
+    },
+  ): InjectOptions {
     const path = route.path.replace('{id}', parts.id).replace('{eventId}', parts.eventId);
-    const withToken = path.startsWith('/routee/callbacks') && !parts.query.includes('token=') ? `token=${encodeURIComponent(t.gateway.config.callbackToken)}&${parts.query}` : parts.query;
+    const withToken =
+      path.startsWith('/routee/callbacks') && !parts.query.includes('token=')
+        ? `token=${encodeURIComponent(t.gateway.config.callbackToken)}&${parts.query}`
+        : parts.query;
     const headers: Record<string, string> = { ...parts.extra };
     for (const name of ['content-length', 'transfer-encoding', 'content-encoding', 'expect']) delete headers[name];
     if (parts.authorization !== undefined) headers.authorization = parts.authorization;
     if (parts.idempotencyKey !== undefined) headers['idempotency-key'] = parts.idempotencyKey;
     if (parts.contentType !== undefined) headers['content-type'] = parts.contentType;
-    const req: InjectOptions = { method: (parts.method ?? route.method) as InjectOptions['method'], url: withToken ? `${path}?${withToken}` : path, headers };
+    const req: InjectOptions = {
+      method: (parts.method ?? route.method) as InjectOptions['method'],
+      url: withToken ? `${path}?${withToken}` : path,
+      headers,
+    };
     if (parts.payload.kind === 'json') req.payload = toJson(parts.payload.value);
     if (parts.payload.kind === 'raw') req.payload = parts.payload.text;
     return req;
@@ -322,42 +518,89 @@ describe('bad input at every route (fuzz)', () => {
       extra: extraHeaders,
     });
 
-  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: no 5xx, every 4xx in the error shape', async (_name, route) => {
-    const isSend = route.path === '/otp/send-failover';
-    await fc.assert(
-      fc.asyncProperty(requestParts(isSend), async (parts) => check(build(route, parts))),
-      { numRuns: isSend ? 1500 : 350, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
-    );
-  });
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: no 5xx, every 4xx in the error shape',
+    async (_name, route) => {
+      const isSend = route.path === '/otp/send-failover';
+      await fc.assert(
+        fc.asyncProperty(requestParts(isSend), async (parts) => check(build(route, parts))),
+        { numRuns: isSend ? 1500 : 350, seed: Number(process.env.FUZZ_SEED ?? 20261123) },
+      );
+    },
+  );
 
   it('POST /otp/send-failover: a bounded number of valid sends, with Idempotency-Key variants, still no 5xx', async () => {
     const route = ROUTES[3];
     await fc.assert(
       fc.asyncProperty(validSend, idempotencyKey, async (body, key) =>
-        check(build(route, { id: '', eventId: '', query: '', payload: { kind: 'json', value: body }, contentType: 'application/json', authorization: `Bearer ${TEST_KEY}`, idempotencyKey: key, extra: {} })),
+        check(
+          build(route, {
+            id: '',
+            eventId: '',
+            query: '',
+            payload: { kind: 'json', value: body },
+            contentType: 'application/json',
+            authorization: `Bearer ${TEST_KEY}`,
+            idempotencyKey: key,
+            extra: {},
+          }),
+        ),
       ),
       { numRuns: 60, seed: 7 },
     );
   });
 
   it('the 5xx the fuzzer found stay fixed', async () => {
-    const send = (body: string) => fastify.inject({ method: 'POST', url: '/otp/send-failover', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' }, payload: body }) as unknown as Promise<Answer>;
+    const send = (body: string) =>
+      fastify.inject({
+        method: 'POST',
+        url: '/otp/send-failover',
+        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+        payload: body,
+      }) as unknown as Promise<Answer>;
     const callback = (channel: string, body: unknown) =>
-      fastify.inject({ method: 'POST', url: `/routee/callbacks/${channel}?token=${encodeURIComponent(t.gateway.config.callbackToken)}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) }) as unknown as Promise<Answer>;
+      fastify.inject({
+        method: 'POST',
+        url: `/routee/callbacks/${channel}?token=${encodeURIComponent(t.gateway.config.callbackToken)}`,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      }) as unknown as Promise<Answer>;
     const step = viberStep({ to: phone() });
 
     // a step that is an empty array passed ValidateNested, then broke toDefinition
     let res = await send('{"flow":[[]]}');
-    expect([res.statusCode, JSON.parse(res.body)]).toEqual([422, { detail: [{ loc: ['body', 'flow'], msg: 'each flow step must be an object', type: 'isObject' }] }]);
+    expect([res.statusCode, JSON.parse(res.body)]).toEqual([
+      422,
+      { detail: [{ loc: ['body', 'flow'], msg: 'each flow step must be an object', type: 'isObject' }] },
+    ]);
     // deep nesting overflowed class-transformer's stack
-    res = await send(JSON.stringify({ flow: [{ ...step, type: '@@' }] }).replace('"@@"', '['.repeat(3000) + ']'.repeat(3000)));
-    expect([res.statusCode, JSON.parse(res.body)]).toEqual([400, { detail: 'request body is nested more than 32 levels deep' }]);
+    res = await send(
+      JSON.stringify({ flow: [{ ...step, type: '@@' }] }).replace('"@@"', '['.repeat(3000) + ']'.repeat(3000)),
+    );
+    expect([res.statusCode, JSON.parse(res.body)]).toEqual([
+      400,
+      { detail: 'request body is nested more than 32 levels deep' },
+    ]);
     // Postgres refuses a NUL in text and jsonb
     res = await send(JSON.stringify({ flow: [{ ...step, label: 'a\u0000b' }] }));
-    expect([res.statusCode, JSON.parse(res.body)]).toEqual([422, { detail: [{ loc: ['body', 'flow', 0, 'label'], msg: 'flow.0.label must be valid Unicode text without NUL characters', type: 'value_error.unicode' }] }]);
+    expect([res.statusCode, JSON.parse(res.body)]).toEqual([
+      422,
+      {
+        detail: [
+          {
+            loc: ['body', 'flow', 0, 'label'],
+            msg: 'flow.0.label must be valid Unicode text without NUL characters',
+            type: 'value_error.unicode',
+          },
+        ],
+      },
+    ]);
     // and a lone surrogate in jsonb
     res = await send(JSON.stringify({ flow: [{ ...step, senderInfoTrackingId: '\ud800' }] }));
-    expect([res.statusCode, JSON.parse(res.body).detail[0].loc]).toEqual([422, ['body', 'flow', 0, 'senderInfoTrackingId']]);
+    expect([res.statusCode, JSON.parse(res.body).detail[0].loc]).toEqual([
+      422,
+      ['body', 'flow', 0, 'senderInfoTrackingId'],
+    ]);
     // a pair is fine
     res = await send(JSON.stringify({ flow: [{ ...step, label: 'login 💥' }] }));
     expect(res.statusCode).toBe(200);
@@ -365,23 +608,33 @@ describe('bad input at every route (fuzz)', () => {
     expect([res.statusCode, JSON.parse(res.body).detail[0].loc]).toEqual([422, ['body', 'trackingId']]);
     res = await callback('sms', { messageId: 'ok', status: { name: 'Delivered\u0000' } });
     expect([res.statusCode, JSON.parse(res.body).detail[0].loc]).toEqual([422, ['body', 'status', 'name']]);
-    res = (await fastify.inject({ method: 'GET', url: '/otp/failover?tag=%00', headers: { authorization: `Bearer ${TEST_KEY}` } })) as unknown as Answer;
+    res = (await fastify.inject({
+      method: 'GET',
+      url: '/otp/failover?tag=%00',
+      headers: { authorization: `Bearer ${TEST_KEY}` },
+    })) as unknown as Answer;
     expect([res.statusCode, JSON.parse(res.body).detail[0].loc]).toEqual([422, ['query', 'tag']]);
   });
 
   it('wrong methods and unknown paths answer in the error shape', async () => {
     const methods = fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'GET', 'POST');
     await fc.assert(
-      fc.asyncProperty(methods, fc.constantFrom(...ROUTES), fc.oneof(fc.constant(''), fc.constantFrom('/x', '/..', '//', '/%2e%2e', '/%', '/%zz')), requestParts(false), async (method, route, suffix, parts) => {
-        const req = build({ ...route, path: route.path + suffix }, { ...parts, method });
-        if (method === 'HEAD') {
-          const res = (await fastify.inject(req)) as unknown as Answer;
-          sent += 1;
-          expect(res.statusCode).toBeLessThan(500);
-          return;
-        }
-        await check(req);
-      }),
+      fc.asyncProperty(
+        methods,
+        fc.constantFrom(...ROUTES),
+        fc.oneof(fc.constant(''), fc.constantFrom('/x', '/..', '//', '/%2e%2e', '/%', '/%zz')),
+        requestParts(false),
+        async (method, route, suffix, parts) => {
+          const req = build({ ...route, path: route.path + suffix }, { ...parts, method });
+          if (method === 'HEAD') {
+            const res = (await fastify.inject(req)) as unknown as Answer;
+            sent += 1;
+            expect(res.statusCode).toBeLessThan(500);
+            return;
+          }
+          await check(req);
+        },
+      ),
       { numRuns: 400, seed: 11 },
     );
   });
@@ -389,7 +642,15 @@ describe('bad input at every route (fuzz)', () => {
   it('a body over 64 KiB is a 413 in the error shape on every POST route (a content type without a parser: 415 first)', async () => {
     for (const route of ROUTES.filter((r) => r.method === 'POST')) {
       for (const type of ['application/json', 'text/plain', 'application/octet-stream']) {
-        const req = build(route, { id: FLOW_ID, eventId: EVENT_ID, query: '', payload: { kind: 'raw', text: JSON.stringify({ flow: [], pad: 'x'.repeat(64 * 1024) }) }, contentType: type, authorization: `Bearer ${TEST_KEY}`, extra: {} });
+        const req = build(route, {
+          id: FLOW_ID,
+          eventId: EVENT_ID,
+          query: '',
+          payload: { kind: 'raw', text: JSON.stringify({ flow: [], pad: 'x'.repeat(64 * 1024) }) },
+          contentType: type,
+          authorization: `Bearer ${TEST_KEY}`,
+          extra: {},
+        });
         const res = (await fastify.inject(req)) as unknown as Answer;
         sent += 1;
         // Fastify parses JSON and text/plain (then the size counts); a type it has no parser for is refused first
@@ -399,13 +660,21 @@ describe('bad input at every route (fuzz)', () => {
     }
     // just under the limit is parsed (and then refused by validation, not by size)
     const pad = 'x'.repeat(64 * 1024 - 40);
-    const res = (await fastify.inject({ method: 'POST', url: '/otp/send-failover', headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' }, payload: JSON.stringify({ flow: [], pad }) })) as unknown as Answer;
+    const res = (await fastify.inject({
+      method: 'POST',
+      url: '/otp/send-failover',
+      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ flow: [], pad }),
+    })) as unknown as Answer;
     expect(res.statusCode).toBe(422);
   });
 
   it('threw at least 5,000 requests, and they reached past the parser and the auth guard', () => {
     const reachedRoutee = t.sandbox.state.sends.length;
-    if (process.env.FUZZ_STATS) process.stderr.write(`fuzz: ${sent} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}, ${reachedRoutee} sends reached the sandbox\n`);
+    if (process.env.FUZZ_STATS)
+      process.stderr.write(
+        `fuzz: ${sent} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}, ${reachedRoutee} sends reached the sandbox\n`,
+      );
     // some sends pass validation and go out, a bounded number of them
     expect(reachedRoutee).toBeGreaterThan(50);
     expect(reachedRoutee).toBeLessThan(2000);

@@ -24,7 +24,12 @@ describe('service routes', () => {
     const res = await t.http.get('/otp/templates').set(AUTH);
     expect(res.status).toBe(200);
     expect(res.body.templates).toHaveLength(9);
-    expect(res.body.templates[0]).toEqual({ id: '0aac888f-2ee2-4112-9659-1755a951966a', name: 'Basic', templateType: 'basic', params: ['pin'] });
+    expect(res.body.templates[0]).toEqual({
+      id: '0aac888f-2ee2-4112-9659-1755a951966a',
+      name: 'Basic',
+      templateType: 'basic',
+      params: ['pin'],
+    });
     expect(res.body.templates.find((x: { id: string }) => x.id === 'be56d97b-2a33-4c89-ac5f-f555a2c827d9')).toEqual({
       id: 'be56d97b-2a33-4c89-ac5f-f555a2c827d9',
       name: 'Business + reason',
@@ -48,13 +53,25 @@ describe('service routes', () => {
     expect([200, 301, 302]).toContain(ui.status);
     const doc = await t.http.get('/docs-json');
     expect(doc.status).toBe(200);
-    expect(doc.body.components.securitySchemes).toEqual({ bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/', '/health', '/health/ready', '/otp/send-failover', '/otp/templates']));
+    expect(doc.body.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    });
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/', '/health', '/health/ready', '/otp/send-failover', '/otp/templates']),
+    );
     // Swagger UI's "Try it out" refuses to execute while a required parameter is empty
-    const sendParams = doc.body.paths['/otp/send-failover'].post.parameters as { name: string; in: string; required?: boolean }[];
-    expect(sendParams.filter((p) => p.in === 'header')).toEqual([expect.objectContaining({ name: 'Idempotency-Key', required: false })]);
+    const sendParams = doc.body.paths['/otp/send-failover'].post.parameters as {
+      name: string;
+      in: string;
+      required?: boolean;
+    }[];
+    expect(sendParams.filter((p) => p.in === 'header')).toEqual([
+      expect.objectContaining({ name: 'Idempotency-Key', required: false }),
+    ]);
     const missing: string[] = [];
-    for (const [schemaName, schema] of Object.entries<{ properties?: Record<string, { description?: string; example?: unknown }> }>(doc.body.components.schemas)) {
+    for (const [schemaName, schema] of Object.entries<{
+      properties?: Record<string, { description?: string; example?: unknown }>;
+    }>(doc.body.components.schemas)) {
       for (const [field, prop] of Object.entries(schema.properties ?? {})) {
         if (!prop.description) missing.push(`${schemaName}.${field} description`);
         if (!('example' in prop)) missing.push(`${schemaName}.${field} example`);
@@ -82,7 +99,11 @@ describe('request bodies the parser refuses', () => {
   });
 
   it('a body that is not JSON is a 415 in the error shape', async () => {
-    const res = await t.http.post('/otp/send-failover').set(AUTH).set('Content-Type', 'application/xml').send('<flow/>');
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .set('Content-Type', 'application/xml')
+      .send('<flow/>');
     expect(res.status).toBe(415);
     expect(typeof res.body.detail).toBe('string');
   });

@@ -30,7 +30,11 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     await resetTables(t.db);
   });
 
-  const send = (body: Json, key: string) => t.http.post('/otp/send-failover').set({ ...AUTH, 'Idempotency-Key': key }).send(body);
+  const send = (body: Json, key: string) =>
+    t.http
+      .post('/otp/send-failover')
+      .set({ ...AUTH, 'Idempotency-Key': key })
+      .send(body);
 
   /** a first request that went through, its answer then taken away as if its process had died before storing it */
   const sentThenDied = async (key: string, died: { claimAge: 'stale' | 'fresh'; flowWritten: boolean }) => {
@@ -38,7 +42,10 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     const first = await send(body, key);
     expect(first.status).toBe(200);
     const age = died.claimAge === 'stale' ? `interval '3 minutes'` : `interval '0 seconds'`;
-    await t.db.query(`UPDATE idempotency_records SET response = NULL, response_status = NULL, claimed_at = now() - ${age} WHERE key = $1`, [key]);
+    await t.db.query(
+      `UPDATE idempotency_records SET response = NULL, response_status = NULL, claimed_at = now() - ${age} WHERE key = $1`,
+      [key],
+    );
     if (!died.flowWritten) {
       await t.db.query('DELETE FROM flows WHERE id = $1', [first.body.flowId]);
       t.sandbox.state.reset();
@@ -46,7 +53,8 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     return { body, first: first.body as Json, flowId: first.body.flowId as string };
   };
 
-  const flowIds = async () => (await t.db.query('SELECT id FROM flows ORDER BY created_at')).rows.map((r) => r.id as string);
+  const flowIds = async () =>
+    (await t.db.query('SELECT id FROM flows ORDER BY created_at')).rows.map((r) => r.id as string);
   const record = async (key: string) =>
     (
       await t.db.query(
@@ -61,9 +69,13 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     const retry = await send(body, 'died-after-flow');
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first);
-    expect(t.sandbox.state.sends.map((s) => [s.channel, s.trackingId])).toEqual([['viber', (first.flow as Json[])[0].trackingId]]);
+    expect(t.sandbox.state.sends.map((s) => [s.channel, s.trackingId])).toEqual([
+      ['viber', (first.flow as Json[])[0].trackingId],
+    ]);
     expect(await flowIds()).toEqual([flowId]);
-    expect(await record('died-after-flow')).toEqual([{ api_key_id: 'env:1', flow_id: flowId, response_status: 200, response: first, claimed_lately: true }]);
+    expect(await record('died-after-flow')).toEqual([
+      { api_key_id: 'env:1', flow_id: flowId, response_status: 200, response: first, claimed_lately: true },
+    ]);
     // the answer is stored again: the next repeat is a plain replay
     expect((await send(body, 'died-after-flow')).body).toEqual(first);
     expect(t.sandbox.state.sends).toHaveLength(1);
@@ -77,12 +89,18 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     const sends = t.sandbox.state.sends;
     expect(sends.map((s) => s.channel)).toEqual(['viber']);
     const [viber, sms] = first.flow as Json[];
-    expect(retry.body).toEqual({ ...first, flow: [{ ...viber, trackingId: sends[0].trackingId }, sms], createdAt: expect.any(String) });
+    expect(retry.body).toEqual({
+      ...first,
+      flow: [{ ...viber, trackingId: sends[0].trackingId }, sms],
+      createdAt: expect.any(String),
+    });
     expect(retry.body.flowId).toBe(flowId);
     expect(await flowIds()).toEqual([flowId]);
     const steps = await t.db.query('SELECT role, tracking_id, send_state FROM steps WHERE flow_id = $1', [flowId]);
     expect(steps.rows).toEqual([{ role: 'primary', tracking_id: sends[0].trackingId, send_state: 'sent' }]);
-    expect(await record('died-before-flow')).toEqual([{ api_key_id: 'env:1', flow_id: flowId, response_status: 200, response: retry.body, claimed_lately: true }]);
+    expect(await record('died-before-flow')).toEqual([
+      { api_key_id: 'env:1', flow_id: flowId, response_status: 200, response: retry.body, claimed_lately: true },
+    ]);
   });
 
   it('retries racing for one dead claim: one takes it over, all answer with the one flow, one send', async () => {
@@ -97,7 +115,8 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
 
   it('a fresh claim (the first request only slow) is not taken over: a repeat waits IDEMPOTENCY_WAIT_MS, then 409', async () => {
     const { body, flowId } = await sentThenDied('slow-first', { claimAge: 'fresh', flowWritten: true });
-    const claimedAt = async () => (await t.db.query(`SELECT claimed_at FROM idempotency_records WHERE key = 'slow-first'`)).rows;
+    const claimedAt = async () =>
+      (await t.db.query(`SELECT claimed_at FROM idempotency_records WHERE key = 'slow-first'`)).rows;
     const before = await claimedAt();
     const started = Date.now();
     const retry = await send(body, 'slow-first');
@@ -106,7 +125,9 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     expect(retry.body).toEqual(IN_PROGRESS);
     expect(t.sandbox.state.sends).toHaveLength(1);
     expect(await flowIds()).toEqual([flowId]);
-    expect(await record('slow-first')).toEqual([{ api_key_id: 'env:1', flow_id: flowId, response_status: null, response: null, claimed_lately: true }]);
+    expect(await record('slow-first')).toEqual([
+      { api_key_id: 'env:1', flow_id: flowId, response_status: null, response: null, claimed_lately: true },
+    ]);
     expect(await claimedAt()).toEqual(before);
   });
 
@@ -117,14 +138,18 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     expect(retry.body).toEqual(MISMATCH);
     expect(t.sandbox.state.sends).toHaveLength(1);
     expect(await flowIds()).toEqual([flowId]);
-    expect(await record('died-other-body')).toEqual([{ api_key_id: 'env:1', flow_id: flowId, response_status: null, response: null, claimed_lately: false }]);
+    expect(await record('died-other-body')).toEqual([
+      { api_key_id: 'env:1', flow_id: flowId, response_status: null, response: null, claimed_lately: false },
+    ]);
   });
 
   it('a request failing after its flow was written keeps the key for that flow: the next retry replays it at once', async () => {
     const store = t.gateway.app.get(IdempotencyStore);
     const { body, first, flowId } = await sentThenDied('failed-after-flow', { claimAge: 'fresh', flowWritten: true });
     await store.release('env:1', 'failed-after-flow', flowId);
-    const released = await t.db.query(`SELECT claimed_at = '-infinity' AS stale_at_once FROM idempotency_records WHERE key = 'failed-after-flow'`);
+    const released = await t.db.query(
+      `SELECT claimed_at = '-infinity' AS stale_at_once FROM idempotency_records WHERE key = 'failed-after-flow'`,
+    );
     expect(released.rows).toEqual([{ stale_at_once: true }]);
     const started = Date.now();
     const retry = await send(body, 'failed-after-flow');
@@ -160,7 +185,8 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     await insert('recent-unanswered', '1 minute', false);
     // the suite's first tick: the purge is due
     await worker.tick();
-    const keys = async () => (await t.db.query('SELECT key FROM idempotency_records ORDER BY key')).rows.map((r) => r.key as string);
+    const keys = async () =>
+      (await t.db.query('SELECT key FROM idempotency_records ORDER BY key')).rows.map((r) => r.key as string);
     expect(await keys()).toEqual(['recent-answered', 'recent-unanswered']);
     // within the minute, nothing more is purged
     await insert('old-again', '2 days', true);
@@ -182,21 +208,43 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     const migration = new IdempotencyClaims1795550000000();
     const runner = { query: (sql: string) => t.db.query(sql) } as unknown as QueryRunner;
     const columns = async () =>
-      (await t.db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'idempotency_records' ORDER BY column_name`)).rows.map((r) => r.column_name as string);
+      (
+        await t.db.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_name = 'idempotency_records' ORDER BY column_name`,
+        )
+      ).rows.map((r) => r.column_name as string);
     const answeredFlow = '0b7c2f4e-6a1d-4c3b-9e8f-1a2b3c4d5e6f';
     // DDL is transactional in Postgres: the schema is back as it was afterwards
     await t.db.query('BEGIN');
     try {
       await migration.down(runner);
-      expect(await columns()).toEqual(['api_key_id', 'created_at', 'key', 'request_hash', 'response', 'response_status']);
+      expect(await columns()).toEqual([
+        'api_key_id',
+        'created_at',
+        'key',
+        'request_hash',
+        'response',
+        'response_status',
+      ]);
       await t.db.query(
         `INSERT INTO idempotency_records (api_key_id, key, request_hash, response, response_status, created_at)
          VALUES ('env:1', 'answered', 'h', $1, 200, now() - interval '1 hour'), ('env:1', 'died', 'h', NULL, NULL, now() - interval '1 hour')`,
         [JSON.stringify({ flowId: answeredFlow })],
       );
       await migration.up(runner);
-      expect(await columns()).toEqual(['api_key_id', 'claimed_at', 'created_at', 'flow_id', 'key', 'request_hash', 'response', 'response_status']);
-      const rows = await t.db.query(`SELECT key, flow_id, claimed_at = created_at AS claimed_when_created FROM idempotency_records ORDER BY key`);
+      expect(await columns()).toEqual([
+        'api_key_id',
+        'claimed_at',
+        'created_at',
+        'flow_id',
+        'key',
+        'request_hash',
+        'response',
+        'response_status',
+      ]);
+      const rows = await t.db.query(
+        `SELECT key, flow_id, claimed_at = created_at AS claimed_when_created FROM idempotency_records ORDER BY key`,
+      );
       expect(rows.rows).toEqual([
         { key: 'answered', flow_id: answeredFlow, claimed_when_created: true },
         { key: 'died', flow_id: expect.stringMatching(UUID), claimed_when_created: true },
@@ -205,6 +253,15 @@ describe('Idempotency-Key: a first request that died, and the purge', () => {
     } finally {
       await t.db.query('ROLLBACK');
     }
-    expect(await columns()).toEqual(['api_key_id', 'claimed_at', 'created_at', 'flow_id', 'key', 'request_hash', 'response', 'response_status']);
+    expect(await columns()).toEqual([
+      'api_key_id',
+      'claimed_at',
+      'created_at',
+      'flow_id',
+      'key',
+      'request_hash',
+      'response',
+      'response_status',
+    ]);
   });
 });

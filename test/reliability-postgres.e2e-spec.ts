@@ -70,7 +70,11 @@ describe('Postgres restarted under load', () => {
     const sendOne = async () => {
       const started = Date.now();
       try {
-        const res = await http.post('/otp/send-failover').set(AUTH).send(failoverRequest(phone('44'))).timeout(REQUEST_TIMEOUT_MS);
+        const res = await http
+          .post('/otp/send-failover')
+          .set(AUTH)
+          .send(failoverRequest(phone('44')))
+          .timeout(REQUEST_TIMEOUT_MS);
         answers.push({ status: res.status, body: res.body, at: started - t0, ms: Date.now() - started });
       } catch {
         answers.push({ status: 'timeout', body: {}, at: started - t0, ms: Date.now() - started });
@@ -90,7 +94,10 @@ describe('Postgres restarted under load', () => {
 
     // down: readiness says so, reads and sends get the clean 503
     const ready = await http.get('/health/ready').timeout(REQUEST_TIMEOUT_MS);
-    expect({ status: ready.status, body: ready.body }).toEqual({ status: 503, body: { detail: 'database unavailable' } });
+    expect({ status: ready.status, body: ready.body }).toEqual({
+      status: 503,
+      body: { detail: 'database unavailable' },
+    });
     const list = await http.get('/otp/failover').set(AUTH).timeout(REQUEST_TIMEOUT_MS);
     expect({ status: list.status, body: list.body }).toEqual({ status: 503, body: UNAVAILABLE });
     expect((await http.get('/health').timeout(REQUEST_TIMEOUT_MS)).status).toBe(200);
@@ -99,7 +106,12 @@ describe('Postgres restarted under load', () => {
     pg = await startPostgresProcess(dataDir, pg.port);
     const upAt = Date.now() - t0;
     // the same gateway process: its pool reconnects
-    await waitFor('readiness after the restart', async () => (await http.get('/health/ready')).status === 200, 15_000, 100);
+    await waitFor(
+      'readiness after the restart',
+      async () => (await http.get('/health/ready')).status === 200,
+      15_000,
+      100,
+    );
     const readyAt = Date.now() - t0;
     await sleep(1500);
     trickling = false;
@@ -125,20 +137,26 @@ describe('Postgres restarted under load', () => {
       await waitFor(
         'every accepted flow to end',
         async () => {
-          const { rows } = await db.query<{ id: string; status: string }>('SELECT id, status FROM flows WHERE id = ANY($1)', [accepted]);
+          const { rows } = await db.query<{ id: string; status: string }>(
+            'SELECT id, status FROM flows WHERE id = ANY($1)',
+            [accepted],
+          );
           return rows.length === accepted.length && rows.every((r) => r.status === 'Succeeded') ? rows : undefined;
         },
         20_000,
         200,
       ).catch(async (err: unknown) => {
         const { rows } = await db.query('SELECT id, status FROM flows WHERE id = ANY($1)', [accepted]);
-        throw new Error(`${String(err)}: ${accepted.length} accepted, stored ${JSON.stringify(rows)}; answers ${summary}`);
+        throw new Error(
+          `${String(err)}: ${accepted.length} accepted, stored ${JSON.stringify(rows)}; answers ${summary}`,
+        );
       });
     } finally {
       await db.end();
     }
     const perNumber = new Map<string, number>();
-    for (const s of sandbox.state.sends) perNumber.set(`${s.channel} ${s.to}`, (perNumber.get(`${s.channel} ${s.to}`) ?? 0) + 1);
+    for (const s of sandbox.state.sends)
+      perNumber.set(`${s.channel} ${s.to}`, (perNumber.get(`${s.channel} ${s.to}`) ?? 0) + 1);
     expect([...perNumber].filter(([, n]) => n > 1)).toEqual([]);
   }, 80_000);
 });

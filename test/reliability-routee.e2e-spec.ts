@@ -52,7 +52,9 @@ describe('Routee client under sandbox faults', () => {
 
   it('a 503 burst longer than the retries: server_error after 3 attempts, nothing taken', async () => {
     sandbox.state.setFaults({ unavailableCount: 10, scope: 'send' });
-    await expect(client.sendSms({ from: 'Acme', to: phone(), body: 'code 1234', ttlSeconds: 60 })).rejects.toMatchObject({ kind: 'server_error', httpStatus: 503 });
+    await expect(
+      client.sendSms({ from: 'Acme', to: phone(), body: 'code 1234', ttlSeconds: 60 }),
+    ).rejects.toMatchObject({ kind: 'server_error', httpStatus: 503 });
     expect(sandbox.state.stats().faulted.unavailable).toBe(3);
     expect(sandbox.state.stats().counts.sms).toBe(0);
   });
@@ -98,7 +100,8 @@ describe('Routee client under sandbox faults', () => {
     expect(client.circuitState('viber')).toBe('open');
     const requests = sandbox.state.stats().requests;
     expect(requests - before).toBe(4);
-    for (let i = 0; i < 20; i++) await expect(client.sendViberOtp(viber(phone()))).rejects.toMatchObject({ kind: 'circuit_open' });
+    for (let i = 0; i < 20; i++)
+      await expect(client.sendViberOtp(viber(phone()))).rejects.toMatchObject({ kind: 'circuit_open' });
     await expect(client.getViberTracking('any')).rejects.toMatchObject({ kind: 'circuit_open' });
     expect(sandbox.state.stats().requests).toBe(requests); // nothing reached Routee
     expect(client.isAvailable('sms')).toBe(true); // a Viber outage leaves SMS alone
@@ -150,18 +153,25 @@ describe('the gateway under Routee faults', () => {
   beforeEach(async () => {
     t.sandbox.state.reset();
     await resetTables(t.db); // a failed test leaves no queued flow behind
-    await waitFor('the circuit to close', async () => {
-      if (routee.circuitState('viber') === 'half_open') await routee.getViberTracking('probe').catch(() => undefined);
-      if (routee.circuitState('sms') === 'half_open') await routee.getSmsTracking('probe').catch(() => undefined);
-      return routee.circuitState('viber') === 'closed' && routee.circuitState('sms') === 'closed';
-    }, 5000);
+    await waitFor(
+      'the circuit to close',
+      async () => {
+        if (routee.circuitState('viber') === 'half_open') await routee.getViberTracking('probe').catch(() => undefined);
+        if (routee.circuitState('sms') === 'half_open') await routee.getSmsTracking('probe').catch(() => undefined);
+        return routee.circuitState('viber') === 'closed' && routee.circuitState('sms') === 'closed';
+      },
+      5000,
+    );
   });
 
   const send = async (body: Json) => {
     const started = Date.now();
     const res = await t.http.post('/otp/send-failover').set(AUTH).send(body);
     expect(res.status).toBe(200);
-    return { ...(res.body as { flowId: string; status: string; statusCode: number | null; type: string | null }), ms: Date.now() - started };
+    return {
+      ...(res.body as { flowId: string; status: string; statusCode: number | null; type: string | null }),
+      ms: Date.now() - started,
+    };
   };
   /** every number got at most one message per channel */
   const expectNoDuplicateSend = () => {
@@ -178,7 +188,8 @@ describe('the gateway under Routee faults', () => {
     t.sandbox.state.setFaults({ unavailableCount: 2, scope: 'send' });
     const flows = await Promise.all(phones.map((to) => send(failoverRequest(to))));
     for (const f of flows) expect(f).toMatchObject({ status: 'InProgress', statusCode: null, type: 'Viber' });
-    for (const f of flows) expect(await finalFlow(t.db, f.flowId)).toMatchObject({ status: 'Succeeded', status_code: null });
+    for (const f of flows)
+      expect(await finalFlow(t.db, f.flowId)).toMatchObject({ status: 'Succeeded', status_code: null });
     expect(t.sandbox.state.stats().faulted.unavailable).toBe(2);
     expect(t.sandbox.state.stats().counts).toEqual({ viber: 10, sms: 0 });
     expectNoDuplicateSend();
@@ -207,9 +218,15 @@ describe('the gateway under Routee faults', () => {
     }
     const tracked = await t.http.get(`/otp/failover/${queued[0].flowId}`).set(AUTH);
     expect(tracked.status).toBe(200);
-    expect(tracked.body).toMatchObject({ status: 'InProgress', statusCode: null, steps: [{ role: 'primary', status: 'QUEUED', channel: 'viber' }] });
+    expect(tracked.body).toMatchObject({
+      status: 'InProgress',
+      statusCode: null,
+      steps: [{ role: 'primary', status: 'QUEUED', channel: 'viber' }],
+    });
     expect(tracked.body.steps[0].error_message).toBeUndefined();
-    expect(await stepRows(t.db, queued[0].flowId)).toEqual([expect.objectContaining({ role: 'primary', send_state: 'queued', tracking_id: null })]);
+    expect(await stepRows(t.db, queued[0].flowId)).toEqual([
+      expect.objectContaining({ role: 'primary', send_state: 'queued', tracking_id: null }),
+    ]);
     expect(t.sandbox.state.stats().requests - requestsWhenOpened).toBeLessThanOrEqual(probesAllowed());
 
     // the probes fail while Routee is still down, and each opens the circuit again
@@ -219,12 +236,15 @@ describe('the gateway under Routee faults', () => {
 
     // recovery: the next probe closes the circuit and the worker sends every queued step once
     t.sandbox.state.setFaults({ unavailableForMs: 0 });
-    await waitFor('the circuits to close', async () => routee.circuitState('viber') === 'closed' && routee.circuitState('sms') === 'closed', 5000);
+    await waitFor(
+      'the circuits to close',
+      async () => routee.circuitState('viber') === 'closed' && routee.circuitState('sms') === 'closed',
+      5000,
+    );
     expect(await finalFlow(t.db, first.flowId, 15_000)).toMatchObject({ status: 'Succeeded', status_code: null });
-    expect((await stepRows(t.db, first.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state} ${s.send_error}`)).toEqual([
-      'primary viber failed unavailable',
-      'failover sms sent null',
-    ]);
+    expect(
+      (await stepRows(t.db, first.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state} ${s.send_error}`),
+    ).toEqual(['primary viber failed unavailable', 'failover sms sent null']);
     // a queued primary goes out on Viber, or, when the SMS circuit closed first and Viber's was still being probed, fails over to SMS
     for (const f of queued) {
       expect(await finalFlow(t.db, f.flowId, 15_000)).toMatchObject({ status: 'Succeeded', status_code: null });
@@ -263,10 +283,9 @@ describe('the gateway under Routee faults', () => {
     const f = await send(failoverRequest(to));
     expect(f).toMatchObject({ status: 'InProgress', statusCode: null, type: 'Sms' });
     expect(await finalFlow(t.db, f.flowId)).toMatchObject({ status: 'Succeeded', status_code: null });
-    expect((await stepRows(t.db, f.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state} ${s.send_error}`)).toEqual([
-      'primary viber failed unavailable',
-      'failover sms sent null',
-    ]);
+    expect(
+      (await stepRows(t.db, f.flowId)).map((s) => `${s.role} ${s.channel} ${s.send_state} ${s.send_error}`),
+    ).toEqual(['primary viber failed unavailable', 'failover sms sent null']);
     expect(t.sandbox.state.sends.map((s) => s.channel)).toEqual(['viber', 'sms']); // Routee took the Viber message once
     expect(t.sandbox.state.attempts.filter((a) => a.channel === 'viber')).toHaveLength(1);
   });
@@ -305,7 +324,12 @@ describe('the gateway when Routee stays down past ROUTEE_OUTAGE_QUEUE_MS', () =>
 
   beforeAll(async () => {
     t = await startTestGateway({
-      env: { REFRESH_INTERVAL_MS: '100', ROUTEE_CIRCUIT_THRESHOLD: '2', ROUTEE_CIRCUIT_OPEN_MS: '300', ROUTEE_OUTAGE_QUEUE_MS: '1500' },
+      env: {
+        REFRESH_INTERVAL_MS: '100',
+        ROUTEE_CIRCUIT_THRESHOLD: '2',
+        ROUTEE_CIRCUIT_OPEN_MS: '300',
+        ROUTEE_OUTAGE_QUEUE_MS: '1500',
+      },
       sandbox: { statusDelayMs: 100 },
     });
   });
@@ -313,7 +337,10 @@ describe('the gateway when Routee stays down past ROUTEE_OUTAGE_QUEUE_MS', () =>
 
   it('the queued flow ends Failed with statusCode 0 once the queue time is used up, and nothing was sent', async () => {
     t.sandbox.state.setFaults({ unavailableForMs: 60_000 });
-    const res = await t.http.post('/otp/send-failover').set(AUTH).send(failoverRequest(phone('44')));
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send(failoverRequest(phone('44')));
     expect(res.status).toBe(200);
     const row = await finalFlow(t.db, res.body.flowId, 8000);
     expect(row).toMatchObject({ status: 'Failed', status_code: 0 });

@@ -1,5 +1,11 @@
 import { createServer } from 'node:net';
-import { RouteeClient, type RouteeClientOptions, type RouteeError, type SmsSendRequest, type ViberOtpSendRequest } from '@app/routee';
+import {
+  RouteeClient,
+  type RouteeClientOptions,
+  type RouteeError,
+  type SmsSendRequest,
+  type ViberOtpSendRequest,
+} from '@app/routee';
 import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
 import { smsSendRequest, viberOtpSendRequest } from './support/factories';
 import { caught } from './support/routee-error';
@@ -8,11 +14,17 @@ import { caught } from './support/routee-error';
 
 const phone = (scenario: string) => `3069123456${scenario}`;
 
-const viberOtp = (overrides: Partial<ViberOtpSendRequest> = {}) => viberOtpSendRequest({ to: phone('04'), ...overrides });
+const viberOtp = (overrides: Partial<ViberOtpSendRequest> = {}) =>
+  viberOtpSendRequest({ to: phone('04'), ...overrides });
 const sms = (overrides: Partial<SmsSendRequest> = {}) => smsSendRequest({ to: phone('04'), ...overrides });
 
 function errorFields(err: RouteeError) {
-  return { kind: err.kind, httpStatus: err.httpStatus, routeeCode: err.routeeCode, developerMessage: err.developerMessage };
+  return {
+    kind: err.kind,
+    httpStatus: err.httpStatus,
+    routeeCode: err.routeeCode,
+    developerMessage: err.developerMessage,
+  };
 }
 
 async function closedPort(): Promise<number> {
@@ -56,7 +68,9 @@ describe('RouteeClient against the Routee sandbox', () => {
 
   it('fetches exactly one token for 50 concurrent sends', async () => {
     const c = client();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => c.sendSms(sms({ to: phone(String(10 + i)) }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => c.sendSms(sms({ to: phone(String(10 + i)) }))),
+    );
 
     expect(results.map((r) => r.status)).toEqual(Array(50).fill('Queued'));
     expect(new Set(results.map((r) => r.trackingId)).size).toBe(50);
@@ -83,11 +97,17 @@ describe('RouteeClient against the Routee sandbox', () => {
       }),
     });
     expect((await sandbox.stats()).sends).toEqual([
-      { channel: 'sms', to: '306912345604', trackingId: result.trackingId, body: 'Your code is 482913', at: expect.any(String) },
+      {
+        channel: 'sms',
+        to: '306912345604',
+        trackingId: result.trackingId,
+        body: 'Your code is 482913',
+        at: expect.any(String),
+      },
     ]);
   });
 
-  it('sends a Viber OTP and reads Routee\'s QUEUED status', async () => {
+  it("sends a Viber OTP and reads Routee's QUEUED status", async () => {
     const c = client();
     const result = await c.sendViberOtp(viberOtp());
 
@@ -164,10 +184,13 @@ describe('RouteeClient against the Routee sandbox', () => {
       kind: 'validation',
       httpStatus: 400,
       routeeCode: '400005000',
-      developerMessage: 'from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
+      developerMessage:
+        'from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
     });
     // Routee's `properties` name the refused field, in the error and in its message (the log line)
-    expect(err.properties).toEqual({ from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' });
+    expect(err.properties).toEqual({
+      from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
+    });
     expect(err.message).toBe(
       'POST /sms: HTTP 400 code 400005000 from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without + ' +
         '[from: The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +]',

@@ -50,14 +50,23 @@ describe("Routee client against Routee's reference examples", () => {
   afterEach(() => client.close());
   afterAll(() => routee.close());
 
-  const viberOtp = { senderInfoTrackingId: VIBER_OTP_REQUEST.senderInfoTrackingId, to: '306912345678', ttl: 60, templateId: VIBER_OTP_REQUEST.templateId, templateLang: 'el', templateParams: VIBER_OTP_REQUEST.templateParams };
+  const viberOtp = {
+    senderInfoTrackingId: VIBER_OTP_REQUEST.senderInfoTrackingId,
+    to: '306912345678',
+    ttl: 60,
+    templateId: VIBER_OTP_REQUEST.templateId,
+    templateLang: 'el',
+    templateParams: VIBER_OTP_REQUEST.templateParams,
+  };
 
   describe('authentication (docs: authentication)', () => {
     it('asks for a client-credentials token with Basic appId:secret as a form, and sends the answer as Bearer', async () => {
       await client.sendViberOtp(viberOtp);
 
       const [tokenRequest] = routee.requestsTo('POST /oauth/token');
-      expect(tokenRequest.headers.authorization).toBe(`Basic ${Buffer.from(`${APP.appId}:${APP.appSecret}`).toString('base64')}`);
+      expect(tokenRequest.headers.authorization).toBe(
+        `Basic ${Buffer.from(`${APP.appId}:${APP.appSecret}`).toString('base64')}`,
+      );
       // the page's own example: 5756a411e4b06a33d50517c7:vb6QpjCIOG encodes to this
       expect(tokenRequest.headers.authorization).toBe('Basic NTc1NmE0MTFlNGIwNmEzM2Q1MDUxN2M3OnZiNlFwakNJT0c=');
       expect(tokenRequest.headers['content-type']).toBe('application/x-www-form-urlencoded');
@@ -67,7 +76,9 @@ describe("Routee client against Routee's reference examples", () => {
 
     it('on a 401 fetches a new token once and repeats the call; a second 401 is auth_refused', async () => {
       let refusals = 0;
-      routee.answer('POST /sms', () => (refusals++ < 1 ? { status: 401, body: ERRORS.unauthorized } : { status: 200, body: SMS_ANSWER }));
+      routee.answer('POST /sms', () =>
+        refusals++ < 1 ? { status: 401, body: ERRORS.unauthorized } : { status: 200, body: SMS_ANSWER },
+      );
       await client.sendSms({ from: 'Acme', to: '306912345678', body: 'x', ttlSeconds: 60 });
       expect(routee.requestsTo('POST /oauth/token')).toHaveLength(2);
 
@@ -87,7 +98,7 @@ describe("Routee client against Routee's reference examples", () => {
       expect(result).toEqual({ trackingId: TRACKING_ID, status: 'QUEUED', raw: VIBER_OTP_ANSWER });
     });
 
-    it('sends a ttl under 30 s as 30 (Viber\'s minimum; the step\'s own ttl still drives the failover timer)', async () => {
+    it("sends a ttl under 30 s as 30 (Viber's minimum; the step's own ttl still drives the failover timer)", async () => {
       await client.sendViberOtp({ ...viberOtp, ttl: 10 });
       expect((routee.requestsTo('POST /viber/otp')[0].json as { ttl: number }).ttl).toBe(30);
     });
@@ -121,7 +132,14 @@ describe("Routee client against Routee's reference examples", () => {
 
   describe('POST /sms (docs: send-single-sms)', () => {
     it("sends exactly the reference's body: to with +, ttl in minutes rounded up, callback {url, strategy OnChange}", async () => {
-      const result = await client.sendSms({ from: 'Acme', to: '306912345678', body: 'Your code is 123456', ttlSeconds: 241, label: 'login', callbackUrl: SMS_REQUEST.callback.url });
+      const result = await client.sendSms({
+        from: 'Acme',
+        to: '306912345678',
+        body: 'Your code is 123456',
+        ttlSeconds: 241,
+        label: 'login',
+        callbackUrl: SMS_REQUEST.callback.url,
+      });
 
       expect(routee.requestsTo('POST /sms')[0].json).toStrictEqual(SMS_REQUEST);
       expect(result).toEqual({ trackingId: TRACKING_ID, status: 'Queued', raw: SMS_ANSWER });
@@ -129,7 +147,12 @@ describe("Routee client against Routee's reference examples", () => {
 
     it('sends a numeric sender without + (a Routee sender id is letters or up to 16 digits)', async () => {
       await client.sendSms({ from: '+306900000000', to: '+306912345678', body: 'x', ttlSeconds: 60 });
-      expect(routee.requestsTo('POST /sms')[0].json).toStrictEqual({ from: '306900000000', to: '+306912345678', body: 'x', ttl: 1 });
+      expect(routee.requestsTo('POST /sms')[0].json).toStrictEqual({
+        from: '306900000000',
+        to: '+306912345678',
+        body: 'x',
+        ttl: 1,
+      });
     });
 
     // DECISION (two Routee pages disagree): the SMS tracking and callback pages give `latency` no unit and
@@ -173,33 +196,65 @@ describe("Routee client against Routee's reference examples", () => {
       expect(readErrorBody(ERRORS.smsValidation)).toEqual(ERRORS.smsValidation);
       routee.answer('POST /sms', { status: 400, body: ERRORS.smsValidation });
       const err = await caught(client.sendSms({ from: 'Acme', to: '306912345678', body: 'x', ttlSeconds: 60 }));
-      expect({ kind: err.kind, httpStatus: err.httpStatus, code: err.routeeCode, developerMessage: err.developerMessage, properties: err.properties }).toEqual({
+      expect({
+        kind: err.kind,
+        httpStatus: err.httpStatus,
+        code: err.routeeCode,
+        developerMessage: err.developerMessage,
+        properties: err.properties,
+      }).toEqual({
         kind: 'validation',
         httpStatus: 400,
         code: '400005000',
         developerMessage: 'The SMS has no recipients or the sender is invalid',
         properties: { to: 'must match "^\\+[1-9]\\d{1,14}$"' },
       });
-      expect(err.message).toBe('POST /sms: HTTP 400 code 400005000 The SMS has no recipients or the sender is invalid [to: must match "^\\+[1-9]\\d{1,14}$"]');
+      expect(err.message).toBe(
+        'POST /sms: HTTP 400 code 400005000 The SMS has no recipients or the sender is invalid [to: must match "^\\+[1-9]\\d{1,14}$"]',
+      );
     });
 
     it.each([
-      ['a Viber OTP send refused 400001009', 'POST /viber/otp', 400, ERRORS.insufficientBalance, 'insufficient_balance'],
+      [
+        'a Viber OTP send refused 400001009',
+        'POST /viber/otp',
+        400,
+        ERRORS.insufficientBalance,
+        'insufficient_balance',
+      ],
       ['an SMS send refused 400001009', 'POST /sms', 400, ERRORS.insufficientBalance, 'insufficient_balance'],
-      ['a Viber OTP sender Routee does not know (404 on a send)', 'POST /viber/otp', 404, ERRORS.viberSenderNotFound, 'validation'],
+      [
+        'a Viber OTP sender Routee does not know (404 on a send)',
+        'POST /viber/otp',
+        404,
+        ERRORS.viberSenderNotFound,
+        'validation',
+      ],
     ])('maps %s', async (_what, route, status, body, kind) => {
       routee.answer(route, { status, body });
-      const send = route === 'POST /sms' ? client.sendSms({ from: 'Acme', to: '306912345678', body: 'x', ttlSeconds: 60 }) : client.sendViberOtp(viberOtp);
+      const send =
+        route === 'POST /sms'
+          ? client.sendSms({ from: 'Acme', to: '306912345678', body: 'x', ttlSeconds: 60 })
+          : client.sendViberOtp(viberOtp);
       const err = await caught(send);
-      expect({ kind: err.kind, code: err.routeeCode, developerMessage: err.developerMessage }).toEqual({ kind, code: body.code, developerMessage: body.developerMessage });
+      expect({ kind: err.kind, code: err.routeeCode, developerMessage: err.developerMessage }).toEqual({
+        kind,
+        code: body.code,
+        developerMessage: body.developerMessage,
+      });
     });
 
-    it("maps the tracking 404s (404019006 Viber, 404005000 SMS) to not_found", async () => {
+    it('maps the tracking 404s (404019006 Viber, 404005000 SMS) to not_found', async () => {
       routee.answer(`GET /viber/tracking/${TRACKING_ID}`, { status: 404, body: ERRORS.viberTrackingNotFound });
       routee.answer(`GET /sms/tracking/single/${TRACKING_ID}`, { status: 404, body: ERRORS.smsTrackingNotFound });
       const viber = await caught(client.getViberTracking(TRACKING_ID));
       const sms = await caught(client.getSmsTracking(TRACKING_ID));
-      expect([viber.kind, viber.routeeCode, sms.kind, sms.routeeCode]).toEqual(['not_found', '404019006', 'not_found', '404005000']);
+      expect([viber.kind, viber.routeeCode, sms.kind, sms.routeeCode]).toEqual([
+        'not_found',
+        '404019006',
+        'not_found',
+        '404005000',
+      ]);
     });
   });
 
@@ -226,7 +281,13 @@ describe('the gateway sends what the reference documents', () => {
       'POST /sms': () => ({ status: 200, body: { ...SMS_ANSWER, trackingId: randomUUID() } }),
     });
     t = await startTestGateway({
-      env: { ROUTEE_AUTH_URL: routee.url, ROUTEE_API_URL: routee.url, PUBLIC_URL, ROUTEE_CALLBACK_TOKEN: TOKEN, WORKER_ENABLED: 'false' },
+      env: {
+        ROUTEE_AUTH_URL: routee.url,
+        ROUTEE_API_URL: routee.url,
+        PUBLIC_URL,
+        ROUTEE_CALLBACK_TOKEN: TOKEN,
+        WORKER_ENABLED: 'false',
+      },
     });
   });
   beforeEach(() => routee.reset());
@@ -261,7 +322,17 @@ describe('the gateway sends what the reference documents', () => {
   });
 
   it("an Sms step becomes the reference's /sms body, with the callback URL of PUBLIC_URL", async () => {
-    const res = await send([{ type: 'Sms', to: '306912345678', order: 1, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 123456' } }]);
+    const res = await send([
+      {
+        type: 'Sms',
+        to: '306912345678',
+        order: 1,
+        ttl: 300,
+        label: 'login',
+        from: 'Acme',
+        message: { body: 'Your code is 123456' },
+      },
+    ]);
 
     expect(res.status).toBe(200);
     expect(routee.requestsTo('POST /sms').map((r) => r.json)).toStrictEqual([
@@ -269,23 +340,41 @@ describe('the gateway sends what the reference documents', () => {
     ]);
   });
 
-  it("a send Routee refuses keeps its developerMessage and the fields it named, on the flow and the step", async () => {
+  it('a send Routee refuses keeps its developerMessage and the fields it named, on the flow and the step', async () => {
     routee.answer('POST /sms', { status: 400, body: ERRORS.smsValidation });
-    const res = await send([{ type: 'Sms', to: '306912345678', order: 1, ttl: 300, from: 'Acme', message: { body: 'Your code is 123456' } }]);
+    const res = await send([
+      { type: 'Sms', to: '306912345678', order: 1, ttl: 300, from: 'Acme', message: { body: 'Your code is 123456' } },
+    ]);
 
     const refusal = 'The SMS has no recipients or the sender is invalid (to: must match "^\\+[1-9]\\d{1,14}$")';
-    expect({ status: res.body.status, statusCode: res.body.statusCode, error: res.body.error }).toEqual({ status: 'Failed', statusCode: 2, error: refusal });
+    expect({ status: res.body.status, statusCode: res.body.statusCode, error: res.body.error }).toEqual({
+      status: 'Failed',
+      statusCode: 2,
+      error: refusal,
+    });
     const tracked = await t.http.get(`/otp/failover/${res.body.flowId}`).set(AUTH);
     expect(tracked.body.steps[0]).toMatchObject({ status: 'Failed', error_message: refusal });
   });
 
-  it('a Viber OTP send refused 400001009 ends the flow Failed, statusCode 1, Routee\'s message kept (DECISION, as above)', async () => {
+  it("a Viber OTP send refused 400001009 ends the flow Failed, statusCode 1, Routee's message kept (DECISION, as above)", async () => {
     routee.answer('POST /viber/otp', { status: 400, body: ERRORS.insufficientBalance });
     const res = await send([
-      { type: 'ViberOtp', to: '306912345678', order: 1, ttl: 60, senderInfoTrackingId: 's', templateId: '0aac888f-2ee2-4112-9659-1755a951966a', pin: '123456' },
+      {
+        type: 'ViberOtp',
+        to: '306912345678',
+        order: 1,
+        ttl: 60,
+        senderInfoTrackingId: 's',
+        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+        pin: '123456',
+      },
     ]);
 
     expect(res.status).toBe(200);
-    expect({ status: res.body.status, statusCode: res.body.statusCode, error: res.body.error }).toEqual({ status: 'Failed', statusCode: 1, error: 'Insufficient balance' });
+    expect({ status: res.body.status, statusCode: res.body.statusCode, error: res.body.error }).toEqual({
+      status: 'Failed',
+      statusCode: 1,
+      error: 'Insufficient balance',
+    });
   });
 });

@@ -10,7 +10,8 @@ const SEEN_DELAY_MS = 30;
 const phone = (scenario: string) => `3069123456${scenario}`;
 
 const viberOtp = (to: string) => viberOtpSendRequest({ to });
-const sms = (to: string, body = 'Your code is 482913', callbackUrl?: string) => smsSendRequest({ to, body, callbackUrl });
+const sms = (to: string, body = 'Your code is 482913', callbackUrl?: string) =>
+  smsSendRequest({ to, body, callbackUrl });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -161,7 +162,9 @@ describe('Routee sandbox', () => {
       const parts = tracking.raw as Array<Record<string, unknown>>;
 
       expect(sent.raw).toEqual(
-        expect.objectContaining({ bodyAnalysis: { characters: 400, parts: 3, unicode: false, unsupportedGSMCharacters: [] } }),
+        expect.objectContaining({
+          bodyAnalysis: { characters: 400, parts: 3, unicode: false, unsupportedGSMCharacters: [] },
+        }),
       );
       expect(parts.map((p) => [p.messageId, p.part, p.parts, p.price])).toEqual([
         [sent.trackingId, 1, 3, 0.0375],
@@ -208,16 +211,21 @@ describe('Routee sandbox', () => {
     });
 
     it('posts a Routee SMS delivery report per part on every status change', async () => {
-      const sent = await client.sendSms(sms(phone('04'), 'B'.repeat(200), `${receiver.url}/routee/callbacks/sms?token=t1`));
+      const sent = await client.sendSms(
+        sms(phone('04'), 'B'.repeat(200), `${receiver.url}/routee/callbacks/sms?token=t1`),
+      );
       await settled();
 
       const reports = receiver.received.map((r) => r.body);
       expect(receiver.received.every((r) => r.path === '/routee/callbacks/sms?token=t1')).toBe(true);
       expect(reports.map((r) => [(r.status as { name: string }).name, r.part]).sort()).toEqual(
         [
-          ['Queued', 1], ['Queued', 2],
-          ['Sent', 1], ['Sent', 2],
-          ['Delivered', 1], ['Delivered', 2],
+          ['Queued', 1],
+          ['Queued', 2],
+          ['Sent', 1],
+          ['Sent', 2],
+          ['Delivered', 1],
+          ['Delivered', 2],
         ].sort(),
       );
       const delivered = reports.find((r) => (r.status as { name: string }).name === 'Delivered' && r.part === 1)!;
@@ -234,7 +242,10 @@ describe('Routee sandbox', () => {
         groups: [],
         status: {
           name: 'Delivered',
-          reason: { detailedStatus: 'Delivered', description: 'The SMS was sent and it was delivered to its recipient.' },
+          reason: {
+            detailedStatus: 'Delivered',
+            description: 'The SMS was sent and it was delivered to its recipient.',
+          },
           updatedDate: expect.any(String),
         },
         message: 'B'.repeat(200),
@@ -338,10 +349,17 @@ describe('Routee sandbox', () => {
     };
     const VALIDITY_TEMPLATE = 'bed0942f-e07e-4879-834b-29cc4cf3ec35';
     const SMS = { from: 'Acme', to: '+306912345604', body: 'Your code is 482913', ttl: 5 };
-    const without = <T extends object>(o: T, key: keyof T) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+    const without = <T extends object>(o: T, key: keyof T) =>
+      Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
     const refusal = (code: string, properties: Record<string, string>) => ({
       status: 400,
-      body: { code, developerMessage: Object.entries(properties).map(([f, p]) => `${f}: ${p}`).join('; '), properties },
+      body: {
+        code,
+        developerMessage: Object.entries(properties)
+          .map(([f, p]) => `${f}: ${p}`)
+          .join('; '),
+        properties,
+      },
     });
     const VIBER_TO = 'must be one recipient in E.164 format, with + and the country code (e.g. +306912345678)';
     const SMS_TO = 'The SMS has no recipients or the recipient is not in E.164 format (+ and country code)';
@@ -349,48 +367,193 @@ describe('Routee sandbox', () => {
     it('takes the bodies Routee documents', async () => {
       const { body: t } = await token();
       expect((await post('/viber/otp', VIBER_OTP, t.access_token as string)).status).toBe(200);
-      expect((await post('/viber/otp', { ...VIBER_OTP, label: 'promotional', templateLang: 'br', ttl: 30, seq: 7, type: 'ALL_DEVICE' }, t.access_token as string)).status).toBe(200);
-      expect((await post('/viber/otp', { ...VIBER_OTP, templateId: VALIDITY_TEMPLATE, templateParams: { pin: '1234', codeValidityTime: 5 } }, t.access_token as string)).status).toBe(200);
+      expect(
+        (
+          await post(
+            '/viber/otp',
+            { ...VIBER_OTP, label: 'promotional', templateLang: 'br', ttl: 30, seq: 7, type: 'ALL_DEVICE' },
+            t.access_token as string,
+          )
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await post(
+            '/viber/otp',
+            { ...VIBER_OTP, templateId: VALIDITY_TEMPLATE, templateParams: { pin: '1234', codeValidityTime: 5 } },
+            t.access_token as string,
+          )
+        ).status,
+      ).toBe(200);
       expect((await post('/sms', SMS, t.access_token as string)).status).toBe(200);
-      expect((await post('/sms', { ...SMS, from: '306912345678', callback: { url: 'https://example.com/cb', strategy: 'OnCompletion' } }, t.access_token as string)).status).toBe(200);
+      expect(
+        (
+          await post(
+            '/sms',
+            { ...SMS, from: '306912345678', callback: { url: 'https://example.com/cb', strategy: 'OnCompletion' } },
+            t.access_token as string,
+          )
+        ).status,
+      ).toBe(200);
     });
 
     // each row: what Routee's reference documents as invalid, refused with 400 and Routee's error body naming the field
     it.each<[string, string, unknown, string, Record<string, string>]>([
       ['Viber OTP to without +', '/viber/otp', { ...VIBER_OTP, to: '306912345604' }, '400019000', { to: VIBER_TO }],
-      ['Viber OTP to as an array', '/viber/otp', { ...VIBER_OTP, to: ['+306912345604'] }, '400019000', { to: VIBER_TO }],
+      [
+        'Viber OTP to as an array',
+        '/viber/otp',
+        { ...VIBER_OTP, to: ['+306912345604'] },
+        '400019000',
+        { to: VIBER_TO },
+      ],
       ['Viber OTP without to', '/viber/otp', without(VIBER_OTP, 'to'), '400019000', { to: VIBER_TO }],
-      ['Viber OTP without senderInfoTrackingId', '/viber/otp', without(VIBER_OTP, 'senderInfoTrackingId'), '400019000', { senderInfoTrackingId: 'may not be empty' }],
-      ['Viber OTP label other than transactional/promotional', '/viber/otp', { ...VIBER_OTP, label: 'login' }, '400019000', { label: 'must be one of transactional, promotional' }],
-      ['Viber OTP ttl under 30 s', '/viber/otp', { ...VIBER_OTP, ttl: 29 }, '400019000', { ttl: 'must be an integer between 30 and 86400' }],
-      ['Viber OTP ttl over 86400 s', '/viber/otp', { ...VIBER_OTP, ttl: 86401 }, '400019000', { ttl: 'must be an integer between 30 and 86400' }],
-      ['Viber OTP type not documented', '/viber/otp', { ...VIBER_OTP, type: 'SOME' }, '400019000', { type: 'must be one of PRIMARY_ONLY, ALL_DEVICE' }],
-      ['Viber OTP templateLang not ISO 639-1', '/viber/otp', { ...VIBER_OTP, templateLang: 'pt-BR' }, '400019000', {
-        templateLang: 'must be one of ar, be, bg, br, cs, da, de, el, en, es, fa, fi, fr, he, hi, hr, id, it, ja, ko, my, nl, pl, pt, ru, sk, sr, sv, th, tr, uk, vi',
-      }],
-      ['Viber OTP unknown template', '/viber/otp', { ...VIBER_OTP, templateId: 'no-such-template' }, '400019000', { templateId: 'is not a template of the Viber OTP templates inventory' }],
-      ['Viber OTP without pin', '/viber/otp', { ...VIBER_OTP, templateParams: {} }, '400019000', { 'templateParams.pin': 'is required by the template' }],
-      ['Viber OTP without templateParams', '/viber/otp', without(VIBER_OTP, 'templateParams'), '400019000', { templateParams: 'must be an object with the parameters of the template' }],
-      ['Viber OTP codeValidityTime as a string', '/viber/otp', { ...VIBER_OTP, templateId: VALIDITY_TEMPLATE, templateParams: { pin: '1234', codeValidityTime: '5' } }, '400019000', {
-        'templateParams.codeValidityTime': 'must be a whole number (e.g. 5), not a string',
-      }],
-      ['Viber OTP parameter the template does not have', '/viber/otp', { ...VIBER_OTP, templateParams: { pin: '1234', pinType: 'login' } }, '400019000', { 'templateParams.pinType': 'is not a parameter of the template' }],
-      ['Viber OTP text parameter with a link', '/viber/otp', { ...VIBER_OTP, templateParams: { pin: 'https://x.io' } }, '400019000', { 'templateParams.pin': 'must not contain links' }],
-      ['Viber OTP text parameter over 50 characters', '/viber/otp', { ...VIBER_OTP, templateParams: { pin: '1'.repeat(51) } }, '400019000', { 'templateParams.pin': 'must be at most 50 characters' }],
+      [
+        'Viber OTP without senderInfoTrackingId',
+        '/viber/otp',
+        without(VIBER_OTP, 'senderInfoTrackingId'),
+        '400019000',
+        { senderInfoTrackingId: 'may not be empty' },
+      ],
+      [
+        'Viber OTP label other than transactional/promotional',
+        '/viber/otp',
+        { ...VIBER_OTP, label: 'login' },
+        '400019000',
+        { label: 'must be one of transactional, promotional' },
+      ],
+      [
+        'Viber OTP ttl under 30 s',
+        '/viber/otp',
+        { ...VIBER_OTP, ttl: 29 },
+        '400019000',
+        { ttl: 'must be an integer between 30 and 86400' },
+      ],
+      [
+        'Viber OTP ttl over 86400 s',
+        '/viber/otp',
+        { ...VIBER_OTP, ttl: 86401 },
+        '400019000',
+        { ttl: 'must be an integer between 30 and 86400' },
+      ],
+      [
+        'Viber OTP type not documented',
+        '/viber/otp',
+        { ...VIBER_OTP, type: 'SOME' },
+        '400019000',
+        { type: 'must be one of PRIMARY_ONLY, ALL_DEVICE' },
+      ],
+      [
+        'Viber OTP templateLang not ISO 639-1',
+        '/viber/otp',
+        { ...VIBER_OTP, templateLang: 'pt-BR' },
+        '400019000',
+        {
+          templateLang:
+            'must be one of ar, be, bg, br, cs, da, de, el, en, es, fa, fi, fr, he, hi, hr, id, it, ja, ko, my, nl, pl, pt, ru, sk, sr, sv, th, tr, uk, vi',
+        },
+      ],
+      [
+        'Viber OTP unknown template',
+        '/viber/otp',
+        { ...VIBER_OTP, templateId: 'no-such-template' },
+        '400019000',
+        { templateId: 'is not a template of the Viber OTP templates inventory' },
+      ],
+      [
+        'Viber OTP without pin',
+        '/viber/otp',
+        { ...VIBER_OTP, templateParams: {} },
+        '400019000',
+        { 'templateParams.pin': 'is required by the template' },
+      ],
+      [
+        'Viber OTP without templateParams',
+        '/viber/otp',
+        without(VIBER_OTP, 'templateParams'),
+        '400019000',
+        { templateParams: 'must be an object with the parameters of the template' },
+      ],
+      [
+        'Viber OTP codeValidityTime as a string',
+        '/viber/otp',
+        { ...VIBER_OTP, templateId: VALIDITY_TEMPLATE, templateParams: { pin: '1234', codeValidityTime: '5' } },
+        '400019000',
+        {
+          'templateParams.codeValidityTime': 'must be a whole number (e.g. 5), not a string',
+        },
+      ],
+      [
+        'Viber OTP parameter the template does not have',
+        '/viber/otp',
+        { ...VIBER_OTP, templateParams: { pin: '1234', pinType: 'login' } },
+        '400019000',
+        { 'templateParams.pinType': 'is not a parameter of the template' },
+      ],
+      [
+        'Viber OTP text parameter with a link',
+        '/viber/otp',
+        { ...VIBER_OTP, templateParams: { pin: 'https://x.io' } },
+        '400019000',
+        { 'templateParams.pin': 'must not contain links' },
+      ],
+      [
+        'Viber OTP text parameter over 50 characters',
+        '/viber/otp',
+        { ...VIBER_OTP, templateParams: { pin: '1'.repeat(51) } },
+        '400019000',
+        { 'templateParams.pin': 'must be at most 50 characters' },
+      ],
       ['SMS to without +', '/sms', { ...SMS, to: '306912345604' }, '400005000', { to: SMS_TO }],
       ['SMS without to', '/sms', without(SMS, 'to'), '400005000', { to: SMS_TO }],
-      ['SMS without from', '/sms', without(SMS, 'from'), '400005000', { from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' }],
-      ['SMS numeric from with +', '/sms', { ...SMS, from: '+306912345678' }, '400005000', { from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' }],
+      [
+        'SMS without from',
+        '/sms',
+        without(SMS, 'from'),
+        '400005000',
+        { from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' },
+      ],
+      [
+        'SMS numeric from with +',
+        '/sms',
+        { ...SMS, from: '+306912345678' },
+        '400005000',
+        { from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +' },
+      ],
       ['SMS without body', '/sms', without(SMS, 'body'), '400005000', { body: 'may not be empty' }],
-      ['SMS ttl under 1 minute', '/sms', { ...SMS, ttl: 0 }, '400005000', { ttl: 'must be an integer between 1 and 4320' }],
-      ['SMS ttl over 4320 minutes', '/sms', { ...SMS, ttl: 4321 }, '400005000', { ttl: 'must be an integer between 1 and 4320' }],
-      ['SMS callback strategy not documented', '/sms', { ...SMS, callback: { url: 'https://example.com/cb', strategy: 'Always' } }, '400005000', { 'callback.strategy': 'must be OnChange or OnCompletion' }],
-      ['SMS with every problem at once', '/sms', { to: '1', ttl: 'x' }, '400005000', {
-        to: SMS_TO,
-        from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
-        body: 'may not be empty',
-        ttl: 'must be an integer between 1 and 4320',
-      }],
+      [
+        'SMS ttl under 1 minute',
+        '/sms',
+        { ...SMS, ttl: 0 },
+        '400005000',
+        { ttl: 'must be an integer between 1 and 4320' },
+      ],
+      [
+        'SMS ttl over 4320 minutes',
+        '/sms',
+        { ...SMS, ttl: 4321 },
+        '400005000',
+        { ttl: 'must be an integer between 1 and 4320' },
+      ],
+      [
+        'SMS callback strategy not documented',
+        '/sms',
+        { ...SMS, callback: { url: 'https://example.com/cb', strategy: 'Always' } },
+        '400005000',
+        { 'callback.strategy': 'must be OnChange or OnCompletion' },
+      ],
+      [
+        'SMS with every problem at once',
+        '/sms',
+        { to: '1', ttl: 'x' },
+        '400005000',
+        {
+          to: SMS_TO,
+          from: 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +',
+          body: 'may not be empty',
+          ttl: 'must be an integer between 1 and 4320',
+        },
+      ],
     ])('refuses %s', async (_what, path, body, code, properties) => {
       await sandbox.reset();
       const { body: t } = await token();
@@ -410,11 +573,19 @@ describe('Routee sandbox', () => {
     it("answers Routee's 404 codes for unknown trackings", async () => {
       const { body: t } = await token();
       const get = async (path: string) => {
-        const res = await fetch(`${sandbox.url}${path}`, { headers: { authorization: `Bearer ${t.access_token as string}` } });
+        const res = await fetch(`${sandbox.url}${path}`, {
+          headers: { authorization: `Bearer ${t.access_token as string}` },
+        });
         return { status: res.status, body: await res.json() };
       };
-      expect(await get('/viber/tracking/unknown')).toEqual({ status: 404, body: { code: '404019006', developerMessage: 'viberTracking was not found.' } });
-      expect(await get('/sms/tracking/single/unknown')).toEqual({ status: 404, body: { code: '404005000', developerMessage: 'Tracking not found.' } });
+      expect(await get('/viber/tracking/unknown')).toEqual({
+        status: 404,
+        body: { code: '404019006', developerMessage: 'viberTracking was not found.' },
+      });
+      expect(await get('/sms/tracking/single/unknown')).toEqual({
+        status: 404,
+        body: { code: '404005000', developerMessage: 'Tracking not found.' },
+      });
     });
 
     it('counts sends, attempts and tokens, and forgets them on reset', async () => {
@@ -432,8 +603,20 @@ describe('Routee sandbox', () => {
         requests: expect.any(Number),
         faulted: { unavailable: 0, hang: 0, reset_before: 0, reset_after: 0 },
         sends: [
-          { channel: 'sms', to: phone('04'), trackingId: expect.any(String), body: 'Your code is 482913', at: expect.any(String) },
-          { channel: 'viber', to: phone('04'), trackingId: expect.any(String), templateParams: { pin: '482913' }, at: expect.any(String) },
+          {
+            channel: 'sms',
+            to: phone('04'),
+            trackingId: expect.any(String),
+            body: 'Your code is 482913',
+            at: expect.any(String),
+          },
+          {
+            channel: 'viber',
+            to: phone('04'),
+            trackingId: expect.any(String),
+            templateParams: { pin: '482913' },
+            at: expect.any(String),
+          },
         ],
       });
 

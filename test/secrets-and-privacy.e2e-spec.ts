@@ -33,7 +33,11 @@ async function tokenRecorder(): Promise<{ url: string; target: string; tokens: s
     req.on('end', () => {
       // before its target is known (the gateway asks for a token while starting up) it answers 503
       if (!recorder.target) return void res.writeHead(503).end();
-      void request(`${recorder.target}${req.url}`, { method: req.method as 'POST', headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? '' }, body: Buffer.concat(chunks) })
+      void request(`${recorder.target}${req.url}`, {
+        method: req.method as 'POST',
+        headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? '' },
+        body: Buffer.concat(chunks),
+      })
         .then(async (answer) => {
           const text = await answer.body.text();
           const token = (JSON.parse(text) as { access_token?: string }).access_token;
@@ -68,7 +72,12 @@ describe('secrets and privacy in the logs', () => {
     // Routee's token answers pass through the recorder (its target, the suite's sandbox, is known once it started)
     recorder = await tokenRecorder();
     t = await startTestGateway({
-      sandbox: { appSecret: APP_SECRET, statusDelayMs: 150, seenDelayMs: 50, viberCallbackUrl: `http://127.0.0.1:${port}/routee/callbacks/viber?token=${CALLBACK_TOKEN}` },
+      sandbox: {
+        appSecret: APP_SECRET,
+        statusDelayMs: 150,
+        seenDelayMs: 50,
+        viberCallbackUrl: `http://127.0.0.1:${port}/routee/callbacks/viber?token=${CALLBACK_TOKEN}`,
+      },
       logger,
       env: {
         ROUTEE_APP_SECRET: APP_SECRET,
@@ -107,34 +116,98 @@ describe('secrets and privacy in the logs', () => {
     const scenarios = ['00', '01', '02', '05', '07', '08', '09', '04', '03'];
     const flowIds: string[] = [];
     for (const [i, s] of scenarios.entries()) {
-      const res = await t.http.post('/otp/send-failover').set(i % 2 ? AUTH : dbAuth).set('Idempotency-Key', `privacy-${i}`).send(flow(number(s), `privacy-${s}`));
+      const res = await t.http
+        .post('/otp/send-failover')
+        .set(i % 2 ? AUTH : dbAuth)
+        .set('Idempotency-Key', `privacy-${i}`)
+        .send(flow(number(s), `privacy-${s}`));
       expect(res.status).toBe(200);
       flowIds.push(res.body.flowId);
     }
     // Routee faults: a 503 burst and a reset on sends, with the bodies still holding the pin
     t.sandbox.state.setFaults({ unavailableCount: 3, scope: 'send' });
-    expect((await t.http.post('/otp/send-failover').set(AUTH).send(flow(number('00'), 'privacy-503'))).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .post('/otp/send-failover')
+          .set(AUTH)
+          .send(flow(number('00'), 'privacy-503'))
+      ).status,
+    ).toBe(200);
     t.sandbox.state.setFaults({ resetCount: 1, resetWhen: 'before', scope: 'send' });
-    expect((await t.http.post('/otp/send-failover').set(AUTH).send(flow(number('00'), 'privacy-reset'))).status).toBe(200);
+    expect(
+      (
+        await t.http
+          .post('/otp/send-failover')
+          .set(AUTH)
+          .send(flow(number('00'), 'privacy-reset'))
+      ).status,
+    ).toBe(200);
 
     // the per-phone limit and bad requests: refused, logged or not, never with the number or key
     const limited = number('00');
-    for (let i = 0; i < 6; i++) await t.http.post('/otp/send-failover').set(AUTH).send({ flow: [smsStep({ to: limited, order: 1, message: { body: BODY } })] });
-    expect((await t.http.post('/otp/send-failover').set({ Authorization: `Bearer ${TEST_KEY}x-wrong` }).send(flow(number('00'), 'x'))).status).toBe(401);
-    expect((await t.http.post('/otp/send-failover').set(AUTH).send({ flow: [viberStep({ to: number('00'), pin: `${PIN}${PIN}${PIN}` })] })).status).toBe(422);
+    for (let i = 0; i < 6; i++)
+      await t.http
+        .post('/otp/send-failover')
+        .set(AUTH)
+        .send({ flow: [smsStep({ to: limited, order: 1, message: { body: BODY } })] });
+    expect(
+      (
+        await t.http
+          .post('/otp/send-failover')
+          .set({ Authorization: `Bearer ${TEST_KEY}x-wrong` })
+          .send(flow(number('00'), 'x'))
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await t.http
+          .post('/otp/send-failover')
+          .set(AUTH)
+          .send({ flow: [viberStep({ to: number('00'), pin: `${PIN}${PIN}${PIN}` })] })
+      ).status,
+    ).toBe(422);
     // delivery reports: a wrong token, and one for a message we do not know (logged at warn, `to` masked)
-    expect((await t.http.post(`/routee/callbacks/sms?token=${CALLBACK_TOKEN}-wrong`).send({ messageId: 'x', status: { name: 'Delivered' } })).status).toBe(401);
+    expect(
+      (
+        await t.http
+          .post(`/routee/callbacks/sms?token=${CALLBACK_TOKEN}-wrong`)
+          .send({ messageId: 'x', status: { name: 'Delivered' } })
+      ).status,
+    ).toBe(401);
     const stranger = number('00');
-    const unknown = await t.http.post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}`).send({ trackingId: '0e6f1c1e-0000-4000-8000-000000000001', to: `+${stranger}`, status: { name: 'FAILED', reason: { detailedStatus: 'Failed', description: `could not reach +${stranger}` } } });
+    const unknown = await t.http.post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}`).send({
+      trackingId: '0e6f1c1e-0000-4000-8000-000000000001',
+      to: `+${stranger}`,
+      status: { name: 'FAILED', reason: { detailedStatus: 'Failed', description: `could not reach +${stranger}` } },
+    });
     expect(unknown.status).toBe(200);
 
     // every flow ends, the webhooks die, the tracking reads go through Routee
-    await waitFor('flows to finish', async () => (await t.db.query(`SELECT count(*) FROM flows WHERE status = 'InProgress'`)).rows[0].count === '0', 15_000).catch(async (e) => {
-      console.log(JSON.stringify((await t.db.query(`SELECT f.status, f.definition->0->>'label' AS label, s.role, s.status AS s, s.send_state, s.error_message FROM flows f JOIN steps s ON s.flow_id = f.id WHERE f.status = 'InProgress'`)).rows, null, 1));
+    await waitFor(
+      'flows to finish',
+      async () => (await t.db.query(`SELECT count(*) FROM flows WHERE status = 'InProgress'`)).rows[0].count === '0',
+      15_000,
+    ).catch(async (e) => {
+      console.log(
+        JSON.stringify(
+          (
+            await t.db.query(
+              `SELECT f.status, f.definition->0->>'label' AS label, s.role, s.status AS s, s.send_state, s.error_message FROM flows f JOIN steps s ON s.flow_id = f.id WHERE f.status = 'InProgress'`,
+            )
+          ).rows,
+          null,
+          1,
+        ),
+      );
       throw e;
     });
     for (const id of flowIds) expect((await t.http.get(`/otp/failover/${id}`).set(AUTH)).status).toBe(200);
-    await waitFor('webhooks to die', async () => (await t.db.query(`SELECT count(*) FROM webhook_events WHERE state <> 'dead'`)).rows[0].count === '0', 15_000);
+    await waitFor(
+      'webhooks to die',
+      async () => (await t.db.query(`SELECT count(*) FROM webhook_events WHERE state <> 'dead'`)).rows[0].count === '0',
+      15_000,
+    );
     expect(Number((await t.db.query('SELECT count(*) FROM webhook_events')).rows[0].count)).toBeGreaterThan(5);
 
     const text = logger.text();
@@ -145,7 +218,15 @@ describe('secrets and privacy in the logs', () => {
     expect(text).toMatch(/webhook .* is dead/);
     expect(recorder.tokens.length).toBeGreaterThan(0);
 
-    const secrets = { TEST_KEY, dbKey, APP_SECRET, CALLBACK_TOKEN, WEBHOOK_SECRET, INTEGRATOR_TOKEN, ...Object.fromEntries(recorder.tokens.map((tok, i) => [`access token ${i}`, tok])) };
+    const secrets = {
+      TEST_KEY,
+      dbKey,
+      APP_SECRET,
+      CALLBACK_TOKEN,
+      WEBHOOK_SECRET,
+      INTEGRATOR_TOKEN,
+      ...Object.fromEntries(recorder.tokens.map((tok, i) => [`access token ${i}`, tok])),
+    };
     const leaks = Object.entries(secrets).filter(([, secret]) => text.includes(secret));
     expect(leaks.map(([name]) => name)).toEqual([]);
     expect(text).not.toMatch(/token=(?!\[redacted\])/);
@@ -202,11 +283,25 @@ describe('security headers', () => {
     ['POST', '/routee/callbacks/sms?token=wrong-wrong-wrong', undefined, 400],
     ['GET', '/no-such-route', undefined, 404],
     ['GET', '/otp/failover/%zz', AUTH, 400],
-  ])('%s %s (%s) → %s carries them, with a CSP that loads nothing and no caching', async (method, url, headers, status) => {
-    const res = await fastify.inject({ method: method as 'GET', url, headers: { ...headers, ...(method === 'POST' && { 'content-type': 'application/json' }) }, ...(method === 'POST' && { payload: '{' }) });
-    expect(res.statusCode).toBe(status);
-    expect(res.headers).toEqual(expect.objectContaining({ ...COMMON, 'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'", 'cache-control': 'no-store' }));
-  });
+  ])(
+    '%s %s (%s) → %s carries them, with a CSP that loads nothing and no caching',
+    async (method, url, headers, status) => {
+      const res = await fastify.inject({
+        method: method as 'GET',
+        url,
+        headers: { ...headers, ...(method === 'POST' && { 'content-type': 'application/json' }) },
+        ...(method === 'POST' && { payload: '{' }),
+      });
+      expect(res.statusCode).toBe(status);
+      expect(res.headers).toEqual(
+        expect.objectContaining({
+          ...COMMON,
+          'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+          'cache-control': 'no-store',
+        }),
+      );
+    },
+  );
 
   it('the Swagger UI gets a CSP that lets its own scripts, styles and images load, and nothing from elsewhere', async () => {
     const page = await fastify.inject({ method: 'GET', url: '/docs' });
@@ -246,13 +341,26 @@ describe('callback token', () => {
   afterAll(() => t.close());
 
   it('is compared in constant time over digests: a token of any length, or several, is a clean 401; the right one passes', async () => {
-    for (const token of ['', 'x', CALLBACK_TOKEN.slice(0, -1), `${CALLBACK_TOKEN}x`, CALLBACK_TOKEN.toUpperCase(), 'y'.repeat(5000)]) {
-      const res = await t.http.post(`/routee/callbacks/viber?token=${encodeURIComponent(token)}`).send({ trackingId: 'x', status: { name: 'SEEN' } });
+    for (const token of [
+      '',
+      'x',
+      CALLBACK_TOKEN.slice(0, -1),
+      `${CALLBACK_TOKEN}x`,
+      CALLBACK_TOKEN.toUpperCase(),
+      'y'.repeat(5000),
+    ]) {
+      const res = await t.http
+        .post(`/routee/callbacks/viber?token=${encodeURIComponent(token)}`)
+        .send({ trackingId: 'x', status: { name: 'SEEN' } });
       expect([res.status, res.body]).toEqual([401, { detail: 'invalid callback token' }]);
     }
-    const twice = await t.http.post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}&token=${CALLBACK_TOKEN}`).send({ trackingId: 'x', status: { name: 'SEEN' } });
+    const twice = await t.http
+      .post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}&token=${CALLBACK_TOKEN}`)
+      .send({ trackingId: 'x', status: { name: 'SEEN' } });
     expect(twice.status).toBe(401);
-    const ok = await t.http.post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}`).send({ trackingId: '0e6f1c1e-0000-4000-8000-000000000002', status: { name: 'SEEN' } });
+    const ok = await t.http
+      .post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}`)
+      .send({ trackingId: '0e6f1c1e-0000-4000-8000-000000000002', status: { name: 'SEEN' } });
     expect([ok.status, ok.body]).toEqual([200, { result: 'ignored' }]);
   });
 });

@@ -12,10 +12,14 @@ describe('POST /otp/send-failover', () => {
   afterAll(() => t.close());
   beforeEach(() => t.sandbox.state.reset());
 
-  const send = (body: unknown, headers: Record<string, string> = AUTH) => t.http.post('/otp/send-failover').set(headers).send(body as object);
+  const send = (body: unknown, headers: Record<string, string> = AUTH) =>
+    t.http
+      .post('/otp/send-failover')
+      .set(headers)
+      .send(body as object);
 
   describe('auth', () => {
-    it('refuses a missing header with 403 and Routee\'s wording', async () => {
+    it("refuses a missing header with 403 and Routee's wording", async () => {
       const res = await send(failoverRequest(), {});
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ detail: 'Missing Bearer credentials' });
@@ -57,33 +61,107 @@ describe('POST /otp/send-failover', () => {
       ['ttl over a day', { flow: [viberStep({ ttl: 86401 })] }, ['body', 'flow', 0, 'ttl']],
       ['ttl a string', { flow: [viberStep({ ttl: '60' })] }, ['body', 'flow', 0, 'ttl']],
       ['label too long', { flow: [viberStep({ label: 'x'.repeat(351) })] }, ['body', 'flow', 0, 'label']],
-      ['senderInfoTrackingId missing', { flow: [viberStep({ senderInfoTrackingId: undefined })] }, ['body', 'flow', 0, 'senderInfoTrackingId']],
+      [
+        'senderInfoTrackingId missing',
+        { flow: [viberStep({ senderInfoTrackingId: undefined })] },
+        ['body', 'flow', 0, 'senderInfoTrackingId'],
+      ],
       ['templateId missing', { flow: [viberStep({ templateId: undefined })] }, ['body', 'flow', 0, 'templateId']],
-      ['templateId unknown', { flow: [viberStep({ templateId: '11111111-2222-3333-4444-555555555555' })] }, ['body', 'flow', 0, 'templateId']],
+      [
+        'templateId unknown',
+        { flow: [viberStep({ templateId: '11111111-2222-3333-4444-555555555555' })] },
+        ['body', 'flow', 0, 'templateId'],
+      ],
       ['pin missing', { flow: [viberStep({ pin: undefined })] }, ['body', 'flow', 0, 'pin']],
       ['pin too short', { flow: [viberStep({ pin: '123' })] }, ['body', 'flow', 0, 'pin']],
       ['pin too long', { flow: [viberStep({ pin: '12345678901' })] }, ['body', 'flow', 0, 'pin']],
       ['pin a number', { flow: [viberStep({ pin: 482913 })] }, ['body', 'flow', 0, 'pin']],
-      ['template param missing', { flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d' })] }, ['body', 'flow', 0, 'businessPlatformName']],
-      ['codeValidityTime not integer', { flow: [viberStep({ templateId: 'bed0942f-e07e-4879-834b-29cc4cf3ec35', codeValidityTime: 'five' })] }, ['body', 'flow', 0, 'codeValidityTime']],
-      ['template param with a link', { flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d', businessPlatformName: 'see https://x.io' })] }, ['body', 'flow', 0, 'businessPlatformName']],
-      ['template param too long', { flow: [viberStep({ templateId: 'be56d97b-2a33-4c89-ac5f-f555a2c827d9', businessPlatformName: 'Acme', codeReason: 'y'.repeat(51) })] }, ['body', 'flow', 0, 'codeReason']],
-      ['param the template does not take', { flow: [viberStep({ pinType: 'login code' })] }, ['body', 'flow', 0, 'pinType']],
-      ['templateType not one of Routee\'s nine', { flow: [viberStep({ templateType: 'fancy' })] }, ['body', 'flow', 0, 'templateType']],
-      ['templateType of another template', { flow: [viberStep({ templateType: 'with_validity' })] }, ['body', 'flow', 0, 'templateType']],
-      ['templateType whose parameters are missing', { flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d', templateType: 'with_business_name' })] }, ['body', 'flow', 0, 'businessPlatformName']],
-      ['templateLang not a Routee language', { flow: [viberStep({ templateLang: 'pt-BR' })] }, ['body', 'flow', 0, 'templateLang']],
+      [
+        'template param missing',
+        { flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d' })] },
+        ['body', 'flow', 0, 'businessPlatformName'],
+      ],
+      [
+        'codeValidityTime not integer',
+        { flow: [viberStep({ templateId: 'bed0942f-e07e-4879-834b-29cc4cf3ec35', codeValidityTime: 'five' })] },
+        ['body', 'flow', 0, 'codeValidityTime'],
+      ],
+      [
+        'template param with a link',
+        {
+          flow: [
+            viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d', businessPlatformName: 'see https://x.io' }),
+          ],
+        },
+        ['body', 'flow', 0, 'businessPlatformName'],
+      ],
+      [
+        'template param too long',
+        {
+          flow: [
+            viberStep({
+              templateId: 'be56d97b-2a33-4c89-ac5f-f555a2c827d9',
+              businessPlatformName: 'Acme',
+              codeReason: 'y'.repeat(51),
+            }),
+          ],
+        },
+        ['body', 'flow', 0, 'codeReason'],
+      ],
+      [
+        'param the template does not take',
+        { flow: [viberStep({ pinType: 'login code' })] },
+        ['body', 'flow', 0, 'pinType'],
+      ],
+      [
+        "templateType not one of Routee's nine",
+        { flow: [viberStep({ templateType: 'fancy' })] },
+        ['body', 'flow', 0, 'templateType'],
+      ],
+      [
+        'templateType of another template',
+        { flow: [viberStep({ templateType: 'with_validity' })] },
+        ['body', 'flow', 0, 'templateType'],
+      ],
+      [
+        'templateType whose parameters are missing',
+        {
+          flow: [viberStep({ templateId: 'c33cccaf-735f-4d62-8383-a76bf4999e2d', templateType: 'with_business_name' })],
+        },
+        ['body', 'flow', 0, 'businessPlatformName'],
+      ],
+      [
+        'templateLang not a Routee language',
+        { flow: [viberStep({ templateLang: 'pt-BR' })] },
+        ['body', 'flow', 0, 'templateLang'],
+      ],
       ['templateLang not a string', { flow: [viberStep({ templateLang: 5 })] }, ['body', 'flow', 0, 'templateLang']],
-      ['failoverOnDelivered not boolean', { flow: [viberStep({ failoverOnDelivered: 'yes' })] }, ['body', 'flow', 0, 'failoverOnDelivered']],
-      ['failoverOnDelivered on Sms', { flow: [smsStep({ order: 1, failoverOnDelivered: true })] }, ['body', 'flow', 0, 'failoverOnDelivered']],
-      ['failoverOnDelivered on the failover step', { flow: [smsStep({ order: 1 }), viberStep({ order: 2, failoverOnDelivered: true })] }, ['body', 'flow', 1, 'failoverOnDelivered']],
+      [
+        'failoverOnDelivered not boolean',
+        { flow: [viberStep({ failoverOnDelivered: 'yes' })] },
+        ['body', 'flow', 0, 'failoverOnDelivered'],
+      ],
+      [
+        'failoverOnDelivered on Sms',
+        { flow: [smsStep({ order: 1, failoverOnDelivered: true })] },
+        ['body', 'flow', 0, 'failoverOnDelivered'],
+      ],
+      [
+        'failoverOnDelivered on the failover step',
+        { flow: [smsStep({ order: 1 }), viberStep({ order: 2, failoverOnDelivered: true })] },
+        ['body', 'flow', 1, 'failoverOnDelivered'],
+      ],
       ['pin on Sms', { flow: [smsStep({ order: 1, pin: '1234' })] }, ['body', 'flow', 0, 'pin']],
       ['from missing', { flow: [smsStep({ order: 1, from: undefined })] }, ['body', 'flow', 0, 'from']],
       ['from too long', { flow: [smsStep({ order: 1, from: 'AcmeAcmeAcme' })] }, ['body', 'flow', 0, 'from']],
       ['from 17 digits', { flow: [smsStep({ order: 1, from: '12345678901234567' })] }, ['body', 'flow', 0, 'from']],
       ['from on Viber', { flow: [viberStep({ from: 'Acme' })] }, ['body', 'flow', 0, 'from']],
       ['message missing', { flow: [smsStep({ order: 1, message: undefined })] }, ['body', 'flow', 0, 'message']],
-      ['message body empty', { flow: [smsStep({ order: 1, message: { body: '' } })] }, ['body', 'flow', 0, 'message', 'body']],
+      [
+        'message body empty',
+        { flow: [smsStep({ order: 1, message: { body: '' } })] },
+        ['body', 'flow', 0, 'message', 'body'],
+      ],
       ['unknown step field', { flow: [viberStep({ color: 'red' })] }, ['body', 'flow', 0, 'color']],
       ['unknown top-level field', { ...failoverRequest(), extra: 1 }, ['body', 'extra']],
       ['callback url not http', { ...failoverRequest(), callback: { url: 'ftp://x' } }, ['body', 'callback', 'url']],
@@ -110,12 +188,37 @@ describe('POST /otp/send-failover', () => {
       ['to', { flow: [viberStep({ to: undefined })] }, ['body', 'flow', 0, 'to'], 'to is required'],
       ['order', { flow: [viberStep({ order: undefined })] }, ['body', 'flow', 0, 'order'], 'order is required'],
       ['ttl', { flow: [viberStep({ ttl: undefined })] }, ['body', 'flow', 0, 'ttl'], 'ttl is required'],
-      ['senderInfoTrackingId', { flow: [viberStep({ senderInfoTrackingId: undefined })] }, ['body', 'flow', 0, 'senderInfoTrackingId'], 'senderInfoTrackingId is required on ViberOtp steps'],
-      ['templateId', { flow: [viberStep({ templateId: undefined })] }, ['body', 'flow', 0, 'templateId'], 'templateId is required on ViberOtp steps'],
+      [
+        'senderInfoTrackingId',
+        { flow: [viberStep({ senderInfoTrackingId: undefined })] },
+        ['body', 'flow', 0, 'senderInfoTrackingId'],
+        'senderInfoTrackingId is required on ViberOtp steps',
+      ],
+      [
+        'templateId',
+        { flow: [viberStep({ templateId: undefined })] },
+        ['body', 'flow', 0, 'templateId'],
+        'templateId is required on ViberOtp steps',
+      ],
       ['pin', { flow: [viberStep({ pin: null })] }, ['body', 'flow', 0, 'pin'], 'pin is required on ViberOtp steps'],
-      ['from', { flow: [smsStep({ order: 1, from: undefined })] }, ['body', 'flow', 0, 'from'], 'from is required on Sms steps'],
-      ['message', { flow: [smsStep({ order: 1, message: undefined })] }, ['body', 'flow', 0, 'message'], 'message is required on Sms steps'],
-      ['message.body', { flow: [smsStep({ order: 1, message: {} })] }, ['body', 'flow', 0, 'message', 'body'], 'body is required'],
+      [
+        'from',
+        { flow: [smsStep({ order: 1, from: undefined })] },
+        ['body', 'flow', 0, 'from'],
+        'from is required on Sms steps',
+      ],
+      [
+        'message',
+        { flow: [smsStep({ order: 1, message: undefined })] },
+        ['body', 'flow', 0, 'message'],
+        'message is required on Sms steps',
+      ],
+      [
+        'message.body',
+        { flow: [smsStep({ order: 1, message: {} })] },
+        ['body', 'flow', 0, 'message', 'body'],
+        'body is required',
+      ],
       ['callback.url', { ...failoverRequest(), callback: {} }, ['body', 'callback', 'url'], 'url is required'],
     ])('a missing %s reads "is required"', async (_field, body, loc, msg) => {
       const res = await send(body);
@@ -138,7 +241,11 @@ describe('POST /otp/send-failover', () => {
     });
 
     it('refuses malformed JSON with a 4xx in the error shape', async () => {
-      const res = await t.http.post('/otp/send-failover').set(AUTH).set('Content-Type', 'application/json').send('{"flow": [');
+      const res = await t.http
+        .post('/otp/send-failover')
+        .set(AUTH)
+        .set('Content-Type', 'application/json')
+        .send('{"flow": [');
       expect(res.status).toBe(400);
       expect(typeof res.body.detail).toBe('string');
     });
@@ -153,7 +260,9 @@ describe('POST /otp/send-failover', () => {
   describe('accepted flows', () => {
     it('sends the Viber primary inside the request and answers the whole response', async () => {
       const to = phone('00');
-      const res = await send(failoverRequest(`+${to}`, { body: { callback: { url: 'https://app.example.com/otp-events' } } }));
+      const res = await send(
+        failoverRequest(`+${to}`, { body: { callback: { url: 'https://app.example.com/otp-events' } } }),
+      );
       expect(res.status).toBe(200);
       const viberSends = t.sandbox.state.sends.filter((s) => s.channel === 'viber');
       expect(viberSends).toHaveLength(1);
@@ -176,25 +285,61 @@ describe('POST /otp/send-failover', () => {
             pin: '482913',
             trackingId: viberSends[0].trackingId,
           },
-          { type: 'Sms', to, order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' }, trackingId: null },
+          {
+            type: 'Sms',
+            to,
+            order: 2,
+            ttl: 300,
+            label: 'login',
+            from: 'Acme',
+            message: { body: 'Your code is 482913' },
+            trackingId: null,
+          },
         ],
         createdAt: expect.any(String),
       });
       expect(viberSends[0].to).toBe(to);
-      const { rows } = await t.db.query('SELECT role, channel, phone_number, tracking_id, status, send_state FROM steps WHERE flow_id = $1', [res.body.flowId]);
-      expect(rows).toEqual([{ role: 'primary', channel: 'viber', phone_number: to, tracking_id: viberSends[0].trackingId, status: 'QUEUED', send_state: 'sent' }]);
-      const flow = await t.db.query(
-        'SELECT status, status_code, callback_url, webhook_state, next_check_at > now() AS due_later, next_check_at < now() + interval \'1 minute\' AS polled FROM flows WHERE id = $1',
+      const { rows } = await t.db.query(
+        'SELECT role, channel, phone_number, tracking_id, status, send_state FROM steps WHERE flow_id = $1',
         [res.body.flowId],
       );
-      expect(flow.rows).toEqual([{ status: 'InProgress', status_code: null, callback_url: 'https://app.example.com/otp-events', webhook_state: expect.any(String), due_later: true, polled: true }]);
+      expect(rows).toEqual([
+        {
+          role: 'primary',
+          channel: 'viber',
+          phone_number: to,
+          tracking_id: viberSends[0].trackingId,
+          status: 'QUEUED',
+          send_state: 'sent',
+        },
+      ]);
+      const flow = await t.db.query(
+        "SELECT status, status_code, callback_url, webhook_state, next_check_at > now() AS due_later, next_check_at < now() + interval '1 minute' AS polled FROM flows WHERE id = $1",
+        [res.body.flowId],
+      );
+      expect(flow.rows).toEqual([
+        {
+          status: 'InProgress',
+          status_code: null,
+          callback_url: 'https://app.example.com/otp-events',
+          webhook_state: expect.any(String),
+          due_later: true,
+          polled: true,
+        },
+      ]);
       // what the response told the integrator is recorded, so no webhook repeats it
-      expect(JSON.parse(flow.rows[0].webhook_state)).toEqual({ status: 'InProgress', statusCode: null, steps: [['primary', 'QUEUED', viberSends[0].trackingId]] });
+      expect(JSON.parse(flow.rows[0].webhook_state)).toEqual({
+        status: 'InProgress',
+        statusCode: null,
+        steps: [['primary', 'QUEUED', viberSends[0].trackingId]],
+      });
     });
 
     it('takes the type case-insensitively, a one-element array for Viber, and steps in any order', async () => {
       const to = phone('00');
-      const res = await send({ flow: [smsStep({ to, type: 'SMS', order: 5 }), viberStep({ to: [to], type: 'viberotp', order: 2 })] });
+      const res = await send({
+        flow: [smsStep({ to, type: 'SMS', order: 5 }), viberStep({ to: [to], type: 'viberotp', order: 2 })],
+      });
       expect(res.status).toBe(200);
       expect(res.body.flow.map((s: Json) => [s.type, s.order, s.to])).toEqual([
         ['ViberOtp', 2, to],
@@ -213,9 +358,22 @@ describe('POST /otp/send-failover', () => {
 
     it('passes template parameters to Routee (businessName as an alias)', async () => {
       const to = phone('00');
-      const res = await send({ flow: [viberStep({ to, templateId: '6C929CEF-29B4-4349-BC9D-2A07BDBB6E43', businessName: 'Acme', codeValidityTime: 5 })] });
+      const res = await send({
+        flow: [
+          viberStep({
+            to,
+            templateId: '6C929CEF-29B4-4349-BC9D-2A07BDBB6E43',
+            businessName: 'Acme',
+            codeValidityTime: 5,
+          }),
+        ],
+      });
       expect(res.status).toBe(200);
-      expect(t.sandbox.state.sends[0].templateParams).toEqual({ pin: '482913', businessPlatformName: 'Acme', codeValidityTime: 5 });
+      expect(t.sandbox.state.sends[0].templateParams).toEqual({
+        pin: '482913',
+        businessPlatformName: 'Acme',
+        codeValidityTime: 5,
+      });
     });
   });
 
@@ -226,7 +384,9 @@ describe('POST /otp/send-failover', () => {
       expect(res.body).toMatchObject({ status: 'Failed', statusCode: 1, type: null, error: expect.any(String) });
       expect(res.body.flow.map((s: Json) => s.trackingId)).toEqual([null, null]);
       expect(t.sandbox.state.sends).toHaveLength(0);
-      const { rows } = await t.db.query('SELECT role, send_state, send_error FROM steps WHERE flow_id = $1', [res.body.flowId]);
+      const { rows } = await t.db.query('SELECT role, send_state, send_error FROM steps WHERE flow_id = $1', [
+        res.body.flowId,
+      ]);
       expect(rows).toEqual([{ role: 'primary', send_state: 'failed', send_error: 'insufficient_balance' }]);
     });
 
@@ -240,7 +400,10 @@ describe('POST /otp/send-failover', () => {
       expect(res.body).toMatchObject({ status: 'InProgress', statusCode: null, type: 'Sms' });
       expect(res.body.flow[0].trackingId).toBeNull();
       expect(res.body.flow[1].trackingId).toBe(smsSends[0].trackingId);
-      const { rows } = await t.db.query('SELECT role, send_state, send_error FROM steps WHERE flow_id = $1 ORDER BY role DESC', [res.body.flowId]);
+      const { rows } = await t.db.query(
+        'SELECT role, send_state, send_error FROM steps WHERE flow_id = $1 ORDER BY role DESC',
+        [res.body.flowId],
+      );
       expect(rows).toEqual([
         { role: 'primary', send_state: 'failed', send_error: 'unavailable' },
         { role: 'failover', send_state: 'sent', send_error: null },

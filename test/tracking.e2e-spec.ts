@@ -42,16 +42,22 @@ describe('GET /otp/failover/{id} (tracking)', () => {
   };
   /** created_at / sent_at / delivered_at of the flow's steps as stored, by role */
   const storedTimes = async (flowId: string) => {
-    const { rows } = await t.db.query<{ role: string; created_at: Date; sent_at: Date | null; delivered_at: Date | null }>(
-      'SELECT role, created_at, sent_at, delivered_at FROM steps WHERE flow_id = $1',
-      [flowId],
-    );
+    const { rows } = await t.db.query<{
+      role: string;
+      created_at: Date;
+      sent_at: Date | null;
+      delivered_at: Date | null;
+    }>('SELECT role, created_at, sent_at, delivered_at FROM steps WHERE flow_id = $1', [flowId]);
     const iso = (d: Date | null) => (d ? { at: d.toISOString() } : {});
     return Object.fromEntries(
-      rows.map((r) => [r.role, { created_at: r.created_at.toISOString(), sent_at: iso(r.sent_at).at, delivered_at: iso(r.delivered_at).at }]),
+      rows.map((r) => [
+        r.role,
+        { created_at: r.created_at.toISOString(), sent_at: iso(r.sent_at).at, delivered_at: iso(r.delivered_at).at },
+      ]),
     ) as Record<string, { created_at: string; sent_at?: string; delivered_at?: string }>;
   };
-  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const defined = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
   describe('seed 002 through the real path: Viber EXPIRED, then the SMS failover', () => {
     const to = phone('01'); // the sandbox expires the Viber message
@@ -150,7 +156,12 @@ describe('GET /otp/failover/{id} (tracking)', () => {
         ],
       });
       expect(times.failover.delivered_at).toEqual(expect.any(String));
-      const [byFlow, byFlowUpper, byPrimary, byFailover] = await Promise.all([track(flowId), track(flowId.toUpperCase()), track(viberId), track(smsId)]);
+      const [byFlow, byFlowUpper, byPrimary, byFailover] = await Promise.all([
+        track(flowId),
+        track(flowId.toUpperCase()),
+        track(viberId),
+        track(smsId),
+      ]);
       expect(byFlow.body).toEqual(done);
       expect(byFlowUpper.body).toEqual(done);
       expect(byPrimary.body).toEqual(done);
@@ -164,11 +175,10 @@ describe('GET /otp/failover/{id} (tracking)', () => {
     const flowId = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
     const to = '306912345671';
     const definition = [viberStep({ to }), smsStep({ to })];
-    await t.db.query(`INSERT INTO flows (id, status, definition, created_at, updated_at) VALUES ($1, 'InProgress', $2, $3, $3)`, [
-      flowId,
-      JSON.stringify(definition),
-      '2026-02-16T12:00:00Z',
-    ]);
+    await t.db.query(
+      `INSERT INTO flows (id, status, definition, created_at, updated_at) VALUES ($1, 'InProgress', $2, $3, $3)`,
+      [flowId, JSON.stringify(definition), '2026-02-16T12:00:00Z'],
+    );
     await t.db.query(
       `INSERT INTO steps (flow_id, role, channel, phone_number, tracking_id, status, send_state, detailed_status, price, created_at) VALUES
        ($1, 'primary', 'viber', $2, '550e8400-e29b-41d4-a716-446655440000', 'EXPIRED', 'sent', 'Expired', 0.0093, '2026-02-16T12:00:00Z'),
@@ -216,9 +226,13 @@ describe('GET /otp/failover/{id} (tracking)', () => {
     const to = phone('00');
     const sent = await send({ flow: [smsStep({ to, order: 1, label: 'refresh' })] });
     const smsId = sent.flow[0].trackingId!;
-    expect((await t.db.query('SELECT status FROM steps WHERE tracking_id = $1', [smsId])).rows).toEqual([{ status: 'Queued' }]);
+    expect((await t.db.query('SELECT status FROM steps WHERE tracking_id = $1', [smsId])).rows).toEqual([
+      { status: 'Queued' },
+    ]);
     await sleep(700); // the sandbox now says Delivered; nothing has asked yet
-    expect((await t.db.query('SELECT status FROM steps WHERE tracking_id = $1', [smsId])).rows).toEqual([{ status: 'Queued' }]);
+    expect((await t.db.query('SELECT status FROM steps WHERE tracking_id = $1', [smsId])).rows).toEqual([
+      { status: 'Queued' },
+    ]);
     const res = await track(smsId);
     const times = await storedTimes(sent.flowId);
     // Routee reports SMS latency in seconds (the sandbox: send to final status, ~0.6 s)
@@ -249,7 +263,10 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       ],
     });
     expect(times.primary.delivered_at).toEqual(expect.any(String));
-    const stored = await t.db.query('SELECT s.status, s.price, f.status AS flow_status FROM steps s JOIN flows f ON f.id = s.flow_id WHERE s.tracking_id = $1', [smsId]);
+    const stored = await t.db.query(
+      'SELECT s.status, s.price, f.status AS flow_status FROM steps s JOIN flows f ON f.id = s.flow_id WHERE s.tracking_id = $1',
+      [smsId],
+    );
     expect(stored.rows).toEqual([{ status: 'Delivered', price: 0.0375, flow_status: 'Succeeded' }]);
   });
 
@@ -270,7 +287,18 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'InProgress',
       statusCode: null,
       total_cost: 0,
-      steps: [defined({ trackingId: viberId, flowId: sent.flowId, role: 'primary', status: 'QUEUED', channel: 'viber', phone_number: to, ...times.primary, label: 'login' })],
+      steps: [
+        defined({
+          trackingId: viberId,
+          flowId: sent.flowId,
+          role: 'primary',
+          status: 'QUEUED',
+          channel: 'viber',
+          phone_number: to,
+          ...times.primary,
+          label: 'login',
+        }),
+      ],
     });
   });
 
@@ -285,7 +313,18 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'InProgress',
       statusCode: null,
       total_cost: 0,
-      steps: [defined({ trackingId: sent.flow[0].trackingId, flowId: sent.flowId, role: 'primary', status: 'QUEUED', channel: 'viber', phone_number: to, ...(await storedTimes(sent.flowId)).primary, label: 'forgotten' })],
+      steps: [
+        defined({
+          trackingId: sent.flow[0].trackingId,
+          flowId: sent.flowId,
+          role: 'primary',
+          status: 'QUEUED',
+          channel: 'viber',
+          phone_number: to,
+          ...(await storedTimes(sent.flowId)).primary,
+          label: 'forgotten',
+        }),
+      ],
     });
   });
 
@@ -366,7 +405,10 @@ describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_
   afterAll(() => t.close());
 
   const sendViber = async (to = phone('00')) => {
-    const res = await t.http.post('/otp/send-failover').set(AUTH).send({ flow: [viberStep({ to })] });
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send({ flow: [viberStep({ to })] });
     expect(res.status).toBe(200);
     return { flowId: res.body.flowId as string, trackingId: res.body.flow[0].trackingId as string };
   };
@@ -381,7 +423,12 @@ describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_
     return s.requests - s.attempts.viber - s.attempts.sms - s.tokensIssued;
   };
   const checkedAt = async (flowId: string) =>
-    (await t.db.query<{ checked_at: Date | null }>(`SELECT checked_at FROM steps WHERE flow_id = $1 AND role = 'primary'`, [flowId])).rows[0].checked_at;
+    (
+      await t.db.query<{ checked_at: Date | null }>(
+        `SELECT checked_at FROM steps WHERE flow_id = $1 AND role = 'primary'`,
+        [flowId],
+      )
+    ).rows[0].checked_at;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('20 concurrent GETs of a pending flow make exactly one tracking request', async () => {
@@ -390,7 +437,8 @@ describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_
     const before = trackingRequests();
     const bodies = await Promise.all(Array.from({ length: 20 }, () => track(flowId)));
     expect(trackingRequests() - before).toBe(1);
-    for (const body of bodies) expect(body).toMatchObject({ flowId, status: 'InProgress', steps: [{ role: 'primary', status: 'QUEUED' }] });
+    for (const body of bodies)
+      expect(body).toMatchObject({ flowId, status: 'InProgress', steps: [{ role: 'primary', status: 'QUEUED' }] });
     expect(await checkedAt(flowId)).toEqual(expect.any(Date));
   });
 
@@ -413,7 +461,9 @@ describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_
   it('a step the poller checked just before is answered from the store', async () => {
     const { flowId } = await sendViber();
     // this flow alone is due (the other tests' flows are parked)
-    await t.db.query(`UPDATE flows SET next_check_at = CASE WHEN id = $1 THEN now() END WHERE status = 'InProgress'`, [flowId]);
+    await t.db.query(`UPDATE flows SET next_check_at = CASE WHEN id = $1 THEN now() END WHERE status = 'InProgress'`, [
+      flowId,
+    ]);
     const before = trackingRequests();
     expect(await t.gateway.app.get(FailoverWorker).tick()).toEqual({ flows: 1, stranded: 0 });
     expect(trackingRequests() - before).toBe(1);
@@ -427,12 +477,19 @@ describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_
     const report = {
       ...VIBER_CALLBACK,
       trackingId,
-      status: { name: 'SENT', reason: { detailedStatus: 'Sent', description: 'The message was sent to Viber.' }, updatedDate: new Date().toISOString() },
+      status: {
+        name: 'SENT',
+        reason: { detailedStatus: 'Sent', description: 'The message was sent to Viber.' },
+        updatedDate: new Date().toISOString(),
+      },
     };
     const res = await t.http.post(`/routee/callbacks/viber?token=${TOKEN}`).send(report);
     expect(res.body).toEqual({ result: 'applied' });
     const before = trackingRequests();
-    expect(await track(flowId)).toMatchObject({ status: 'InProgress', steps: [{ status: 'SENT', detailed_status: 'Sent' }] });
+    expect(await track(flowId)).toMatchObject({
+      status: 'InProgress',
+      steps: [{ status: 'SENT', detailed_status: 'Sent' }],
+    });
     expect(trackingRequests() - before).toBe(0);
   });
 
@@ -451,8 +508,14 @@ describe('GET /otp/failover/{id}: one Routee tracking call per step and REFRESH_
     const migration = new StepCheckedAt1795560000000();
     const runner = { query: (sql: string) => t.db.query(sql) } as unknown as QueryRunner;
     const hasColumn = async () =>
-      (await t.db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'steps' AND column_name = 'checked_at'`)).rowCount === 1;
-    const { rows: stored } = await t.db.query<{ n: number; checked: number }>(`SELECT count(*)::int AS n, count(checked_at)::int AS checked FROM steps`);
+      (
+        await t.db.query(
+          `SELECT 1 FROM information_schema.columns WHERE table_name = 'steps' AND column_name = 'checked_at'`,
+        )
+      ).rowCount === 1;
+    const { rows: stored } = await t.db.query<{ n: number; checked: number }>(
+      `SELECT count(*)::int AS n, count(checked_at)::int AS checked FROM steps`,
+    );
     expect(stored[0].n).toBeGreaterThan(5);
     expect(stored[0].checked).toBeGreaterThan(0);
     // DDL is transactional in Postgres: the schema and the rows are back as they were afterwards

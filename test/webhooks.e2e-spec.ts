@@ -28,7 +28,10 @@ interface EventRow {
 }
 
 async function eventRows(t: TestGateway, flowId: string): Promise<EventRow[]> {
-  const { rows } = await t.db.query<EventRow>('SELECT id, seq, type, state, attempts FROM webhook_events WHERE flow_id = $1 ORDER BY seq', [flowId]);
+  const { rows } = await t.db.query<EventRow>(
+    'SELECT id, seq, type, state, attempts FROM webhook_events WHERE flow_id = $1 ORDER BY seq',
+    [flowId],
+  );
   return rows;
 }
 
@@ -45,7 +48,12 @@ async function settled(t: TestGateway, flowId: string, timeoutMs = 15_000): Prom
   );
 }
 
-const digest = (hook: ReceivedWebhook) => JSON.stringify([hook.json.status, hook.json.statusCode, hook.json.steps.map((s) => [s.role, s.status, s.trackingId])]);
+const digest = (hook: ReceivedWebhook) =>
+  JSON.stringify([
+    hook.json.status,
+    hook.json.statusCode,
+    hook.json.steps.map((s) => [s.role, s.status, s.trackingId]),
+  ]);
 
 describe('webhooks to the integrator', () => {
   let t: TestGateway;
@@ -53,7 +61,10 @@ describe('webhooks to the integrator', () => {
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    t = await startTestGateway({ env: { ...FAST, WEBHOOK_MAX_ATTEMPTS: '4' }, sandbox: { statusDelayMs: 300, seenDelayMs: 100 } });
+    t = await startTestGateway({
+      env: { ...FAST, WEBHOOK_MAX_ATTEMPTS: '4' },
+      sandbox: { statusDelayMs: 300, seenDelayMs: 100 },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -86,7 +97,8 @@ describe('webhooks to the integrator', () => {
     expect(hooks.map((h) => h.id)).toEqual(rows.map((r) => r.id));
     expect(rows.every((r) => r.state === 'delivered' && r.attempts === 1)).toBe(true);
     // signed with WEBHOOK_SECRET over "<t>.<body>"
-    for (const h of hooks) expect(verifyWebhook(SECRET, h.body, h.signature!, Math.floor(Date.now() / 1000))).toBe(true);
+    for (const h of hooks)
+      expect(verifyWebhook(SECRET, h.body, h.signature!, Math.floor(Date.now() / 1000))).toBe(true);
     // no event for the initial state (what the send response said), none twice for one state
     const initial = JSON.stringify([sent.status, null, [['primary', 'QUEUED', sent.flow[0].trackingId]]]);
     const states = hooks.map(digest);
@@ -122,7 +134,18 @@ describe('webhooks to the integrator', () => {
     const smsId = sent.flow[0].trackingId!;
     const repeat = await t.http
       .post(`/routee/callbacks/sms?token=${encodeURIComponent(t.gateway.config.callbackToken)}`)
-      .send({ messageId: smsId, smsId, part: 1, parts: 1, to: '+306900000000', status: { name: 'Delivered', reason: { detailedStatus: 'Delivered', description: 'Delivered' }, updatedDate: new Date().toISOString() } });
+      .send({
+        messageId: smsId,
+        smsId,
+        part: 1,
+        parts: 1,
+        to: '+306900000000',
+        status: {
+          name: 'Delivered',
+          reason: { detailedStatus: 'Delivered', description: 'Delivered' },
+          updatedDate: new Date().toISOString(),
+        },
+      });
     expect(repeat.status).toBe(200);
     expect(repeat.body).toEqual({ result: 'unchanged' });
     await sleep(400);
@@ -152,7 +175,10 @@ describe('webhooks to the integrator', () => {
     // a later event never went out before an earlier one was delivered
     const firstOk = new Map(ok.map((h) => [h.id, h.at]));
     for (const h of all) {
-      const earlier = rows.slice(0, rows.findIndex((r) => r.id === h.id));
+      const earlier = rows.slice(
+        0,
+        rows.findIndex((r) => r.id === h.id),
+      );
       for (const e of earlier) expect(firstOk.get(e.id)!).toBeLessThanOrEqual(h.at);
     }
   });
@@ -188,7 +214,9 @@ describe('webhooks to the integrator', () => {
 
     const again = await t.http.post(`/otp/failover/${sent.flowId}/webhooks/${rows[0].id}/resend`).set(AUTH);
     expect(again.status).toBe(404);
-    expect((await t.http.get('/otp/failover/00000000-0000-0000-0000-000000000000/webhooks').set(AUTH)).status).toBe(404);
+    expect((await t.http.get('/otp/failover/00000000-0000-0000-0000-000000000000/webhooks').set(AUTH)).status).toBe(
+      404,
+    );
   });
 
   it('redirects are not followed and a hanging receiver times out', async () => {
@@ -222,9 +250,14 @@ describe('webhook targets refused at send time', () => {
     ['private', 'https://10.0.0.5/hook'],
     ['localhost by name', 'http://localhost:9/hook'],
   ])('%s → 422 naming callback.url, nothing sent', async (_name, url) => {
-    const res = await t.http.post('/otp/send-failover').set(AUTH).send(failoverRequest(phone('00'), { body: { callback: { url } } }));
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send(failoverRequest(phone('00'), { body: { callback: { url } } }));
     expect(res.status).toBe(422);
-    expect(res.body.detail).toEqual([{ loc: ['body', 'callback', 'url'], msg: expect.stringContaining('refused'), type: 'value_error.url' }]);
+    expect(res.body.detail).toEqual([
+      { loc: ['body', 'callback', 'url'], msg: expect.stringContaining('refused'), type: 'value_error.url' },
+    ]);
     expect(t.sandbox.state.sends).toHaveLength(0);
   });
 });
@@ -262,7 +295,10 @@ describe('webhooks with two replicas', () => {
     receiver.respond = () => 200;
     const flows = await Promise.all(
       Array.from({ length: 20 }, async () => {
-        const res = await t.http.post('/otp/send-failover').set(AUTH).send(failoverRequest(phone('01'), { body: { callback: { url: receiver.url } } }));
+        const res = await t.http
+          .post('/otp/send-failover')
+          .set(AUTH)
+          .send(failoverRequest(phone('01'), { body: { callback: { url: receiver.url } } }));
         expect(res.status).toBe(200);
         return res.body.flowId as string;
       }),

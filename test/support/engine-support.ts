@@ -16,7 +16,12 @@ export function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something truthy; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -43,7 +48,10 @@ export interface StepRow {
 }
 
 export async function flowRow(db: Client, flowId: string): Promise<FlowRow> {
-  const { rows } = await db.query<FlowRow>('SELECT status, status_code, next_check_at, error FROM flows WHERE id = $1', [flowId]);
+  const { rows } = await db.query<FlowRow>(
+    'SELECT status, status_code, next_check_at, error FROM flows WHERE id = $1',
+    [flowId],
+  );
   return rows[0];
 }
 
@@ -58,8 +66,12 @@ export async function stepRows(db: Client, flowId: string): Promise<StepRow[]> {
 
 /** waits until the flow is no longer InProgress and returns its row */
 export function finalFlow(db: Client, flowId: string, timeoutMs = 10_000): Promise<FlowRow> {
-  return waitFor(`flow ${flowId} to end`, async () => {
-    const row = await flowRow(db, flowId);
-    return row && row.status !== 'InProgress' ? row : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `flow ${flowId} to end`,
+    async () => {
+      const row = await flowRow(db, flowId);
+      return row && row.status !== 'InProgress' ? row : undefined;
+    },
+    timeoutMs,
+  );
 }

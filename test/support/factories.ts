@@ -26,7 +26,16 @@ export function viberStep(overrides: Json = {}): Json {
 }
 
 export function smsStep(overrides: Json = {}): Json {
-  return { type: 'Sms', to: '306912345600', order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' }, ...overrides };
+  return {
+    type: 'Sms',
+    to: '306912345600',
+    order: 2,
+    ttl: 300,
+    label: 'login',
+    from: 'Acme',
+    message: { body: 'Your code is 482913' },
+    ...overrides,
+  };
 }
 
 /** a Viber → SMS flow to one number */

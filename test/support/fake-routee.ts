@@ -34,7 +34,9 @@ const routeOf = (method: string, url: string) => `${method} ${url.split('?')[0]}
  * A Routee stand-in that answers with Routee's documented bodies (test/fixtures/routee-reference.ts)
  * and records every request exactly as it arrived: what the contract tests compare with Routee's reference.
  */
-export async function startFakeRoutee(defaults: Record<string, FakeAnswer | ((req: RecordedRequest) => FakeAnswer)>): Promise<FakeRoutee> {
+export async function startFakeRoutee(
+  defaults: Record<string, FakeAnswer | ((req: RecordedRequest) => FakeAnswer)>,
+): Promise<FakeRoutee> {
   const requests: RecordedRequest[] = [];
   let overrides: Record<string, FakeAnswer | ((req: RecordedRequest) => FakeAnswer)> = {};
   const server: Server = createServer((req, res) => {
@@ -48,11 +50,20 @@ export async function startFakeRoutee(defaults: Record<string, FakeAnswer | ((re
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, text, json };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        text,
+        json,
+      };
       requests.push(recorded);
       const route = routeOf(recorded.method, recorded.url);
       const configured = overrides[route] ?? defaults[route];
-      const answer = typeof configured === 'function' ? configured(recorded) : (configured ?? { status: 404, body: { code: '404000000', developerMessage: 'Not found' } });
+      const answer =
+        typeof configured === 'function'
+          ? configured(recorded)
+          : (configured ?? { status: 404, body: { code: '404000000', developerMessage: 'Not found' } });
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
     });
   });

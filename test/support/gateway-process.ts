@@ -24,7 +24,10 @@ export function spawnGateway(port: number, env: Record<string, string>): Promise
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/gateway/src/main.ts'],
-    { env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   const keep = (chunk: Buffer) => {

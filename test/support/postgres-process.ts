@@ -15,10 +15,14 @@ const START_TIMEOUT_MS = 60_000;
  * (0: a free one). Start it again on the same dir and port to "restart" it.
  */
 export function startPostgresProcess(dataDir: string, port = 0): Promise<PostgresProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/embedded-db-child.ts'], {
-    env: { ...process.env, DATA_DIR: dataDir, PG_PORT: String(port), ATTACH: '0', TS_NODE_PROJECT: 'tsconfig.json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'test/support/embedded-db-child.ts'],
+    {
+      env: { ...process.env, DATA_DIR: dataDir, PG_PORT: String(port), ATTACH: '0', TS_NODE_PROJECT: 'tsconfig.json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';

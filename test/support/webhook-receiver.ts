@@ -7,7 +7,12 @@ export interface ReceivedWebhook {
   attempt: number;
   signature?: string;
   body: string;
-  json: { flowId: string; status: string; statusCode: number | null; steps: { role: string; status: string; trackingId: string | null }[] };
+  json: {
+    flowId: string;
+    status: string;
+    statusCode: number | null;
+    steps: { role: string; status: string; trackingId: string | null }[];
+  };
   /** what the receiver answered */
   answered: number;
   at: number;

@@ -2,7 +2,15 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadGatewayConfig } from '@app/config';
-import { ApiKeyStore, dataSourceOptions, EmbeddedPostgresMissingError, generateKey, hashKey, keyPrefix, startEmbeddedDatabase } from '@app/persistence';
+import {
+  ApiKeyStore,
+  dataSourceOptions,
+  EmbeddedPostgresMissingError,
+  generateKey,
+  hashKey,
+  keyPrefix,
+  startEmbeddedDatabase,
+} from '@app/persistence';
 
 const USAGE = `usage: npm run keys -- create <name> | list | revoke <id>`;
 
@@ -17,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
   const db = config.databaseUrl
     ? undefined
     : await startEmbeddedDatabase({ dataDir: join(config.dataDir, 'postgres'), port: 0, attachIfRunning: true });
-  const dataSource = new DataSource({ ...dataSourceOptions(config.databaseUrl ?? db!.url, { poolSize: 1, applicationName: 'otp-gateway-cli' }) });
+  const dataSource = new DataSource({
+    ...dataSourceOptions(config.databaseUrl ?? db!.url, { poolSize: 1, applicationName: 'otp-gateway-cli' }),
+  });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations();
@@ -35,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
         const keys = await store.list();
         if (keys.length === 0) console.log('no keys');
         for (const k of keys) {
-          console.log(`${k.id}  ${k.keyPrefix}…  ${k.name}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`);
+          console.log(
+            `${k.id}  ${k.keyPrefix}…  ${k.name}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`,
+          );
         }
         return 0;
       }

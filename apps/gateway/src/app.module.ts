@@ -32,7 +32,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forRoot(databaseUrl, { phoneRateLimit: { limit: config.limits.phoneRateLimit, windowSec: config.limits.phoneRateWindowSec } }),
+        PersistenceModule.forRoot(databaseUrl, {
+          phoneRateLimit: { limit: config.limits.phoneRateLimit, windowSec: config.limits.phoneRateWindowSec },
+        }),
         EngineModule.forRoot(
           {
             publicUrl: config.publicUrl,

@@ -66,7 +66,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   // One logger instance, set globally up front: Nest keeps the logger statically, and an
   // app created with `logger: false` (the in-process sandbox) would otherwise mute ours.
   const sink =
-    options.logger === false ? false : options.logger === undefined || Array.isArray(options.logger) ? new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] }) : options.logger;
+    options.logger === false
+      ? false
+      : options.logger === undefined || Array.isArray(options.logger)
+        ? new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] })
+        : options.logger;
   // every line, ours and the libraries', passes the redactor: no secret, key, token or full phone number gets written
   const appLogger = sink === false ? false : new RedactingLogger(sink, secretsOf(config));
   const useAppLogger = () => Logger.overrideLogger(appLogger);
@@ -80,7 +84,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       mkdirSync(config.dataDir, { recursive: true });
-      const db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir: join(config.dataDir, 'postgres'), port: 0, attachIfRunning: true });
+      const db: EmbeddedDatabase = await startEmbeddedDatabase({
+        dataDir: join(config.dataDir, 'postgres'),
+        port: 0,
+        attachIfRunning: true,
+      });
       closers.push(() => db.stop());
       databaseUrl = db.url;
       log.log(`embedded Postgres on port ${db.port}, data in ${join(config.dataDir, 'postgres')}`);
@@ -91,18 +99,32 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     if (config.sandboxMode) {
       // what an operator does in Routee's portal for a real application: point its Viber callback URL at us
       // (/viber/otp takes no callback per message)
-      const viberCallbackUrl = config.publicUrl ? routeeCallbackUrl(config.publicUrl, 'viber', config.callbackToken) : undefined;
+      const viberCallbackUrl = config.publicUrl
+        ? routeeCallbackUrl(config.publicUrl, 'viber', config.callbackToken)
+        : undefined;
       sandbox = await startSandbox({ port: 0, viberCallbackUrl, ...options.sandbox });
       closers.push(() => sandbox!.close());
       useAppLogger();
-      routeeConfig = { ...routeeConfig, authUrl: sandbox.url, apiUrl: sandbox.url, appId: sandbox.appId, appSecret: sandbox.appSecret };
-      log.warn(`ROUTEE_APP_ID is not set: using the built-in Routee SANDBOX at ${sandbox.url}; no real message is sent`);
+      routeeConfig = {
+        ...routeeConfig,
+        authUrl: sandbox.url,
+        apiUrl: sandbox.url,
+        appId: sandbox.appId,
+        appSecret: sandbox.appSecret,
+      };
+      log.warn(
+        `ROUTEE_APP_ID is not set: using the built-in Routee SANDBOX at ${sandbox.url}; no real message is sent`,
+      );
     }
     if (config.publicUrl && !config.sandboxMode) {
       // /viber/otp takes no callback per message: Routee posts Viber reports to the URL set on the application
-      log.log(`Viber OTP delivery reports: set the Routee application's Viber callback URL to ${config.publicUrl}/routee/callbacks/viber with the query parameter token set to ROUTEE_CALLBACK_TOKEN (README "Running against the real Routee")`);
+      log.log(
+        `Viber OTP delivery reports: set the Routee application's Viber callback URL to ${config.publicUrl}/routee/callbacks/viber with the query parameter token set to ROUTEE_CALLBACK_TOKEN (README "Running against the real Routee")`,
+      );
       if (!config.callbackTokenSet) {
-        log.warn('PUBLIC_URL is set but ROUTEE_CALLBACK_TOKEN is not: the token is new at every start, so the callback URL set on the Routee application stops working at the next one');
+        log.warn(
+          'PUBLIC_URL is set but ROUTEE_CALLBACK_TOKEN is not: the token is new at every start, so the callback URL set on the Routee application stops working at the next one',
+        );
       }
     }
     const routee = new RouteeClient({
@@ -115,14 +137,22 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       circuitFailureThreshold: routeeConfig.circuitThreshold,
       circuitOpenMs: routeeConfig.circuitOpenMs,
       onCircuitChange: (state, reason) =>
-        state === 'open' ? new Logger('Routee').warn(`circuit open: ${reason}; sends are queued, polling pauses`) : new Logger('Routee').log(`circuit ${state}: ${reason}`),
+        state === 'open'
+          ? new Logger('Routee').warn(`circuit open: ${reason}; sends are queued, polling pauses`)
+          : new Logger('Routee').log(`circuit ${state}: ${reason}`),
     });
     closers.push(() => routee.close());
 
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, databaseUrl, routee }),
       // forceCloseConnections: close() ends idle keep-alive sockets instead of waiting for them (Routee's callbacks keep some open)
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false, forceCloseConnections: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors: routerError }),
+      new FastifyAdapter({
+        bodyLimit: BODY_LIMIT,
+        trustProxy: false,
+        forceCloseConnections: true,
+        routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+        frameworkErrors: routerError,
+      }),
       { logger: appLogger, abortOnError: false },
     );
     closers.push(() => app.close());
@@ -158,7 +188,10 @@ function setupSwagger(app: NestFastifyApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A gateway API key' })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
 }
 
 /**
@@ -179,7 +212,9 @@ async function ensureDevKey(app: NestFastifyApplication, config: GatewayConfig):
     writeFileSync(file, `${key}\n`, { mode: 0o600 });
   } catch (err) {
     // read-only image: the key still works, it is just printed this once
-    new Logger('Gateway').warn(`could not keep the dev key in ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    new Logger('Gateway').warn(
+      `could not keep the dev key in ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return key;
 }

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     `  OTP failover gateway listening on ${gateway.url}`,
     `  Swagger UI:  ${gateway.url}/docs`,
     gateway.devKey ? `  Dev API key: ${gateway.devKey}` : '  API keys: GATEWAY_API_KEYS or `npm run keys -- list`',
-    gateway.sandbox ? `  Routee:      built-in sandbox at ${gateway.sandbox.url} (set ROUTEE_APP_ID/ROUTEE_APP_SECRET for the real one)` : `  Routee:      ${config.routee.apiUrl}`,
+    gateway.sandbox
+      ? `  Routee:      built-in sandbox at ${gateway.sandbox.url} (set ROUTEE_APP_ID/ROUTEE_APP_SECRET for the real one)`
+      : `  Routee:      ${config.routee.apiUrl}`,
     '',
   ];
   console.log(lines.join('\n'));
@@ -35,6 +37,10 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   // the missing embedded Postgres says itself what to do; a prefix would only bury it
-  console.error(err instanceof EmbeddedPostgresMissingError ? err.message : `gateway failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof EmbeddedPostgresMissingError
+      ? err.message
+      : `gateway failed to start: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

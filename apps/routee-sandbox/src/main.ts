@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   console.log(`Routee sandbox listening on ${sandbox.url}`);
   console.log(`  ROUTEE_AUTH_URL=${sandbox.url} ROUTEE_API_URL=${sandbox.url}`);
   console.log(`  ROUTEE_APP_ID=${sandbox.appId} ROUTEE_APP_SECRET=${sandbox.appSecret}`);
-  console.log(READY_MARKER + JSON.stringify({ url: sandbox.url, port: sandbox.port, appId: sandbox.appId, appSecret: sandbox.appSecret }));
+  console.log(
+    READY_MARKER +
+      JSON.stringify({ url: sandbox.url, port: sandbox.port, appId: sandbox.appId, appSecret: sandbox.appSecret }),
+  );
   const stop = () => {
     sandbox.close().then(
       () => process.exit(0),

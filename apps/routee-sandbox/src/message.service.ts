@@ -20,7 +20,13 @@ import {
 import { SandboxFaults } from './sandbox-faults.service';
 import { SandboxTimers } from './sandbox-timers.service';
 import { type ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
-import { type CallbackRequest, parseSmsSend, parseViberOtpSend, type SmsSend, type ViberOtpSend } from './send-requests';
+import {
+  type CallbackRequest,
+  parseSmsSend,
+  parseViberOtpSend,
+  type SmsSend,
+  type ViberOtpSend,
+} from './send-requests';
 
 /** A message Routee took. */
 export interface SandboxSend {
@@ -114,7 +120,13 @@ export class MessageService {
       status: { name: 'QUEUED', date: now },
     };
     this.viber.set(msg.trackingId, msg);
-    this.sends.push({ channel: 'viber', to: req.to, trackingId: msg.trackingId, templateParams: req.templateParams, at: now });
+    this.sends.push({
+      channel: 'viber',
+      to: req.to,
+      trackingId: msg.trackingId,
+      templateParams: req.templateParams,
+      at: now,
+    });
     this.play(msg, outcome, () => this.postViberCallback(msg));
     return {
       trackingId: msg.trackingId,
@@ -185,7 +197,11 @@ export class MessageService {
       to: `+${msg.req.to}`,
       from: VIBER_SENDER,
       country: countryOf(msg.req.to),
-      status: { status: msg.status.name, date: msg.status.date, ...(msg.status.reason ? { reason: msg.status.reason } : {}) },
+      status: {
+        status: msg.status.name,
+        date: msg.status.date,
+        ...(msg.status.reason ? { reason: msg.status.reason } : {}),
+      },
       applicationName: APPLICATION_NAME,
       originatingService: 'Viber',
       direction: 'Outbound',
@@ -218,7 +234,11 @@ export class MessageService {
       part: p.part,
       price: smsPartPrice(msg.status.name),
       label: msg.req.label,
-      status: { date: msg.status.date, status: msg.status.name, ...(msg.status.reason ? { reason: msg.status.reason } : {}) },
+      status: {
+        date: msg.status.date,
+        status: msg.status.name,
+        ...(msg.status.reason ? { reason: msg.status.reason } : {}),
+      },
       from: msg.req.from,
       direction: 'Outbound',
     }));
@@ -282,7 +302,11 @@ export class MessageService {
       from: VIBER_SENDER,
       groups: [],
       country: countryOf(msg.req.to),
-      status: { name: msg.status.name, ...(msg.status.reason ? { reason: msg.status.reason } : {}), updatedDate: msg.status.date },
+      status: {
+        name: msg.status.name,
+        ...(msg.status.reason ? { reason: msg.status.reason } : {}),
+        updatedDate: msg.status.date,
+      },
       ttl: msg.req.ttl,
       label: msg.req.label,
       applicationName: APPLICATION_NAME,
@@ -307,7 +331,11 @@ export class MessageService {
         country: countryOf(msg.req.to),
         operator: operatorOf(msg.req.to),
         groups: [],
-        status: { name: msg.status.name, ...(msg.status.reason ? { reason: msg.status.reason } : {}), updatedDate: msg.status.date },
+        status: {
+          name: msg.status.name,
+          ...(msg.status.reason ? { reason: msg.status.reason } : {}),
+          updatedDate: msg.status.date,
+        },
         message: msg.req.body,
         applicationName: APPLICATION_NAME,
         latency: msg.latency ?? 0,

@@ -60,7 +60,10 @@ export class RouteeErrorFilter implements ExceptionFilter {
   }
 }
 
-function toRouteeError(exception: unknown): { status: number; body: { code: string; developerMessage: string; properties?: Record<string, string> } } {
+function toRouteeError(exception: unknown): {
+  status: number;
+  body: { code: string; developerMessage: string; properties?: Record<string, string> };
+} {
   if (exception instanceof RouteeApiError) {
     const { code, developerMessage, properties } = exception;
     return { status: exception.httpStatus, body: { code, developerMessage, ...(properties && { properties }) } };

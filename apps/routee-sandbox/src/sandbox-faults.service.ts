@@ -61,7 +61,10 @@ export class SandboxFaults implements OnModuleDestroy {
   private resetCount = 0;
   private resetWhen: 'before' | 'after' = 'after';
   private readonly held = new Set<() => void>();
-  readonly counters: FaultCounters = { requests: 0, faulted: { unavailable: 0, hang: 0, reset_before: 0, reset_after: 0 } };
+  readonly counters: FaultCounters = {
+    requests: 0,
+    faulted: { unavailable: 0, hang: 0, reset_before: 0, reset_after: 0 },
+  };
 
   constructor(@Inject(SANDBOX_OPTIONS) private readonly options: ResolvedSandboxOptions) {
     this.latencyMs = options.latencyMs;
@@ -71,7 +74,8 @@ export class SandboxFaults implements OnModuleDestroy {
     const now = Date.now();
     if (settings.latencyMs !== undefined) this.latencyMs = nonNegative(settings.latencyMs);
     if (settings.trackingLatencyMs !== undefined) this.trackingLatencyMs = nonNegative(settings.trackingLatencyMs);
-    if (settings.scope !== undefined) this.scope = ['send', 'tracking', 'token'].includes(settings.scope) ? settings.scope : 'all';
+    if (settings.scope !== undefined)
+      this.scope = ['send', 'tracking', 'token'].includes(settings.scope) ? settings.scope : 'all';
     if (settings.unavailableCount !== undefined) this.unavailableCount = nonNegative(settings.unavailableCount);
     if (settings.unavailableForMs !== undefined) this.unavailableUntil = now + nonNegative(settings.unavailableForMs);
     if (settings.hangCount !== undefined) this.hangCount = nonNegative(settings.hangCount);

@@ -87,7 +87,8 @@ export class AdminController {
   @HttpCode(204)
   application(@Body() settings: { viberCallbackUrl?: string | null }): void {
     const url = settings?.viberCallbackUrl;
-    if (url !== undefined && url !== null && !isHttpUrl(url)) throw RouteeApiError.validation('generic', 'viberCallbackUrl: must be an http(s) URL');
+    if (url !== undefined && url !== null && !isHttpUrl(url))
+      throw RouteeApiError.validation('generic', 'viberCallbackUrl: must be an http(s) URL');
     this.state.setViberCallbackUrl(url ?? undefined);
   }
 }

@@ -24,7 +24,8 @@ export interface SandboxOptions {
   logger?: boolean;
 }
 
-export type ResolvedSandboxOptions = Required<Omit<SandboxOptions, 'viberCallbackUrl'>> & Pick<SandboxOptions, 'viberCallbackUrl'>;
+export type ResolvedSandboxOptions = Required<Omit<SandboxOptions, 'viberCallbackUrl'>> &
+  Pick<SandboxOptions, 'viberCallbackUrl'>;
 
 export const SANDBOX_OPTIONS = Symbol('SANDBOX_OPTIONS');
 

@@ -21,11 +21,9 @@ export interface RunningSandbox {
 /** Starts the Routee look-alike in this process (the gateway's dev mode, tests run by plain node). */
 export async function startSandbox(options?: SandboxOptions): Promise<RunningSandbox> {
   const resolved = resolveSandboxOptions(options);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    SandboxModule.forRoot(resolved),
-    new FastifyAdapter(),
-    { logger: resolved.logger ? ['error', 'warn', 'log'] : false },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(SandboxModule.forRoot(resolved), new FastifyAdapter(), {
+    logger: resolved.logger ? ['error', 'warn', 'log'] : false,
+  });
   const faults = app.get(SandboxFaults);
   const timers = app.get(SandboxTimers);
   // Faults apply to Routee's routes only: the admin routes must stay usable to lift them.
@@ -37,7 +35,10 @@ export async function startSandbox(options?: SandboxOptions): Promise<RunningSan
     if (faults.latencyMs > 0) await timers.sleep(faults.latencyMs);
     if (fault === 'unavailable') {
       const error = RouteeApiError.serviceUnavailable();
-      return reply.code(503).header('content-type', 'application/json').send({ code: error.code, developerMessage: error.developerMessage });
+      return reply
+        .code(503)
+        .header('content-type', 'application/json')
+        .send({ code: error.code, developerMessage: error.developerMessage });
     }
     if (fault === 'hang' || fault === 'reset_before') {
       // nothing is handled: the connection gets no answer (until let go), or drops at once

@@ -19,9 +19,7 @@ export interface ScriptedStatus {
 }
 
 export type SendOutcome =
-  | { kind: 'accepted'; timeline: ScriptedStatus[] }
-  | { kind: 'insufficient_balance' }
-  | { kind: 'unavailable' };
+  { kind: 'accepted'; timeline: ScriptedStatus[] } | { kind: 'insufficient_balance' } | { kind: 'unavailable' };
 
 export interface Timing {
   statusDelayMs: number;
@@ -33,7 +31,10 @@ const VIBER_REASONS: Record<string, StatusReason> = {
   SENT: { detailedStatus: 'Sent', description: 'The message was sent to Viber.' },
   DELIVERED: { detailedStatus: 'Delivered', description: 'The message was delivered to its recipient.' },
   SEEN: { detailedStatus: 'Seen', description: 'The message was delivered and read by the recipient.' },
-  EXPIRED: { detailedStatus: 'TTL Expired', description: 'The TTL of the message has expired. The message could not be delivered.' },
+  EXPIRED: {
+    detailedStatus: 'TTL Expired',
+    description: 'The TTL of the message has expired. The message could not be delivered.',
+  },
   UNDELIVERED: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user.' },
   FAILED: { detailedStatus: 'Message Rejected', description: 'Viber rejected the message due to incorrect parameters' },
   UNSENT: { detailedStatus: 'Unsent', description: 'Viber Message could not be sent due to insufficient balance.' },
@@ -43,7 +44,10 @@ const VIBER_REASONS: Record<string, StatusReason> = {
 const SMS_REASONS: Record<string, StatusReason> = {
   Sent: { detailedStatus: 'Sent', description: 'The SMS was sent to the operator.' },
   Delivered: { detailedStatus: 'Delivered', description: 'The SMS was sent and it was delivered to its recipient.' },
-  Undelivered: { detailedStatus: 'Undelivered on Handset', description: 'The SMS was sent but it could not be delivered to the handset.' },
+  Undelivered: {
+    detailedStatus: 'Undelivered on Handset',
+    description: 'The SMS was sent but it could not be delivered to the handset.',
+  },
 };
 
 export const VIBER_TERMINAL = new Set(['DELIVERED', 'SEEN', 'EXPIRED', 'UNDELIVERED', 'FAILED', 'UNSENT']);
@@ -106,8 +110,20 @@ export function smsPartPrice(status: string): number {
 }
 
 const COUNTRY_PREFIXES: Array<[string, string]> = [
-  ['357', 'CY'], ['359', 'BG'], ['381', 'RS'], ['30', 'GR'], ['31', 'NL'], ['32', 'BE'], ['33', 'FR'],
-  ['34', 'ES'], ['39', 'IT'], ['40', 'RO'], ['44', 'GB'], ['49', 'DE'], ['90', 'TR'], ['1', 'US'],
+  ['357', 'CY'],
+  ['359', 'BG'],
+  ['381', 'RS'],
+  ['30', 'GR'],
+  ['31', 'NL'],
+  ['32', 'BE'],
+  ['33', 'FR'],
+  ['34', 'ES'],
+  ['39', 'IT'],
+  ['40', 'RO'],
+  ['44', 'GB'],
+  ['49', 'DE'],
+  ['90', 'TR'],
+  ['1', 'US'],
 ];
 
 export function countryOf(digits: string): string {
@@ -116,8 +132,13 @@ export function countryOf(digits: string): string {
 
 /** Greek mobile ranges by operator; other countries get 'Unknown'. */
 const GR_OPERATORS: Array<[string, string]> = [
-  ['30697', 'Cosmote'], ['30698', 'Cosmote'], ['30694', 'Vodafone'], ['30695', 'Vodafone'],
-  ['30693', 'Nova'], ['30690', 'Nova'], ['3069', 'Cosmote'],
+  ['30697', 'Cosmote'],
+  ['30698', 'Cosmote'],
+  ['30694', 'Vodafone'],
+  ['30695', 'Vodafone'],
+  ['30693', 'Nova'],
+  ['30690', 'Nova'],
+  ['3069', 'Cosmote'],
 ];
 
 export function operatorOf(digits: string): string {

@@ -1,9 +1,4 @@
-import {
-  findTemplate,
-  TEMPLATE_LANGUAGES,
-  type TemplateParam,
-  VIBER_TEMPLATES,
-} from '@app/routee/viber-otp-templates';
+import { findTemplate, TEMPLATE_LANGUAGES, type TemplateParam, VIBER_TEMPLATES } from '@app/routee/viber-otp-templates';
 import { RouteeApiError, type RouteeModule } from './routee-api.error';
 
 /**
@@ -87,7 +82,11 @@ class Problems {
 export function parseSmsSend(raw: unknown): SmsSend {
   const body = objectBody(raw);
   const problems = new Problems('sms');
-  const to = recipient(body.to, problems, 'The SMS has no recipients or the recipient is not in E.164 format (+ and country code)');
+  const to = recipient(
+    body.to,
+    problems,
+    'The SMS has no recipients or the recipient is not in E.164 format (+ and country code)',
+  );
   const from = body.from;
   if (typeof from !== 'string' || !SENDER_ID.test(from)) {
     problems.add('from', 'The sender is invalid: up to 11 letters, digits and spaces, or up to 16 digits without +');
@@ -96,7 +95,8 @@ export function parseSmsSend(raw: unknown): SmsSend {
   const ttl = optionalInteger(body.ttl, 'ttl', SMS_TTL_MINUTES, problems);
   const label = optionalString(body.label, 'label', problems, 350);
   const flash = body.flash;
-  if (flash !== undefined && flash !== null && typeof flash !== 'boolean') problems.add('flash', 'must be true or false');
+  if (flash !== undefined && flash !== null && typeof flash !== 'boolean')
+    problems.add('flash', 'must be true or false');
   const callback = parseCallback(body.callback, problems);
   problems.done();
   return dropUndefined({
@@ -115,14 +115,19 @@ export function parseViberOtpSend(raw: unknown): ViberOtpSend {
   const problems = new Problems('viber');
   const sender = body.senderInfoTrackingId;
   if (typeof sender !== 'string' || sender.trim() === '') problems.add('senderInfoTrackingId', 'may not be empty');
-  const to = recipient(body.to, problems, 'must be one recipient in E.164 format, with + and the country code (e.g. +306912345678)');
+  const to = recipient(
+    body.to,
+    problems,
+    'must be one recipient in E.164 format, with + and the country code (e.g. +306912345678)',
+  );
   const ttl = optionalInteger(body.ttl, 'ttl', VIBER_TTL_SECONDS, problems);
   const seq = optionalInteger(body.seq, 'seq', { min: 0, max: Number.MAX_SAFE_INTEGER }, problems);
   const label = oneOf(body.label, 'label', ['transactional', 'promotional'] as const, problems);
   const type = oneOf(body.type, 'type', ['PRIMARY_ONLY', 'ALL_DEVICE'] as const, problems);
   const templateLang = oneOf(body.templateLang, 'templateLang', TEMPLATE_LANGUAGES, problems);
   // templateId is optional in the reference; the sandbox then plays Routee's Basic template
-  const templateId = body.templateId === undefined || body.templateId === null ? VIBER_TEMPLATES[0].id : body.templateId;
+  const templateId =
+    body.templateId === undefined || body.templateId === null ? VIBER_TEMPLATES[0].id : body.templateId;
   const template = typeof templateId === 'string' ? findTemplate(templateId) : undefined;
   if (!template) problems.add('templateId', 'is not a template of the Viber OTP templates inventory');
   const templateParams = body.templateParams;
@@ -153,7 +158,8 @@ function checkTemplateParams(params: Json, required: readonly TemplateParam[], p
     if (value === undefined || value === null || value === '') {
       problems.add(field, 'is required by the template');
     } else if (NUMBER_PARAMS.has(name)) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) problems.add(field, 'must be a whole number (e.g. 5), not a string');
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+        problems.add(field, 'must be a whole number (e.g. 5), not a string');
     } else if (typeof value !== 'string') {
       problems.add(field, 'must be text');
     } else if (value.length > TEXT_PARAM_MAX) {
@@ -163,7 +169,8 @@ function checkTemplateParams(params: Json, required: readonly TemplateParam[], p
     }
   }
   for (const name of Object.keys(params)) {
-    if (!required.includes(name as TemplateParam)) problems.add(`templateParams.${name}`, 'is not a parameter of the template');
+    if (!required.includes(name as TemplateParam))
+      problems.add(`templateParams.${name}`, 'is not a parameter of the template');
   }
 }
 
@@ -225,7 +232,12 @@ function optionalString(v: unknown, field: string, problems: Problems, maxLength
   return v;
 }
 
-function optionalInteger(v: unknown, field: string, range: { min: number; max: number }, problems: Problems): number | undefined {
+function optionalInteger(
+  v: unknown,
+  field: string,
+  range: { min: number; max: number },
+  problems: Problems,
+): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < range.min || v > range.max) {
     problems.add(field, `must be an integer between ${range.min} and ${range.max}`);

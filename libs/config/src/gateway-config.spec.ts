@@ -40,7 +40,10 @@ describe('loadGatewayConfig: Idempotency-Key claims', () => {
   });
 
   it('reads IDEMPOTENCY_CLAIM_MS and IDEMPOTENCY_WAIT_MS', () => {
-    expect(loadGatewayConfig({ IDEMPOTENCY_CLAIM_MS: '30000', IDEMPOTENCY_WAIT_MS: '0' }).idempotency).toEqual({ claimMs: 30_000, waitMs: 0 });
+    expect(loadGatewayConfig({ IDEMPOTENCY_CLAIM_MS: '30000', IDEMPOTENCY_WAIT_MS: '0' }).idempotency).toEqual({
+      claimMs: 30_000,
+      waitMs: 0,
+    });
   });
 
   it.each([
@@ -54,12 +57,27 @@ describe('loadGatewayConfig: Idempotency-Key claims', () => {
 
 describe('loadGatewayConfig: abuse limits', () => {
   it('defaults: 5 flows per number in 10 minutes, no per-key limit, every country', () => {
-    expect(loadGatewayConfig({}).limits).toEqual({ phoneRateLimit: 5, phoneRateWindowSec: 600, keyRatePerMin: 0, allowedCountryCodes: [] });
+    expect(loadGatewayConfig({}).limits).toEqual({
+      phoneRateLimit: 5,
+      phoneRateWindowSec: 600,
+      keyRatePerMin: 0,
+      allowedCountryCodes: [],
+    });
   });
 
   it('reads the limits and the allow-list (spaces and a leading + allowed)', () => {
-    const env = { PHONE_RATE_LIMIT: '0', PHONE_RATE_WINDOW_SEC: '60', KEY_RATE_LIMIT_PER_MIN: '120', ALLOWED_COUNTRY_CODES: '30, +357,1242' };
-    expect(loadGatewayConfig(env).limits).toEqual({ phoneRateLimit: 0, phoneRateWindowSec: 60, keyRatePerMin: 120, allowedCountryCodes: ['30', '357', '1242'] });
+    const env = {
+      PHONE_RATE_LIMIT: '0',
+      PHONE_RATE_WINDOW_SEC: '60',
+      KEY_RATE_LIMIT_PER_MIN: '120',
+      ALLOWED_COUNTRY_CODES: '30, +357,1242',
+    };
+    expect(loadGatewayConfig(env).limits).toEqual({
+      phoneRateLimit: 0,
+      phoneRateWindowSec: 60,
+      keyRatePerMin: 120,
+      allowedCountryCodes: ['30', '357', '1242'],
+    });
   });
 
   it.each([

@@ -131,7 +131,13 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     workerEnabled: boolean(env, 'WORKER_ENABLED', true),
     sendClaimMs,
     idempotency: {
-      claimMs: integer(env, 'IDEMPOTENCY_CLAIM_MS', Math.max(120_000, longestSendMs(connectTimeoutMs, requestTimeoutMs, sendClaimMs)), 1000, 3_600_000),
+      claimMs: integer(
+        env,
+        'IDEMPOTENCY_CLAIM_MS',
+        Math.max(120_000, longestSendMs(connectTimeoutMs, requestTimeoutMs, sendClaimMs)),
+        1000,
+        3_600_000,
+      ),
       waitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     },
     webhooks: {
@@ -183,7 +189,8 @@ function countryCodes(env: Env, name: string): string[] {
   if (raw === undefined) return [];
   return raw.split(',').map((part) => {
     const code = part.trim().replace(/^\+/, '');
-    if (!/^[1-9]\d{0,5}$/.test(code)) throw new ConfigError(name, `must be comma-separated calling codes such as 30,357, got "${part.trim()}"`);
+    if (!/^[1-9]\d{0,5}$/.test(code))
+      throw new ConfigError(name, `must be comma-separated calling codes such as 30,357, got "${part.trim()}"`);
     return code;
   });
 }

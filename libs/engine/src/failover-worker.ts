@@ -1,4 +1,10 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { FlowStore, IdempotencyStore, WorkQueueStore } from '@app/persistence';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
@@ -106,7 +112,9 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
         try {
           await this.engine.resumeSend(step, claimedFrom);
         } catch (err) {
-          this.log.warn(`resuming the ${claimedFrom} send of step ${step.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.log.warn(
+            `resuming the ${claimedFrom} send of step ${step.id} failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
       });
       result.stranded += sends.length;

@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { classifyStatus, decideFlow, DomainError, initialStatus, isSeen, type FlowDecision, type SendError } from '@app/flow';
+import {
+  classifyStatus,
+  decideFlow,
+  DomainError,
+  initialStatus,
+  isSeen,
+  type FlowDecision,
+  type SendError,
+} from '@app/flow';
 import {
   applyReportTo,
   FlowEntity,
@@ -63,16 +71,35 @@ export class FlowEngine {
     const channel = channelOf(primaryDef);
     // should this process die mid-send, the worker picks the flow up after the claim
     const created = await this.store.createFlowWithPrimary(
-      { id, definition: input.definition, failoverOnDelivered: primaryDef.failoverOnDelivered === true, callbackUrl: input.callbackUrl, apiKeyId: input.apiKeyId },
-      { flowId: id, role: 'primary', channel, phoneNumber: primaryDef.to, label: primaryDef.label ?? null, status: initialStatus(channel) },
+      {
+        id,
+        definition: input.definition,
+        failoverOnDelivered: primaryDef.failoverOnDelivered === true,
+        callbackUrl: input.callbackUrl,
+        apiKeyId: input.apiKeyId,
+      },
+      {
+        flowId: id,
+        role: 'primary',
+        channel,
+        phoneNumber: primaryDef.to,
+        label: primaryDef.label ?? null,
+        status: initialStatus(channel),
+      },
       this.options.sendClaimMs,
     );
     let answered: FlowWithSteps | null = null;
-    await this.sendStep(created.steps[0], primaryDef, created.flow.createdAt, input.definition[1], async (result, sentAt) => {
-      const recorded = await this.recordFirstSend(created, result, sentAt);
-      answered = recorded.flow;
-      return recorded.stepRecorded;
-    });
+    await this.sendStep(
+      created.steps[0],
+      primaryDef,
+      created.flow.createdAt,
+      input.definition[1],
+      async (result, sentAt) => {
+        const recorded = await this.recordFirstSend(created, result, sentAt);
+        answered = recorded.flow;
+        return recorded.stepRecorded;
+      },
+    );
     // the state the send response reports is the initial one: no webhook for it
     return answered ?? this.evaluate(id, new Date(), { initial: true });
   }
@@ -88,15 +115,32 @@ export class FlowEngine {
    * outcome (Routee's answer is already final, a failover is due) is recorded
    * as usual and left to evaluate (flow: null).
    */
-  private async recordFirstSend(created: FlowWithSteps, result: RouteeSendResult, sentAt: Date): Promise<{ stepRecorded: boolean; flow: FlowWithSteps | null }> {
+  private async recordFirstSend(
+    created: FlowWithSteps,
+    result: RouteeSendResult,
+    sentAt: Date,
+  ): Promise<{ stepRecorded: boolean; flow: FlowWithSteps | null }> {
     const [sending] = created.steps;
     const status = result.status || sending.status;
-    const primary = Object.assign(new StepEntity(), sending, { trackingId: result.trackingId, status, sendState: 'sent', sentAt, statusUpdatedAt: sentAt, claimedUntil: null, errorMessage: null });
+    const primary = Object.assign(new StepEntity(), sending, {
+      trackingId: result.trackingId,
+      status,
+      sendState: 'sent',
+      sentAt,
+      statusUpdatedAt: sentAt,
+      claimedUntil: null,
+      errorMessage: null,
+    });
     const decision = this.decide({ flow: created.flow, steps: [primary] }, sentAt);
     if (decision.status !== 'InProgress' || decision.next.kind === 'send_failover') {
       return { stepRecorded: (await this.store.markStepsSent([primary])).size > 0, flow: null };
     }
-    const change = { status: decision.status, statusCode: decision.statusCode, nextCheckAt: this.nextCheckAt(decision, sentAt), error: null };
+    const change = {
+      status: decision.status,
+      statusCode: decision.statusCode,
+      nextCheckAt: this.nextCheckAt(decision, sentAt),
+      error: null,
+    };
     const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), created.flow, change), steps: [primary] };
     after.flow.webhookState = this.webhooks.stateOf(after, true).webhookState;
     const written = await this.store.markPrimarySent(primary, change, after.flow.webhookState);
@@ -117,8 +161,16 @@ export class FlowEngine {
   }
 
   /** evaluate, also telling what the report in `options` did (null: no step has its trackingId) */
-  private async evaluateApplying(flowId: string, now: Date, options: EvaluateOptions): Promise<{ flow: FlowWithSteps; applied: AppliedReport | null }> {
-    const [evaluated] = await this.evaluateMany([{ flowId, reports: options.report ? [options.report] : [] }], now, options.initial === true);
+  private async evaluateApplying(
+    flowId: string,
+    now: Date,
+    options: EvaluateOptions,
+  ): Promise<{ flow: FlowWithSteps; applied: AppliedReport | null }> {
+    const [evaluated] = await this.evaluateMany(
+      [{ flowId, reports: options.report ? [options.report] : [] }],
+      now,
+      options.initial === true,
+    );
     if (!evaluated) throw new DomainError('flow_not_found', `flow ${flowId} vanished`);
     return { flow: evaluated.flow, applied: evaluated.applied[0] ?? null };
   }
@@ -145,15 +197,25 @@ export class FlowEngine {
           applied.push(result.applied);
           // Routee's word on the step as of now, even when nothing changed: reads answer from the store for
           // REFRESH_INTERVAL_MS (ReadRefresher); writeReportedSteps keeps a later checked_at a read claimed meanwhile
-          const checked = Object.assign(new StepEntity(), result.steps.find((s) => s.id === result.applied.stepId), { checkedAt: now });
+          const checked = Object.assign(
+            new StepEntity(),
+            result.steps.find((s) => s.id === result.applied.stepId),
+            { checkedAt: now },
+          );
           written.push(checked);
           current = { flow: current.flow, steps: result.steps.map((s) => (s.id === checked.id ? checked : s)) };
         }
         return { current, applied, decision: this.decide(current, now) };
       });
       await this.store.writeReportedSteps(tx, written);
-      const claims = plans.filter((p) => p.decision.next.kind === 'send_failover' && p.current.steps.length === 1 && p.current.flow.definition[1]);
-      const claimed = await this.store.claimFailoverSteps(tx, claims.map((p) => failoverStepOf(p.current.flow)), claimMs);
+      const claims = plans.filter(
+        (p) => p.decision.next.kind === 'send_failover' && p.current.steps.length === 1 && p.current.flow.definition[1],
+      );
+      const claimed = await this.store.claimFailoverSteps(
+        tx,
+        claims.map((p) => failoverStepOf(p.current.flow)),
+        claimMs,
+      );
       const claimedBy = new Map(claimed.map((step) => [step.flowId, step]));
       const changes: FlowChange[] = [];
       const events: NewWebhookEvent[] = [];
@@ -165,7 +227,14 @@ export class FlowEngine {
         if (step) {
           // stays due until the send is recorded: if this process dies first, the worker finds the stranded claim
           const nextCheckAt = new Date(now.getTime() + claimMs);
-          changes.push({ id: flow.id, status: 'InProgress', statusCode: null, nextCheckAt, error: null, webhookState: flow.webhookState });
+          changes.push({
+            id: flow.id,
+            status: 'InProgress',
+            statusCode: null,
+            nextCheckAt,
+            error: null,
+            webhookState: flow.webhookState,
+          });
           sends.push({ step, flow, applied });
           continue;
         }
@@ -189,10 +258,17 @@ export class FlowEngine {
     if (outcome.evented) this.webhooks.wake();
     if (outcome.sends.length === 0) return outcome.evaluated;
     await this.sendFailovers(outcome.sends);
-    const again = await this.evaluateMany(outcome.sends.map((s) => ({ flowId: s.step.flowId, reports: [] })), new Date(), initial);
+    const again = await this.evaluateMany(
+      outcome.sends.map((s) => ({ flowId: s.step.flowId, reports: [] })),
+      new Date(),
+      initial,
+    );
     const appliedOf = new Map(outcome.sends.map((s) => [s.step.flowId, s.applied]));
     // as written under the lock (a later change is another evaluation's to report)
-    return [...outcome.evaluated, ...again.map((e) => ({ flow: e.flow, applied: appliedOf.get(e.flow.flow.id) ?? [] }))];
+    return [
+      ...outcome.evaluated,
+      ...again.map((e) => ({ flow: e.flow, applied: appliedOf.get(e.flow.flow.id) ?? [] })),
+    ];
   }
 
   /**
@@ -210,14 +286,25 @@ export class FlowEngine {
         if (claimed.length > 1) this.log.debug(line);
         else this.log.log(line);
         const result = await this.callStep(step, flow.definition[1], flow.createdAt);
-        return result && { id: step.id, trackingId: result.result.trackingId, status: result.result.status || step.status, sentAt: result.sentAt };
+        return (
+          result && {
+            id: step.id,
+            trackingId: result.result.trackingId,
+            status: result.result.status || step.status,
+            sentAt: result.sentAt,
+          }
+        );
       }),
     );
     const took = settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
     const recorded = await this.recordSendOutcome(() => this.store.markStepsSent(took));
-    for (const s of took) if (!recorded.has(s.id)) this.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId);
+    for (const s of took)
+      if (!recorded.has(s.id)) this.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId);
     settled.forEach((s, i) => {
-      if (s.status === 'rejected') this.log.warn(`flow ${claimed[i].flow.id}: failover send failed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
+      if (s.status === 'rejected')
+        this.log.warn(
+          `flow ${claimed[i].flow.id}: failover send failed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`,
+        );
     });
   }
 
@@ -239,9 +326,16 @@ export class FlowEngine {
       if (claimedFrom === 'queued') {
         this.log.debug(`flow ${step.flowId}: sending the queued ${step.role} ${step.channel} step`);
       } else {
-        this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`);
+        this.log.warn(
+          `flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`,
+        );
       }
-      await this.sendStep(step, def, current.flow.createdAt, step.role === 'primary' ? current.flow.definition[1] : undefined);
+      await this.sendStep(
+        step,
+        def,
+        current.flow.createdAt,
+        step.role === 'primary' ? current.flow.definition[1] : undefined,
+      );
     }
     return this.evaluate(step.flowId);
   }
@@ -251,7 +345,10 @@ export class FlowEngine {
    * flow react at once: a due failover fires within this call.
    * Returns null when no step has this trackingId.
    */
-  async applyReport(trackingId: string, report: StatusReport): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
+  async applyReport(
+    trackingId: string,
+    report: StatusReport,
+  ): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const { flow, applied } = await this.evaluateApplying(flowId, new Date(), { report: { trackingId, report } });
@@ -277,7 +374,11 @@ export class FlowEngine {
    */
   wouldChange(current: FlowWithSteps, now: Date): boolean {
     const decision = this.decide(current, now);
-    return decision.status !== current.flow.status || decision.statusCode !== current.flow.statusCode || decision.next.kind === 'send_failover';
+    return (
+      decision.status !== current.flow.status ||
+      decision.statusCode !== current.flow.statusCode ||
+      decision.next.kind === 'send_failover'
+    );
   }
 
   /**
@@ -297,7 +398,9 @@ export class FlowEngine {
     for (const current of flows) {
       // Routee is held for down: the stored story, without waiting on calls the circuit would refuse anyway
       // (a read's `only` is chosen with the same test)
-      const stale = current.steps.filter((step) => (only ? only.has(step.id) : this.routee.isAvailable(step.channel) && this.mayChange(step, current.flow.status)));
+      const stale = current.steps.filter((step) =>
+        only ? only.has(step.id) : this.routee.isAvailable(step.channel) && this.mayChange(step, current.flow.status),
+      );
       if (stale.length === 0 && current.flow.status !== 'InProgress') {
         asStored.push(current);
         continue;
@@ -310,7 +413,10 @@ export class FlowEngine {
             if (!report) return;
             const reported = { trackingId: step.trackingId!, report };
             // an answer after the budget is applied on its own
-            if (late) this.evaluate(item.flowId, new Date(), { report: reported }).catch((err: unknown) => this.log.debug(`late report for ${step.trackingId}: ${String(err)}`));
+            if (late)
+              this.evaluate(item.flowId, new Date(), { report: reported }).catch((err: unknown) =>
+                this.log.debug(`late report for ${step.trackingId}: ${String(err)}`),
+              );
             else item.reports.push(reported);
           }),
         );
@@ -328,12 +434,16 @@ export class FlowEngine {
       return await this.evaluateMany(items, new Date(), false);
     } catch (err) {
       if (items.length === 1) throw err;
-      this.log.warn(`evaluating ${items.length} flows together failed (${err instanceof Error ? err.message : String(err)}); evaluating them one by one`);
+      this.log.warn(
+        `evaluating ${items.length} flows together failed (${err instanceof Error ? err.message : String(err)}); evaluating them one by one`,
+      );
     }
     const each = await Promise.allSettled(items.map((item) => this.evaluateMany([item], new Date(), false)));
     return each.flatMap((result, i) => {
       if (result.status === 'fulfilled') return result.value;
-      this.log.warn(`flow ${items[i].flowId}: evaluation failed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`);
+      this.log.warn(
+        `flow ${items[i].flowId}: evaluation failed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`,
+      );
       return [];
     });
   }
@@ -347,7 +457,8 @@ export class FlowEngine {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const step = (await this.mustLoad(flowId)).steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
-    const report = step && this.routee.isAvailable(step.channel) ? await withinBudget(this.track(step), budgetMs) : null;
+    const report =
+      step && this.routee.isAvailable(step.channel) ? await withinBudget(this.track(step), budgetMs) : null;
     return this.evaluate(flowId, new Date(), report ? { report: { trackingId, report } } : {});
   }
 
@@ -365,9 +476,15 @@ export class FlowEngine {
   /** Reads one step from Routee's tracking: the report, or null when that failed. */
   private async track(step: StepEntity): Promise<StatusReport | null> {
     try {
-      return reportOf(step.channel === 'viber' ? await this.routee.getViberTracking(step.trackingId!) : await this.routee.getSmsTracking(step.trackingId!));
+      return reportOf(
+        step.channel === 'viber'
+          ? await this.routee.getViberTracking(step.trackingId!)
+          : await this.routee.getSmsTracking(step.trackingId!),
+      );
     } catch (err) {
-      this.log.debug(`refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.debug(
+        `refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       return null;
     }
   }
@@ -375,7 +492,8 @@ export class FlowEngine {
   private decide(current: FlowWithSteps, now: Date): FlowDecision {
     const decision = decideFlow(flowConfigOf(current.flow), current.steps.map(stepStateOf), now);
     // Succeeded is final: a later report (an SMS "Sent" turning "Undelivered") updates the step, not the flow
-    if (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded') return { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
+    if (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded')
+      return { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
     return decision;
   }
 
@@ -418,7 +536,11 @@ export class FlowEngine {
     queuedSince: Date,
     fallback?: StepDefinition,
     recordSent: (result: RouteeSendResult, sentAt: Date) => Promise<boolean> = async (result, sentAt) =>
-      (await this.store.markStepsSent([{ id: step.id, trackingId: result.trackingId, status: result.status || step.status, sentAt }])).size > 0,
+      (
+        await this.store.markStepsSent([
+          { id: step.id, trackingId: result.trackingId, status: result.status || step.status, sentAt },
+        ])
+      ).size > 0,
   ): Promise<void> {
     const sent = await this.callStep(step, def, queuedSince, fallback);
     if (!sent) return;
@@ -428,7 +550,9 @@ export class FlowEngine {
 
   /** only when this process stalled past its claim and another replica re-sent the step */
   private warnResentElsewhere(step: StepEntity, trackingId: string): void {
-    this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send ${trackingId} came back after another replica had finished the step: Routee has it twice`);
+    this.log.warn(
+      `flow ${step.flowId}: ${step.role} ${step.channel} send ${trackingId} came back after another replica had finished the step: Routee has it twice`,
+    );
   }
 
   /**
@@ -436,18 +560,30 @@ export class FlowEngine {
    * the caller to record; null when it did not, recorded here (the step
    * failed, or was queued).
    */
-  private async callStep(step: StepEntity, def: StepDefinition, queuedSince: Date, fallback?: StepDefinition): Promise<{ result: RouteeSendResult; sentAt: Date } | null> {
+  private async callStep(
+    step: StepEntity,
+    def: StepDefinition,
+    queuedSince: Date,
+    fallback?: StepDefinition,
+  ): Promise<{ result: RouteeSendResult; sentAt: Date } | null> {
     const claimMs = this.options.sendClaimMs;
-    const heartbeat = setInterval(() => {
-      this.queue.renewSendClaim(step.id, claimMs).catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
-    }, Math.max(200, Math.floor(claimMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        this.queue
+          .renewSendClaim(step.id, claimMs)
+          .catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${step.id}: ${String(err)}`));
+      },
+      Math.max(200, Math.floor(claimMs / 3)),
+    );
     heartbeat.unref();
     let result: RouteeSendResult;
     try {
       result = await this.callRoutee(def);
     } catch (err) {
       const channel = step.channel;
-      const channelDown = (err instanceof RouteeError && err.kind === 'circuit_open') || (nothingWentOut(err) && !this.routee.isAvailable(channel));
+      const channelDown =
+        (err instanceof RouteeError && err.kind === 'circuit_open') ||
+        (nothingWentOut(err) && !this.routee.isAvailable(channel));
       // only a closed circuit counts as up: a half-open one is still being probed
       const fallbackUp = fallback !== undefined && this.routee.circuitState(channelOf(fallback)) === 'closed';
       if (channelDown && !fallbackUp) {
@@ -455,17 +591,31 @@ export class FlowEngine {
         if (Date.now() < giveUpAt) {
           clearInterval(heartbeat);
           // a little jitter: the queued steps do not all come back in the same instant
-          const retryAt = Math.min(giveUpAt, Math.max(this.routee.retryAt(channel), Date.now() + 200) + Math.floor(Math.random() * 250));
+          const retryAt = Math.min(
+            giveUpAt,
+            Math.max(this.routee.retryAt(channel), Date.now() + 200) + Math.floor(Math.random() * 250),
+          );
           await this.recordSendOutcome(() => this.store.queueSend(step.id, new Date(retryAt)));
-          this.log.debug(`flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`);
+          this.log.debug(
+            `flow ${step.flowId}: ${step.role} ${step.channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`,
+          );
           return null;
         }
       }
       const sendError = this.sendErrorOf(err);
       const message = refusalOf(err);
-      const status = sendError === 'insufficient_balance' ? (step.channel === 'viber' ? 'UNSENT' : 'Unsent') : step.channel === 'viber' ? 'FAILED' : 'Failed';
+      const status =
+        sendError === 'insufficient_balance'
+          ? step.channel === 'viber'
+            ? 'UNSENT'
+            : 'Unsent'
+          : step.channel === 'viber'
+            ? 'FAILED'
+            : 'Failed';
       // the whole answer (HTTP status, Routee's code, developerMessage, the fields it refused) goes to the log
-      this.log.warn(`flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(
+        `flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${err instanceof Error ? err.message : String(err)}`,
+      );
       clearInterval(heartbeat);
       await this.recordSendOutcome(() => this.store.markStepFailed(step.id, status, sendError, message));
       return null;
@@ -515,7 +665,9 @@ export class FlowEngine {
 
   /** Viber OTP has no per-message callback: its reports come from the URL set on the Routee application (routeeCallbackUrl) */
   private callbackUrl(channel: 'sms'): string | undefined {
-    return this.options.publicUrl ? routeeCallbackUrl(this.options.publicUrl, channel, this.options.callbackToken) : undefined;
+    return this.options.publicUrl
+      ? routeeCallbackUrl(this.options.publicUrl, channel, this.options.callbackToken)
+      : undefined;
   }
 
   private sendErrorOf(err: unknown): SendError {
@@ -542,7 +694,15 @@ export class FlowEngine {
 function failoverStepOf(flow: FlowEntity): NewStep {
   const def = flow.definition[1];
   const channel = channelOf(def);
-  return { flowId: flow.id, order: 2, role: 'failover', channel, phoneNumber: def.to, label: def.label ?? null, status: initialStatus(channel) };
+  return {
+    flowId: flow.id,
+    order: 2,
+    role: 'failover',
+    channel,
+    phoneNumber: def.to,
+    label: def.label ?? null,
+    status: initialStatus(channel),
+  };
 }
 
 interface Evaluation {

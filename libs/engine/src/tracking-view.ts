@@ -101,6 +101,8 @@ export function toStepView(step: StepFields, failoverFrom: string | null): Track
     status: step.status,
     channel: step.channel,
     phone_number: step.phoneNumber,
-    ...(Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null && v !== undefined)) as Partial<TrackingStepView>),
+    ...(Object.fromEntries(
+      Object.entries(optional).filter(([, v]) => v !== null && v !== undefined),
+    ) as Partial<TrackingStepView>),
   } as TrackingStepView;
 }

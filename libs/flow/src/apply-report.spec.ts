@@ -24,17 +24,68 @@ describe('applyReportTo', () => {
       detailedStatus: null,
       ...fields,
     });
-  const flowOf = (...steps: StepEntity[]): FlowWithSteps => ({ flow: Object.assign(new FlowEntity(), { id: 'flow-1' }), steps });
+  const flowOf = (...steps: StepEntity[]): FlowWithSteps => ({
+    flow: Object.assign(new FlowEntity(), { id: 'flow-1' }),
+    steps,
+  });
 
-  type Row = [name: string, before: Partial<StepEntity>, report: StatusReport, changed: boolean, after: Partial<StepEntity> | null];
+  type Row = [
+    name: string,
+    before: Partial<StepEntity>,
+    report: StatusReport,
+    changed: boolean,
+    after: Partial<StepEntity> | null,
+  ];
   const table: Row[] = [
-    ['a status that moves forward', {}, { status: 'SENT' }, true, { status: 'SENT', statusUpdatedAt: now, deliveredAt: null }],
-    ['a delivery dated by Routee', {}, { status: 'DELIVERED', statusDate: earlier }, true, { status: 'DELIVERED', deliveredAt: earlier }],
-    ['a delivery dated in the future is dated now', {}, { status: 'DELIVERED', statusDate: later }, true, { deliveredAt: now }],
-    ['a delivery keeps the first delivery time', { status: 'DELIVERED', deliveredAt: earlier }, { status: 'SEEN', statusDate: now }, true, { status: 'SEEN', deliveredAt: earlier }],
-    ['a failure keeps its description', {}, { status: 'UNDELIVERED', description: 'not on Viber' }, true, { status: 'UNDELIVERED', errorMessage: 'not on Viber' }],
-    ['a delivery clears an earlier description', { errorMessage: 'retrying' }, { status: 'DELIVERED', description: 'ok' }, true, { errorMessage: null }],
-    ['a stale status is not taken, its details are', { status: 'DELIVERED' }, { status: 'SENT', price: 0.02, country: 'GR' }, false, { status: 'DELIVERED', price: 0.02, country: 'GR' }],
+    [
+      'a status that moves forward',
+      {},
+      { status: 'SENT' },
+      true,
+      { status: 'SENT', statusUpdatedAt: now, deliveredAt: null },
+    ],
+    [
+      'a delivery dated by Routee',
+      {},
+      { status: 'DELIVERED', statusDate: earlier },
+      true,
+      { status: 'DELIVERED', deliveredAt: earlier },
+    ],
+    [
+      'a delivery dated in the future is dated now',
+      {},
+      { status: 'DELIVERED', statusDate: later },
+      true,
+      { deliveredAt: now },
+    ],
+    [
+      'a delivery keeps the first delivery time',
+      { status: 'DELIVERED', deliveredAt: earlier },
+      { status: 'SEEN', statusDate: now },
+      true,
+      { status: 'SEEN', deliveredAt: earlier },
+    ],
+    [
+      'a failure keeps its description',
+      {},
+      { status: 'UNDELIVERED', description: 'not on Viber' },
+      true,
+      { status: 'UNDELIVERED', errorMessage: 'not on Viber' },
+    ],
+    [
+      'a delivery clears an earlier description',
+      { errorMessage: 'retrying' },
+      { status: 'DELIVERED', description: 'ok' },
+      true,
+      { errorMessage: null },
+    ],
+    [
+      'a stale status is not taken, its details are',
+      { status: 'DELIVERED' },
+      { status: 'SENT', price: 0.02, country: 'GR' },
+      false,
+      { status: 'DELIVERED', price: 0.02, country: 'GR' },
+    ],
     ['the same status with nothing new writes nothing', { status: 'SENT' }, { status: 'SENT' }, false, null],
   ];
 

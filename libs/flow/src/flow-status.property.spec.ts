@@ -10,7 +10,18 @@ import { classifyStatus, initialStatus, isSeen } from './step-status';
  */
 
 const RUNS = { numRuns: 2000 };
-const STATUS_NAMES = ['Queued', 'Sent', 'Delivered', 'Seen', 'Failed', 'Undelivered', 'Expired', 'Unsent', 'Rejected', 'Unknown'];
+const STATUS_NAMES = [
+  'Queued',
+  'Sent',
+  'Delivered',
+  'Seen',
+  'Failed',
+  'Undelivered',
+  'Expired',
+  'Unsent',
+  'Rejected',
+  'Unknown',
+];
 const SEND_ERRORS: SendError[] = ['insufficient_balance', 'rejected', 'unavailable'];
 const MAX_TTL_SEC = 600;
 const MAX_MS = 4 * MAX_TTL_SEC * 1000;
@@ -45,8 +56,10 @@ function stepArb(role: StepRole, channel: Channel, earliestMs: number): fc.Arbit
       deliveredDelayMs: fc.option(fc.integer({ min: 0, max: MAX_MS / 2 })),
     })
     .map(({ sendError, status, inFlight, sentMs, deliveredDelayMs }) => {
-      if (sendError) return { role, channel, status: initialStatus(channel), sendError, sentAt: null, deliveredAt: null };
-      const sentAt = role === 'primary' && inFlight && classifyStatus(channel, status) === 'pending' ? null : ms(sentMs);
+      if (sendError)
+        return { role, channel, status: initialStatus(channel), sendError, sentAt: null, deliveredAt: null };
+      const sentAt =
+        role === 'primary' && inFlight && classifyStatus(channel, status) === 'pending' ? null : ms(sentMs);
       const deliveredAt =
         sentAt && classifyStatus(channel, status) === 'success' && deliveredDelayMs !== null
           ? ms(sentMs + deliveredDelayMs)
@@ -82,7 +95,9 @@ const scenarioArb: fc.Arbitrary<Scenario> = configArb.chain((config) =>
   fc
     .record({
       primary: stepArb('primary', config.primaryChannel, 0),
-      failover: config.hasFailoverStep ? fc.option(stepArb('failover', other(config.primaryChannel), 0)) : fc.constant(null),
+      failover: config.hasFailoverStep
+        ? fc.option(stepArb('failover', other(config.primaryChannel), 0))
+        : fc.constant(null),
     })
     .chain(({ primary, failover }) =>
       nowArb(config, primary).map((now) => ({
@@ -108,7 +123,8 @@ function laterArb({ config, steps, now }: Scenario): fc.Arbitrary<Scenario> {
         const sentAt = step.sentAt ?? ms(laterMs);
         return { ...step, status, sentAt, deliveredAt: after === 'success' ? ms(laterMs) : null };
       }
-      if (step.channel === 'viber' && step.status.toLowerCase() === 'delivered' && seen) return { ...step, status: 'SEEN' };
+      if (step.channel === 'viber' && step.status.toLowerCase() === 'delivered' && seen)
+        return { ...step, status: 'SEEN' };
       return step;
     });
 
@@ -119,13 +135,11 @@ function laterArb({ config, steps, now }: Scenario): fc.Arbitrary<Scenario> {
       config.hasFailoverStep && !hasFailover
         ? fc.option(stepArb('failover', other(config.primaryChannel), 0))
         : fc.constant(null);
-    return fc
-      .tuple(fc.tuple(...steps.map((s) => progress(s, laterMs))), newFailover)
-      .map(([progressed, added]) => ({
-        config,
-        steps: added ? [...progressed, added] : progressed,
-        now: ms(laterMs),
-      }));
+    return fc.tuple(fc.tuple(...steps.map((s) => progress(s, laterMs))), newFailover).map(([progressed, added]) => ({
+      config,
+      steps: added ? [...progressed, added] : progressed,
+      now: ms(laterMs),
+    }));
   });
 }
 
@@ -221,19 +235,27 @@ describe('decideFlow invariants', () => {
     const successArb = scenarioArb.filter(({ config, steps }) => !config.failoverOnDelivered && steps.some(isSuccess));
     fc.assert(
       fc.property(successArb, ({ config, steps, now }) => {
-        expect(decideFlow(config, steps, now)).toEqual({ status: 'Succeeded', statusCode: null, next: { kind: 'none' } });
+        expect(decideFlow(config, steps, now)).toEqual({
+          status: 'Succeeded',
+          statusCode: null,
+          next: { kind: 'none' },
+        });
       }),
       RUNS,
     );
   });
 
   it('a SEEN primary always ends the flow Succeeded', () => {
-    const seenArb = scenarioArb.filter(
-      ({ steps }) => steps.some((s) => s.role === 'primary' && s.channel === 'viber' && !s.sendError && isSeen(s.status)),
+    const seenArb = scenarioArb.filter(({ steps }) =>
+      steps.some((s) => s.role === 'primary' && s.channel === 'viber' && !s.sendError && isSeen(s.status)),
     );
     fc.assert(
       fc.property(seenArb, ({ config, steps, now }) => {
-        expect(decideFlow(config, steps, now)).toEqual({ status: 'Succeeded', statusCode: null, next: { kind: 'none' } });
+        expect(decideFlow(config, steps, now)).toEqual({
+          status: 'Succeeded',
+          statusCode: null,
+          next: { kind: 'none' },
+        });
       }),
       RUNS,
     );

@@ -9,7 +9,10 @@ import { MIGRATIONS } from './migrations';
 export const ENTITIES = [ApiKeyEntity, FlowEntity, StepEntity, IdempotencyRecordEntity, WebhookEventEntity];
 
 /** The one source of connection options: the app, the CLI and the TypeORM CLI (ormconfig.ts) use it. */
-export function dataSourceOptions(url: string, overrides: { poolSize?: number; applicationName?: string } = {}): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  overrides: { poolSize?: number; applicationName?: string } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,

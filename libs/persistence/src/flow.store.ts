@@ -115,7 +115,12 @@ export class FlowStore {
   async markStepsSent(sent: Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>[]): Promise<Set<string>> {
     if (sent.length === 0) return new Set();
     const column = columnOf(sent);
-    const rows = await run(this.db, MARK_STEPS_SENT, [column('id'), column('trackingId'), column('status'), column('sentAt')]);
+    const rows = await run(this.db, MARK_STEPS_SENT, [
+      column('id'),
+      column('trackingId'),
+      column('status'),
+      column('sentAt'),
+    ]);
     return new Set(rows.map((r) => r.id));
   }
 
@@ -206,7 +211,14 @@ export class FlowStore {
   async updateFlows(tx: EntityManager, changes: FlowChange[]): Promise<void> {
     if (changes.length === 0) return;
     const column = columnOf(changes);
-    await run(tx, UPDATE_FLOWS, [column('id'), column('status'), column('statusCode'), column('nextCheckAt'), column('error'), column('webhookState')]);
+    await run(tx, UPDATE_FLOWS, [
+      column('id'),
+      column('status'),
+      column('statusCode'),
+      column('nextCheckAt'),
+      column('error'),
+      column('webhookState'),
+    ]);
   }
 
   /**
@@ -216,7 +228,10 @@ export class FlowStore {
    * older steps over a newer one. The locks are taken in id order, so two
    * batches sharing flows cannot deadlock. Flows that do not exist are left out.
    */
-  async withFlowsLocked<T>(flowIds: string[], fn: (current: FlowWithSteps[], tx: EntityManager) => Promise<T>): Promise<T> {
+  async withFlowsLocked<T>(
+    flowIds: string[],
+    fn: (current: FlowWithSteps[], tx: EntityManager) => Promise<T>,
+  ): Promise<T> {
     return this.db.transaction(async (tx) => {
       // lock first, then read: a statement that waited for the lock still sees the rows of the snapshot
       // it started with, so a join locking the flows would hand back the steps from before the wait

@@ -29,13 +29,20 @@ export class IdempotencyStore {
    * never got its answer is taken over (its own flowId comes back): one
    * UPDATE, so of two racing retries only one gets it.
    */
-  async claim(apiKeyId: string, key: string, requestHash: string, flowId: string, staleAfterMs: number): Promise<IdempotencyClaim> {
+  async claim(
+    apiKeyId: string,
+    key: string,
+    requestHash: string,
+    flowId: string,
+    staleAfterMs: number,
+  ): Promise<IdempotencyClaim> {
     const inserted = await run(this.db, INSERT_CLAIM, [apiKeyId, key, requestHash, flowId]);
     if (inserted.length > 0) return { kind: 'claimed', flowId };
     const [existing] = await run(this.db, RECORD, [apiKeyId, key, String(staleAfterMs)]);
     if (!existing) return this.claim(apiKeyId, key, requestHash, flowId, staleAfterMs); // released meanwhile
     if (existing.request_hash !== requestHash) return { kind: 'mismatch' };
-    if (existing.response_status !== null) return { kind: 'replay', status: existing.response_status, response: existing.response };
+    if (existing.response_status !== null)
+      return { kind: 'replay', status: existing.response_status, response: existing.response };
     if (!existing.stale) return { kind: 'in_progress' };
     const [taken] = await run(this.db, TAKE_OVER, [apiKeyId, key, requestHash, String(staleAfterMs)]);
     // another retry took it over (or answered it) first: look again

@@ -37,7 +37,15 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [{ provide: PHONE_RATE_LIMIT, useValue: options.phoneRateLimit ?? { limit: 0, windowSec: 1 } }, FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
+      providers: [
+        { provide: PHONE_RATE_LIMIT, useValue: options.phoneRateLimit ?? { limit: 0, windowSec: 1 } },
+        FlowStore,
+        ApiKeyStore,
+        IdempotencyStore,
+        DeliveryStore,
+        WorkQueueStore,
+        WebhookEventStore,
+      ],
       exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
     };
   }

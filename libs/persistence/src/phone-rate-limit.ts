@@ -17,7 +17,11 @@ export class PhoneRateLimitedError extends DomainError {
     readonly limit: number,
     readonly windowSec: number,
   ) {
-    super('phone_rate_limited', `too many OTP flows to this number: at most ${limit} in ${windowSec} s; retry in ${retryAfterSec} s`, retryAfterSec);
+    super(
+      'phone_rate_limited',
+      `too many OTP flows to this number: at most ${limit} in ${windowSec} s; retry in ${retryAfterSec} s`,
+      retryAfterSec,
+    );
     this.name = 'PhoneRateLimitedError';
   }
 }

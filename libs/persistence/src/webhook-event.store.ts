@@ -3,7 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { run } from './sql/statement';
-import { ADD_EVENTS, CLAIM_DUE_EVENTS, EVENTS_OF_FLOW, MARK_DELIVERED, MARK_FAILED, RESEND, type WebhookEventRow } from './sql/webhook-events.statements';
+import {
+  ADD_EVENTS,
+  CLAIM_DUE_EVENTS,
+  EVENTS_OF_FLOW,
+  MARK_DELIVERED,
+  MARK_FAILED,
+  RESEND,
+  type WebhookEventRow,
+} from './sql/webhook-events.statements';
 
 export interface NewWebhookEvent {
   flowId: string;
@@ -46,7 +54,14 @@ export class WebhookEventStore {
    */
   async claimDue(limit: number, claimMs: number): Promise<ClaimedWebhookEvent[]> {
     const rows = await run(this.db, CLAIM_DUE_EVENTS, [limit, String(claimMs)]);
-    return rows.map((r) => ({ id: r.id, flowId: r.flow_id, type: r.type, url: r.url, payload: r.payload, attempt: r.attempts }));
+    return rows.map((r) => ({
+      id: r.id,
+      flowId: r.flow_id,
+      type: r.type,
+      url: r.url,
+      payload: r.payload,
+      attempt: r.attempts,
+    }));
   }
 
   async markDelivered(id: string, statusCode: number): Promise<void> {
@@ -55,7 +70,13 @@ export class WebhookEventStore {
 
   /** `retryAt` null: out of attempts, the event is dead (visible, re-sendable). */
   async markFailed(id: string, error: string, statusCode: number | undefined, retryAt: Date | null): Promise<void> {
-    await run(this.db, MARK_FAILED, [id, retryAt ? 'pending' : 'dead', retryAt, error.slice(0, 1000), statusCode ?? null]);
+    await run(this.db, MARK_FAILED, [
+      id,
+      retryAt ? 'pending' : 'dead',
+      retryAt,
+      error.slice(0, 1000),
+      statusCode ?? null,
+    ]);
   }
 
   async listForFlow(flowId: string): Promise<WebhookEventEntity[]> {

@@ -3,7 +3,8 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 describe('CircuitBreaker', () => {
   let now = 0;
   let changes: CircuitState[];
-  const breaker = () => new CircuitBreaker({ failureThreshold: 3, openMs: 1000, now: () => now, onChange: (state) => changes.push(state) });
+  const breaker = () =>
+    new CircuitBreaker({ failureThreshold: 3, openMs: 1000, now: () => now, onChange: (state) => changes.push(state) });
   beforeEach(() => {
     now = 0;
     changes = [];

@@ -126,13 +126,20 @@ export class RouteeClient {
   async getViberTracking(trackingId: string): Promise<RouteeTracking> {
     const raw = await this.call('GET', `/viber/tracking/${encodeURIComponent(trackingId)}`, undefined, 'read', 'viber');
     const tracking = readViberTracking(raw, trackingId);
-    if (!tracking) throw new RouteeError('server_error', `Routee answered an unreadable Viber tracking for ${trackingId}`);
+    if (!tracking)
+      throw new RouteeError('server_error', `Routee answered an unreadable Viber tracking for ${trackingId}`);
     return tracking;
   }
 
   /** GET {apiUrl}/sms/tracking/single/{messageId}: one entry per part, folded into one */
   async getSmsTracking(messageId: string): Promise<RouteeTracking> {
-    const raw = await this.call('GET', `/sms/tracking/single/${encodeURIComponent(messageId)}`, undefined, 'read', 'sms');
+    const raw = await this.call(
+      'GET',
+      `/sms/tracking/single/${encodeURIComponent(messageId)}`,
+      undefined,
+      'read',
+      'sms',
+    );
     const tracking = foldSmsParts(raw, messageId);
     if (!tracking) throw new RouteeError('not_found', `Routee has no SMS parts for ${messageId}`, 200);
     return tracking;
@@ -163,10 +170,17 @@ export class RouteeClient {
    * goes out) while the circuit is open; a transport failure or a 5xx counts
    * against it, any other answer closes it.
    */
-  private async guarded(circuit: CircuitBreaker, what: string, attempt: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
+  private async guarded(
+    circuit: CircuitBreaker,
+    what: string,
+    attempt: () => Promise<HttpAnswer>,
+  ): Promise<HttpAnswer> {
     const ticket = circuit.admit();
     if (!ticket) {
-      throw new RouteeError('circuit_open', `${what}: not attempted, Routee is considered down (circuit open until ${new Date(circuit.retryAt).toISOString()})`);
+      throw new RouteeError(
+        'circuit_open',
+        `${what}: not attempted, Routee is considered down (circuit open until ${new Date(circuit.retryAt).toISOString()})`,
+      );
     }
     let answer: HttpAnswer;
     try {
@@ -198,14 +212,22 @@ export class RouteeClient {
    * timeouts). A send whose request left and got no answer is never repeated
    * (`unknown_outcome`). Every attempt goes through the circuit breaker.
    */
-  private async call(method: 'GET' | 'POST', path: string, body: unknown, kind: CallKind, channel: RouteeChannel): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    kind: CallKind,
+    channel: RouteeChannel,
+  ): Promise<unknown> {
     let authRetried = false;
     let retries = 0;
     for (;;) {
       const token = await this.getToken();
       let answer: HttpAnswer;
       try {
-        answer = await this.guarded(this.circuits[channel], `${method} ${path}`, () => this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body));
+        answer = await this.guarded(this.circuits[channel], `${method} ${path}`, () =>
+          this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body),
+        );
       } catch (err) {
         if (err instanceof RouteeError) throw err; // circuit_open: nothing went out
         const error = transportError(err, kind, `${method} ${path}`);
@@ -362,7 +384,8 @@ function httpError(answer: HttpAnswer, kind: CallKind, what: string, forced?: 'a
   const fields = describeFields(properties);
   // "code 400001009": the log redactor keeps a number after "code " (it masks other 8-15 digit runs as phone numbers)
   const detail = `${what}: HTTP ${answer.status}${code ? ` code ${code}` : ''}${developerMessage ? ` ${developerMessage}` : ''}${fields ? ` [${fields}]` : ''}`;
-  const error = (errorKind: RouteeErrorKind) => new RouteeError(errorKind, detail, answer.status, code, developerMessage, properties);
+  const error = (errorKind: RouteeErrorKind) =>
+    new RouteeError(errorKind, detail, answer.status, code, developerMessage, properties);
   if (code === INSUFFICIENT_BALANCE_CODE) return error('insufficient_balance');
   if (forced) return error(forced);
   if (answer.status === 404 && kind === 'read') return error('not_found');
@@ -370,13 +393,22 @@ function httpError(answer: HttpAnswer, kind: CallKind, what: string, forced?: 'a
   return error('validation');
 }
 
-export function readErrorBody(raw: unknown): { code?: string; developerMessage?: string; properties?: Record<string, string> } {
+export function readErrorBody(raw: unknown): {
+  code?: string;
+  developerMessage?: string;
+  properties?: Record<string, string>;
+} {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
   const body = raw as { code?: unknown; developerMessage?: unknown; properties?: unknown };
   const props = body.properties;
   const properties =
     props && typeof props === 'object' && !Array.isArray(props) && Object.keys(props).length > 0
-      ? Object.fromEntries(Object.entries(props).map(([field, problem]) => [field, typeof problem === 'string' ? problem : JSON.stringify(problem)]))
+      ? Object.fromEntries(
+          Object.entries(props).map(([field, problem]) => [
+            field,
+            typeof problem === 'string' ? problem : JSON.stringify(problem),
+          ]),
+        )
       : undefined;
   return {
     code: body.code !== undefined && body.code !== null ? String(body.code) : undefined,

@@ -6,7 +6,11 @@ const part = (n: number, status: string, extra: Record<string, unknown> = {}) =>
   part: n,
   parts: 3,
   to: '+306912345604',
-  status: { status, date: `2026-02-16T12:00:0${n}Z`, reason: { detailedStatus: status, description: `${status} ${n}` } },
+  status: {
+    status,
+    date: `2026-02-16T12:00:0${n}Z`,
+    reason: { detailedStatus: status, description: `${status} ${n}` },
+  },
   price: 0.0375,
   latency: n,
   country: 'GR',
@@ -56,9 +60,22 @@ describe('foldSmsParts', () => {
 
 describe('readViberTracking', () => {
   it('reads status.status and status.name alike', () => {
-    const a = readViberTracking({ trackingId: 't', status: { status: 'SEEN', date: 'd' }, price: 0.0093, country: 'GR' }, 't');
-    const b = readViberTracking({ trackingId: 't', status: { name: 'SEEN', updatedDate: 'd' }, price: 0.0093, country: 'GR' }, 't');
-    expect(a).toEqual({ trackingId: 't', status: 'SEEN', statusDate: 'd', price: 0.0093, country: 'GR', raw: expect.anything() });
+    const a = readViberTracking(
+      { trackingId: 't', status: { status: 'SEEN', date: 'd' }, price: 0.0093, country: 'GR' },
+      't',
+    );
+    const b = readViberTracking(
+      { trackingId: 't', status: { name: 'SEEN', updatedDate: 'd' }, price: 0.0093, country: 'GR' },
+      't',
+    );
+    expect(a).toEqual({
+      trackingId: 't',
+      status: 'SEEN',
+      statusDate: 'd',
+      price: 0.0093,
+      country: 'GR',
+      raw: expect.anything(),
+    });
     expect(b).toEqual(a && { ...a, raw: expect.anything() });
   });
 });

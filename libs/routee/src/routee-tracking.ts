@@ -19,8 +19,7 @@ interface StatusParts {
 const asObject = (v: unknown): Json | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 
-const asString = (v: unknown): string | undefined =>
-  typeof v === 'string' && v.length > 0 ? v : undefined;
+const asString = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 const asNumber = (v: unknown): number | undefined => {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -88,10 +87,7 @@ export function foldSmsParts(raw: unknown, requestedId: string): RouteeTracking 
   const statusOf = (p: Json) => readStatus(p.status)!;
   const failed = parts.find((p) => SMS_FAILURES.has(statusOf(p).status.toLowerCase()));
   const winner =
-    failed ??
-    parts.reduce((least, p) =>
-      progress(statusOf(p).status) < progress(statusOf(least).status) ? p : least,
-    );
+    failed ?? parts.reduce((least, p) => (progress(statusOf(p).status) < progress(statusOf(least).status) ? p : least));
   const status = statusOf(winner);
 
   const prices = parts.map((p) => asNumber(p.price)).filter((n): n is number => n !== undefined);

@@ -108,7 +108,12 @@ export type RouteeErrorKind =
 
 /** Routee's `properties` (field → problem) as one line, `to: …; ttl: …` */
 export function describeFields(properties: Record<string, string> | undefined): string | undefined {
-  return properties && Object.entries(properties).map(([field, problem]) => `${field}: ${problem}`).join('; ');
+  return (
+    properties &&
+    Object.entries(properties)
+      .map(([field, problem]) => `${field}: ${problem}`)
+      .join('; ')
+  );
 }
 
 export class RouteeError extends Error {

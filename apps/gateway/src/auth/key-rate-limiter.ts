@@ -33,7 +33,10 @@ export class KeyRateLimiter {
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(keyId, bucket);
-      throw GatewayError.rateLimited(`too many requests for this API key: at most ${this.perMin} a minute`, (1 - bucket.tokens) / ratePerMs / 1000);
+      throw GatewayError.rateLimited(
+        `too many requests for this API key: at most ${this.perMin} a minute`,
+        (1 - bucket.tokens) / ratePerMs / 1000,
+      );
     }
     bucket.tokens -= 1;
     // keys are few (only authenticated ones get here); a full bucket is the default, so it can go
@@ -42,6 +45,7 @@ export class KeyRateLimiter {
   }
 
   private sweep(now: number, ratePerMs: number): void {
-    for (const [key, b] of this.buckets) if (b.tokens + (now - b.at) * ratePerMs >= this.perMin) this.buckets.delete(key);
+    for (const [key, b] of this.buckets)
+      if (b.tokens + (now - b.at) * ratePerMs >= this.perMin) this.buckets.delete(key);
   }
 }

@@ -19,7 +19,13 @@ function answer(exception: unknown): { status: number; headers: Record<string, s
 
 describe('ApiExceptionFilter: every code of the failover-otp surface to its HTTP answer, in one place', () => {
   it.each<[string, unknown, number, Record<string, string>, unknown]>([
-    ['a flow that is gone', new DomainError('flow_not_found', 'flow 1 vanished'), 404, {}, { detail: 'tracking not found' }],
+    [
+      'a flow that is gone',
+      new DomainError('flow_not_found', 'flow 1 vanished'),
+      404,
+      {},
+      { detail: 'tracking not found' },
+    ],
     [
       'the per-phone limit',
       new PhoneRateLimitedError(12.2, 5, 600),
@@ -27,10 +33,28 @@ describe('ApiExceptionFilter: every code of the failover-otp surface to its HTTP
       { 'retry-after': '13' },
       { detail: 'too many OTP flows to this number: at most 5 in 600 s; retry in 12.2 s' },
     ],
-    ['the per-key limit', GatewayError.rateLimited('too many requests for this key', 30), 429, { 'retry-after': '30' }, { detail: 'too many requests for this key' }],
+    [
+      'the per-key limit',
+      GatewayError.rateLimited('too many requests for this key', 30),
+      429,
+      { 'retry-after': '30' },
+      { detail: 'too many requests for this key' },
+    ],
     ['an unknown id', new GatewayError('not_found', 'tracking not found'), 404, {}, { detail: 'tracking not found' }],
-    ['a field', GatewayError.field(['body', 'flow'], 'flow is required', 'isDefined'), 422, {}, { detail: [{ loc: ['body', 'flow'], msg: 'flow is required', type: 'isDefined' }] }],
-    ['no credentials', new GatewayError('missing_credentials', 'Missing Bearer credentials'), 403, {}, { detail: 'Missing Bearer credentials' }],
+    [
+      'a field',
+      GatewayError.field(['body', 'flow'], 'flow is required', 'isDefined'),
+      422,
+      {},
+      { detail: [{ loc: ['body', 'flow'], msg: 'flow is required', type: 'isDefined' }] },
+    ],
+    [
+      'no credentials',
+      new GatewayError('missing_credentials', 'Missing Bearer credentials'),
+      403,
+      {},
+      { detail: 'Missing Bearer credentials' },
+    ],
     ['a bug', new Error('boom'), 500, {}, { detail: 'internal error' }],
   ])('%s', (_what, exception, status, headers, body) => {
     expect(answer(exception)).toEqual({ status, headers, body });

@@ -27,9 +27,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = this.toResponse(exception);
-    if (status === HttpStatus.SERVICE_UNAVAILABLE) this.log.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
-    else if (status >= 500) this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    const retryAfterSec = exception instanceof GatewayError || exception instanceof DomainError ? exception.retryAfterSec : undefined;
+    if (status === HttpStatus.SERVICE_UNAVAILABLE)
+      this.log.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
+    else if (status >= 500)
+      this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    const retryAfterSec =
+      exception instanceof GatewayError || exception instanceof DomainError ? exception.retryAfterSec : undefined;
     if (retryAfterSec !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSec))));
     void reply.status(status).send(body);
   }
@@ -40,11 +43,17 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof DomainError) {
       // a flow that is gone reads as any unknown id does
-      return { status: STATUS[exception.code], body: { detail: exception.code === 'flow_not_found' ? 'tracking not found' : exception.message } };
+      return {
+        status: STATUS[exception.code],
+        body: { detail: exception.code === 'flow_not_found' ? 'tracking not found' : exception.message },
+      };
     }
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
-      const detail = typeof response === 'object' && response !== null && 'detail' in response ? (response as { detail: unknown }).detail : exception.message;
+      const detail =
+        typeof response === 'object' && response !== null && 'detail' in response
+          ? (response as { detail: unknown }).detail
+          : exception.message;
       return { status: exception.getStatus(), body: { detail } };
     }
     // errors Fastify raises before our code runs: bad JSON, body too large, bad content type

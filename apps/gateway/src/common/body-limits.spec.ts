@@ -10,7 +10,10 @@ describe('inspectJson', () => {
   });
 
   it('names the first field holding a NUL or a lone surrogate, keys included', () => {
-    expect(inspectJson({ flow: [{ label: 'a\u0000' }] }, 32, 'body')).toEqual({ kind: 'bad_text', loc: ['body', 'flow', 0, 'label'] });
+    expect(inspectJson({ flow: [{ label: 'a\u0000' }] }, 32, 'body')).toEqual({
+      kind: 'bad_text',
+      loc: ['body', 'flow', 0, 'label'],
+    });
     expect(inspectJson({ x: '\ud800' }, 32, 'body')).toEqual({ kind: 'bad_text', loc: ['body', 'x'] });
     expect(inspectJson({ x: 'ok\udc00' }, 32, 'query')).toEqual({ kind: 'bad_text', loc: ['query', 'x'] });
     expect(inspectJson({ 'k\u0000': 1 }, 32, 'body')).toEqual({ kind: 'bad_text', loc: ['body', 'k\u0000'] });

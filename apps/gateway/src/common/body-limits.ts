@@ -52,9 +52,14 @@ export function inspectJson(value: unknown, maxDepth: number, root: string): Fin
 export function registerBodyLimits(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', async (request: FastifyRequest) => {
     const finding = inspectJson(request.body, MAX_BODY_DEPTH, 'body');
-    if (finding?.kind === 'too_deep') throw new BodyTooDeepError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+    if (finding?.kind === 'too_deep')
+      throw new BodyTooDeepError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
     if (finding?.kind === 'bad_text') {
-      throw GatewayError.field(finding.loc, `${finding.loc.slice(1).join('.') || 'body'} must be valid Unicode text without NUL characters`, 'value_error.unicode');
+      throw GatewayError.field(
+        finding.loc,
+        `${finding.loc.slice(1).join('.') || 'body'} must be valid Unicode text without NUL characters`,
+        'value_error.unicode',
+      );
     }
   });
 }

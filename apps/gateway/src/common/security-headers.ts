@@ -50,8 +50,11 @@ export function applySecurityHeaders(request: FastifyRequest, reply: FastifyRepl
  * (`Cache-Control: no-store`); the Swagger UI's static files keep theirs.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    applySecurityHeaders(request, reply);
-    done(null, payload);
-  });
+  fastify.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      applySecurityHeaders(request, reply);
+      done(null, payload);
+    },
+  );
 }

@@ -29,7 +29,10 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: '{"detail":"database unavailable"}' })
   async ready(): Promise<HealthDto> {
     try {
-      await Promise.race([this.db.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+      await Promise.race([
+        this.db.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ]);
     } catch {
       throw new ServiceUnavailableException({ detail: 'database unavailable' });
     }

@@ -1,5 +1,16 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { DeliveryListDto, ListDeliveriesQueryDto } from './dto/list-deliveries.dto';
 import { FlowTrackingDto } from './dto/tracking.dto';
 import { TrackingService } from './tracking.service';
@@ -18,16 +29,27 @@ export class FailoverController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List and filter deliveries (steps), newest first; reads stored statuses, does not ask Routee' })
+  @ApiOperation({
+    summary: 'List and filter deliveries (steps), newest first; reads stored statuses, does not ask Routee',
+  })
   @ApiOkResponse({ type: DeliveryListDto })
-  @ApiUnprocessableEntityResponse({ description: 'A bad or unknown query parameter: {"detail":[{"loc":["query","limit"],"msg":"...","type":"..."}]}' })
+  @ApiUnprocessableEntityResponse({
+    description: 'A bad or unknown query parameter: {"detail":[{"loc":["query","limit"],"msg":"...","type":"..."}]}',
+  })
   list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryListDto> {
     return this.tracking.list(query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: "One flow's whole story; pending steps are refreshed from Routee first (at most 1 s, else the stored story)" })
-  @ApiParam({ name: 'id', description: "The flowId, or the trackingId (message token) of either step", example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' })
+  @ApiOperation({
+    summary:
+      "One flow's whole story; pending steps are refreshed from Routee first (at most 1 s, else the stored story)",
+  })
+  @ApiParam({
+    name: 'id',
+    description: 'The flowId, or the trackingId (message token) of either step',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+  })
   @ApiOkResponse({ type: FlowTrackingDto })
   @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
   track(@Param('id') id: string): Promise<FlowTrackingDto> {
@@ -36,7 +58,11 @@ export class FailoverController {
 
   @Get(':id/webhooks')
   @ApiOperation({ summary: "The flow's webhook events: state, attempts, last error" })
-  @ApiParam({ name: 'id', description: 'The flowId, or the trackingId of either step', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' })
+  @ApiParam({
+    name: 'id',
+    description: 'The flowId, or the trackingId of either step',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+  })
   @ApiOkResponse({ type: WebhookEventListDto })
   @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
   webhooks(@Param('id') id: string): Promise<WebhookEventListDto> {
@@ -45,9 +71,17 @@ export class FailoverController {
 
   @Post(':id/webhooks/:eventId/resend')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send a dead webhook event again (fresh attempts, in its place in the flow\'s order)' })
-  @ApiParam({ name: 'id', description: 'The flowId, or the trackingId of either step', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' })
-  @ApiParam({ name: 'eventId', description: 'The event id (X-Webhook-Id)', example: '9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b' })
+  @ApiOperation({ summary: "Send a dead webhook event again (fresh attempts, in its place in the flow's order)" })
+  @ApiParam({
+    name: 'id',
+    description: 'The flowId, or the trackingId of either step',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+  })
+  @ApiParam({
+    name: 'eventId',
+    description: 'The event id (X-Webhook-Id)',
+    example: '9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
+  })
   @ApiAcceptedResponse({ type: WebhookResendDto })
   @ApiNotFoundResponse({ description: 'No such dead event in this flow' })
   resend(@Param('id') id: string, @Param('eventId') eventId: string): Promise<WebhookResendDto> {

@@ -1,5 +1,18 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, ApiConflictResponse, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+  ApiConflictResponse,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { AuthedRequest } from '../auth/bearer-auth.guard';
 import { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import { SendFailoverResponseDto } from './dto/send-failover-response.dto';
@@ -18,13 +31,28 @@ export class OtpController {
 
   @Post('send-failover')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Send a login OTP: the primary step now, the failover step when the primary does not get through' })
+  @ApiOperation({
+    summary: 'Send a login OTP: the primary step now, the failover step when the primary does not get through',
+  })
   @ApiBody({ type: SendFailoverDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key and body returns the first response and sends nothing (≤ 255 chars)' })
-  @ApiOkResponse({ type: SendFailoverResponseDto, description: 'The flow, also when it failed at once (see status/statusCode)' })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed, or a destination outside ALLOWED_COUNTRY_CODES: {"detail":[{"loc":["body","flow",0,"pin"],"msg":"...","type":"..."}]}' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'A repeat with the same key and body returns the first response and sends nothing (≤ 255 chars)',
+  })
+  @ApiOkResponse({
+    type: SendFailoverResponseDto,
+    description: 'The flow, also when it failed at once (see status/statusCode)',
+  })
+  @ApiUnprocessableEntityResponse({
+    description:
+      'Validation failed, or a destination outside ALLOWED_COUNTRY_CODES: {"detail":[{"loc":["body","flow",0,"pin"],"msg":"...","type":"..."}]}',
+  })
   @ApiConflictResponse({ description: 'Idempotency-Key reused with another body' })
-  @ApiTooManyRequestsResponse({ description: 'Too many flows to this number in the window (PHONE_RATE_LIMIT), or too many requests for this key (KEY_RATE_LIMIT_PER_MIN); Retry-After says when to retry' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many flows to this number in the window (PHONE_RATE_LIMIT), or too many requests for this key (KEY_RATE_LIMIT_PER_MIN); Retry-After says when to retry',
+  })
   // the header is read from the request: @Headers() would also declare it, as a required parameter, in the OpenAPI document
   send(@Body() dto: SendFailoverDto, @Req() req: AuthedRequest): Promise<SendFailoverResponseDto> {
     return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']));
@@ -34,7 +62,9 @@ export class OtpController {
   @ApiOperation({ summary: 'The Viber OTP templates and the parameters each requires' })
   @ApiOkResponse({ type: TemplateListDto })
   templates(): TemplateListDto {
-    return { templates: VIBER_TEMPLATES.map((t) => ({ id: t.id, name: t.name, templateType: t.type, params: [...t.params] })) };
+    return {
+      templates: VIBER_TEMPLATES.map((t) => ({ id: t.id, name: t.name, templateType: t.type, params: [...t.params] })),
+    };
   }
 }
 

@@ -2,7 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { FlowEngine, WebhookService } from '@app/engine';
-import { FlowStore, IdempotencyStore, type FlowWithSteps, type IdempotencyClaim, type StepDefinition } from '@app/persistence';
+import {
+  FlowStore,
+  IdempotencyStore,
+  type FlowWithSteps,
+  type IdempotencyClaim,
+  type StepDefinition,
+} from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import type { Caller } from '../auth/api-key.service';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
@@ -10,7 +16,13 @@ import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
 import { findTemplate, findTemplateByType, type TemplateParam } from '@app/routee';
 
-const TEMPLATE_PARAMS: readonly TemplateParam[] = ['businessPlatformName', 'codeValidityTime', 'pinType', 'businessPlatformActionName', 'codeReason'];
+const TEMPLATE_PARAMS: readonly TemplateParam[] = [
+  'businessPlatformName',
+  'codeValidityTime',
+  'pinType',
+  'businessPlatformActionName',
+  'codeReason',
+];
 
 @Injectable()
 export class SendFailoverService {
@@ -22,14 +34,23 @@ export class SendFailoverService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async send(dto: SendFailoverDto, caller: Caller, idempotencyKey: string | undefined): Promise<SendFailoverResponseDto> {
+  async send(
+    dto: SendFailoverDto,
+    caller: Caller,
+    idempotencyKey: string | undefined,
+  ): Promise<SendFailoverResponseDto> {
     const definition = toDefinition(dto);
     const refused = destinationProblems(dto, this.config.limits.allowedCountryCodes);
     if (refused.length > 0) throw new GatewayError('validation', 'validation failed', refused);
     const callbackUrl = dto.callback?.url ?? null;
     if (callbackUrl) {
       const verdict = await this.webhooks.checkUrl(callbackUrl);
-      if (!verdict.ok) throw GatewayError.field(['body', 'callback', 'url'], `callback.url is refused: ${verdict.reason}`, 'value_error.url');
+      if (!verdict.ok)
+        throw GatewayError.field(
+          ['body', 'callback', 'url'],
+          `callback.url is refused: ${verdict.reason}`,
+          'value_error.url',
+        );
     }
     if (idempotencyKey === undefined) return this.start(randomUUID(), definition, callbackUrl, caller);
 
@@ -46,14 +67,23 @@ export class SendFailoverService {
    * the first still runs. A first request that died leaves its claim
    * unanswered: once it is IDEMPOTENCY_CLAIM_MS old, a retry takes it over.
    */
-  private async sendOnce(key: string, requestHash: string, definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
+  private async sendOnce(
+    key: string,
+    requestHash: string,
+    definition: StepDefinition[],
+    callbackUrl: string | null,
+    caller: Caller,
+  ): Promise<SendFailoverResponseDto> {
     const { claimMs, waitMs } = this.config.idempotency;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const claim = await this.idempotency.claim(caller.keyId, key, requestHash, randomUUID(), claimMs);
       switch (claim.kind) {
         case 'mismatch':
-          throw new GatewayError('idempotency_mismatch', 'Idempotency-Key was already used with a different request body');
+          throw new GatewayError(
+            'idempotency_mismatch',
+            'Idempotency-Key was already used with a different request body',
+          );
         case 'replay':
           return claim.response as SendFailoverResponseDto;
         case 'claimed':
@@ -61,7 +91,11 @@ export class SendFailoverService {
           return this.answerClaim(key, claim, definition, callbackUrl, caller);
         case 'in_progress':
           // the first request with this key is still running: wait for its answer
-          if (Date.now() > deadline) throw new GatewayError('idempotency_in_progress', 'a request with this Idempotency-Key is still being processed');
+          if (Date.now() > deadline)
+            throw new GatewayError(
+              'idempotency_in_progress',
+              'a request with this Idempotency-Key is still being processed',
+            );
           await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -92,7 +126,12 @@ export class SendFailoverService {
   }
 
   /** the per-phone limit refuses in the statement that would store the flow (PhoneRateLimitedError, a 429) */
-  private async start(id: string, definition: StepDefinition[], callbackUrl: string | null, caller: Caller): Promise<SendFailoverResponseDto> {
+  private async start(
+    id: string,
+    definition: StepDefinition[],
+    callbackUrl: string | null,
+    caller: Caller,
+  ): Promise<SendFailoverResponseDto> {
     return toResponse(await this.engine.startFlow({ id, definition, callbackUrl, apiKeyId: caller.keyId }));
   }
 }
@@ -103,14 +142,23 @@ export function toDefinition(dto: SendFailoverDto): StepDefinition[] {
   const seen = new Map<number, number>();
   dto.flow.forEach((step, i) => {
     const first = seen.get(step.order);
-    if (first !== undefined) problems.push({ loc: ['body', 'flow', i, 'order'], msg: `order ${step.order} is used twice (steps ${first} and ${i})`, type: 'value_error.duplicate' });
+    if (first !== undefined)
+      problems.push({
+        loc: ['body', 'flow', i, 'order'],
+        msg: `order ${step.order} is used twice (steps ${first} and ${i})`,
+        type: 'value_error.duplicate',
+      });
     seen.set(step.order, i);
     if (step.type === 'ViberOtp') problems.push(...templateProblems(step, i));
   });
   const ordered = dto.flow.map((step, index) => ({ step, index })).sort((a, b) => a.step.order - b.step.order);
   ordered.slice(1).forEach(({ step, index }) => {
     if (step.failoverOnDelivered) {
-      problems.push({ loc: ['body', 'flow', index, 'failoverOnDelivered'], msg: 'failoverOnDelivered only applies to the primary (lowest order) step', type: 'value_error' });
+      problems.push({
+        loc: ['body', 'flow', index, 'failoverOnDelivered'],
+        msg: 'failoverOnDelivered only applies to the primary (lowest order) step',
+        type: 'value_error',
+      });
     }
   });
   if (problems.length > 0) throw new GatewayError('validation', 'validation failed', problems);
@@ -123,14 +171,26 @@ export function destinationProblems(dto: SendFailoverDto, allowed: readonly stri
   return dto.flow.flatMap((step, i) =>
     allowed.some((code) => step.to.startsWith(code))
       ? []
-      : [{ loc: ['body', 'flow', i, 'to'], msg: `destination country not allowed: to must start with one of the calling codes ${allowed.map((c) => `+${c}`).join(', ')}`, type: 'value_error.country' }],
+      : [
+          {
+            loc: ['body', 'flow', i, 'to'],
+            msg: `destination country not allowed: to must start with one of the calling codes ${allowed.map((c) => `+${c}`).join(', ')}`,
+            type: 'value_error.country',
+          },
+        ],
   );
 }
 
 function templateProblems(step: FlowStepDto, i: number): FieldProblem[] {
   const template = findTemplate(step.templateId ?? '');
   if (!template) {
-    return [{ loc: ['body', 'flow', i, 'templateId'], msg: 'templateId is not a known Viber OTP template (see GET /otp/templates)', type: 'value_error.template' }];
+    return [
+      {
+        loc: ['body', 'flow', i, 'templateId'],
+        msg: 'templateId is not a known Viber OTP template (see GET /otp/templates)',
+        type: 'value_error.template',
+      },
+    ];
   }
   const given = templateParams(step);
   const problems: FieldProblem[] = [];
@@ -144,17 +204,33 @@ function templateProblems(step: FlowStepDto, i: number): FieldProblem[] {
   }
   for (const param of template.params) {
     if (given[param] === undefined) {
-      problems.push({ loc: ['body', 'flow', i, param], msg: `template "${template.name}" requires ${param}`, type: 'missing' });
+      problems.push({
+        loc: ['body', 'flow', i, param],
+        msg: `template "${template.name}" requires ${param}`,
+        type: 'missing',
+      });
     }
   }
   for (const param of Object.keys(given)) {
     if (!template.params.includes(param as TemplateParam)) {
       const field = param === 'businessPlatformName' && step.businessName !== undefined ? 'businessName' : param;
-      problems.push({ loc: ['body', 'flow', i, field], msg: `${field} is not a parameter of template "${template.name}"`, type: 'extra_forbidden' });
+      problems.push({
+        loc: ['body', 'flow', i, field],
+        msg: `${field} is not a parameter of template "${template.name}"`,
+        type: 'extra_forbidden',
+      });
     }
   }
-  if (step.businessName !== undefined && step.businessPlatformName !== undefined && step.businessName !== step.businessPlatformName) {
-    problems.push({ loc: ['body', 'flow', i, 'businessName'], msg: 'businessName and businessPlatformName differ; send one', type: 'value_error' });
+  if (
+    step.businessName !== undefined &&
+    step.businessPlatformName !== undefined &&
+    step.businessName !== step.businessPlatformName
+  ) {
+    problems.push({
+      loc: ['body', 'flow', i, 'businessName'],
+      msg: 'businessName and businessPlatformName differ; send one',
+      type: 'value_error',
+    });
   }
   return problems;
 }
@@ -171,7 +247,13 @@ function templateParams(step: FlowStepDto): Record<string, string | number> {
 }
 
 function stepDefinition(step: FlowStepDto): StepDefinition {
-  const common = { type: step.type, to: step.to, order: step.order, ttl: step.ttl, ...(step.label !== undefined && { label: step.label }) };
+  const common = {
+    type: step.type,
+    to: step.to,
+    order: step.order,
+    ttl: step.ttl,
+    ...(step.label !== undefined && { label: step.label }),
+  };
   if (step.type === 'Sms') return { ...common, from: step.from, message: { body: step.message!.body } };
   return {
     ...common,
@@ -192,7 +274,9 @@ export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponse
     status: flow.status,
     statusCode: flow.statusCode,
     type: last ? (last.channel === 'viber' ? 'Viber' : 'Sms') : null,
-    flow: flow.definition.map((def, i) => echo(def, steps.find((s) => s.role === (i === 0 ? 'primary' : 'failover'))?.trackingId ?? null)),
+    flow: flow.definition.map((def, i) =>
+      echo(def, steps.find((s) => s.role === (i === 0 ? 'primary' : 'failover'))?.trackingId ?? null),
+    ),
     createdAt: flow.createdAt.toISOString(),
   };
   if (flow.status === 'Failed') response.error = flow.error ?? 'failed';
@@ -201,7 +285,36 @@ export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponse
 
 /** the step as accepted, keys in the request's order (jsonb does not keep key order) */
 function echo(def: StepDefinition, trackingId: string | null): SentStepDto {
-  const { type, to, order, ttl, label, failoverOnDelivered, senderInfoTrackingId, templateId, templateLang, templateType, templateParams, from, message } = def;
-  const fields = { type, to, order, ttl, label, failoverOnDelivered, senderInfoTrackingId, templateId, templateLang, templateType, ...templateParams, from, message, trackingId };
+  const {
+    type,
+    to,
+    order,
+    ttl,
+    label,
+    failoverOnDelivered,
+    senderInfoTrackingId,
+    templateId,
+    templateLang,
+    templateType,
+    templateParams,
+    from,
+    message,
+  } = def;
+  const fields = {
+    type,
+    to,
+    order,
+    ttl,
+    label,
+    failoverOnDelivered,
+    senderInfoTrackingId,
+    templateId,
+    templateLang,
+    templateType,
+    ...templateParams,
+    from,
+    message,
+    trackingId,
+  };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SentStepDto;
 }

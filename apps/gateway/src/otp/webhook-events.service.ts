@@ -44,7 +44,9 @@ function toDto(e: WebhookEventEntity): WebhookEventDto {
     state: e.state,
     attempts: e.attempts,
     url: e.url,
-    ...(Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null && v !== undefined)) as Partial<WebhookEventDto>),
+    ...(Object.fromEntries(
+      Object.entries(optional).filter(([, v]) => v !== null && v !== undefined),
+    ) as Partial<WebhookEventDto>),
     created_at: e.createdAt.toISOString(),
     payload: e.payload,
   } as WebhookEventDto;

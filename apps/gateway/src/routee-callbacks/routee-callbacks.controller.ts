@@ -1,5 +1,13 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
 import { CallbackTokenGuard } from './callback-token.guard';
 import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto } from './dto/routee-callback.dto';
@@ -9,7 +17,11 @@ import { RouteeCallbacksService } from './routee-callbacks.service';
 @ApiTags('routee-callbacks')
 @Public()
 @UseGuards(CallbackTokenGuard)
-@ApiQuery({ name: 'token', required: true, description: 'ROUTEE_CALLBACK_TOKEN, as carried by the callback URL the gateway gave Routee' })
+@ApiQuery({
+  name: 'token',
+  required: true,
+  description: 'ROUTEE_CALLBACK_TOKEN, as carried by the callback URL the gateway gave Routee',
+})
 @ApiUnauthorizedResponse({ description: 'Wrong or missing token: {"detail":"invalid callback token"}' })
 @ApiUnprocessableEntityResponse({ description: 'Not a delivery report (no trackingId/messageId or status)' })
 @Controller('routee/callbacks')
@@ -18,7 +30,9 @@ export class RouteeCallbacksController {
 
   @Post('sms')
   @HttpCode(200)
-  @ApiOperation({ summary: "Routee's SMS delivery report (one per part); a failover that became due is sent within the request" })
+  @ApiOperation({
+    summary: "Routee's SMS delivery report (one per part); a failover that became due is sent within the request",
+  })
   @ApiBody({ type: SmsCallbackDto })
   @ApiOkResponse({ type: CallbackResultDto })
   sms(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
@@ -29,7 +43,8 @@ export class RouteeCallbacksController {
   @HttpCode(200)
   @ApiOperation({
     summary: "Routee's Viber delivery report; a failover that became due is sent within the request",
-    description: "Routee's /viber/otp takes no callback per message: set this URL (with ?token=ROUTEE_CALLBACK_TOKEN) as the Routee application's Viber callback URL",
+    description:
+      "Routee's /viber/otp takes no callback per message: set this URL (with ?token=ROUTEE_CALLBACK_TOKEN) as the Routee application's Viber callback URL",
   })
   @ApiBody({ type: ViberCallbackDto })
   @ApiOkResponse({ type: CallbackResultDto })

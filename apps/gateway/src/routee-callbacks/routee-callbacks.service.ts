@@ -22,7 +22,12 @@ export class RouteeCallbacksService {
 
   async viber(body: unknown): Promise<CallbackResultDto> {
     const tracking = readViberTracking(body, '');
-    if (!tracking?.trackingId) throw GatewayError.field(['body', 'trackingId'], 'a Viber delivery report needs trackingId and status.name', 'missing');
+    if (!tracking?.trackingId)
+      throw GatewayError.field(
+        ['body', 'trackingId'],
+        'a Viber delivery report needs trackingId and status.name',
+        'missing',
+      );
     return this.apply(tracking.trackingId, reportOf(tracking), body);
   }
 
@@ -36,7 +41,12 @@ export class RouteeCallbacksService {
    */
   async sms(body: unknown): Promise<CallbackResultDto> {
     const part = foldSmsParts(body, '');
-    if (!part?.trackingId) throw GatewayError.field(['body', 'messageId'], 'an SMS delivery report needs messageId and status.name', 'missing');
+    if (!part?.trackingId)
+      throw GatewayError.field(
+        ['body', 'messageId'],
+        'an SMS delivery report needs messageId and status.name',
+        'missing',
+      );
     if ((part.parts ?? 1) <= 1) return this.apply(part.trackingId, reportOf(part), body);
 
     const flow = await this.engine.refreshTracking(part.trackingId, MULTIPART_REFRESH_BUDGET_MS);

@@ -31,7 +31,12 @@ export function checkAddress(address: string, allowPrivate: boolean): AddressVer
   // an IPv4-mapped IPv6 address (::ffff:169.254.169.254) is judged as the IPv4 it carries
   const mapped = type === 'ipv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
   if (mapped) return checkAddress(mapped, allowPrivate);
-  if (ALWAYS_REFUSED.check(address, type)) return { ok: false, reason: `${address} is a link-local or cloud metadata address` };
-  if (!allowPrivate && PRIVATE.check(address, type)) return { ok: false, reason: `${address} is a private or loopback address (set WEBHOOK_ALLOW_PRIVATE=true to allow)` };
+  if (ALWAYS_REFUSED.check(address, type))
+    return { ok: false, reason: `${address} is a link-local or cloud metadata address` };
+  if (!allowPrivate && PRIVATE.check(address, type))
+    return {
+      ok: false,
+      reason: `${address} is a private or loopback address (set WEBHOOK_ALLOW_PRIVATE=true to allow)`,
+    };
   return { ok: true };
 }

@@ -90,16 +90,26 @@ export class WebhookDispatcher {
 
   private async deliver(event: ClaimedWebhookEvent): Promise<void> {
     const body = JSON.stringify(event.payload);
-    const headers: Record<string, string> = { 'x-webhook-id': event.id, 'x-webhook-event': event.type, 'x-webhook-attempt': String(event.attempt) };
-    if (this.options.secret) headers['x-webhook-signature'] = signWebhook(this.options.secret, body, Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = {
+      'x-webhook-id': event.id,
+      'x-webhook-event': event.type,
+      'x-webhook-attempt': String(event.attempt),
+    };
+    if (this.options.secret)
+      headers['x-webhook-signature'] = signWebhook(this.options.secret, body, Math.floor(Date.now() / 1000));
     const result = await this.poster.post(event.url, body, headers);
     if (result.ok) {
       await this.store.markDelivered(event.id, result.statusCode!);
       return;
     }
     const dead = event.attempt >= this.options.maxAttempts;
-    const retryAt = dead ? null : new Date(Date.now() + backoffMs(event.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs));
+    const retryAt = dead
+      ? null
+      : new Date(Date.now() + backoffMs(event.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs));
     await this.store.markFailed(event.id, result.error ?? 'failed', result.statusCode, retryAt);
-    if (dead) this.log.warn(`webhook ${event.id} of flow ${event.flowId} is dead after ${event.attempt} attempts: ${result.error}`);
+    if (dead)
+      this.log.warn(
+        `webhook ${event.id} of flow ${event.flowId} is dead after ${event.attempt} attempts: ${result.error}`,
+      );
   }
 }

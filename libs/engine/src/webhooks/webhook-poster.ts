@@ -93,7 +93,8 @@ export class WebhookPoster {
       if (err) return callback(err, []);
       for (const { address } of addresses) {
         const verdict = checkAddress(address, this.options.allowPrivate);
-        if (!verdict.ok) return callback(Object.assign(new Error(`refused: ${verdict.reason}`), { code: 'EWEBHOOKREFUSED' }), []);
+        if (!verdict.ok)
+          return callback(Object.assign(new Error(`refused: ${verdict.reason}`), { code: 'EWEBHOOKREFUSED' }), []);
       }
       if (opts.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);

@@ -31,7 +31,10 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
     private readonly events: WebhookEventStore,
     @Inject(ENGINE_OPTIONS) options: EngineOptions,
   ) {
-    this.poster = new WebhookPoster({ timeoutMs: options.webhooks.timeoutMs, allowPrivate: options.webhooks.allowPrivate });
+    this.poster = new WebhookPoster({
+      timeoutMs: options.webhooks.timeoutMs,
+      allowPrivate: options.webhooks.allowPrivate,
+    });
     this.dispatcher = new WebhookDispatcher(events, this.poster, options.webhooks);
   }
 
@@ -65,9 +68,13 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
     const digest = digestOf(view);
     const serialized = JSON.stringify(digest);
     // before the send response's state is recorded, a change is part of that response
-    if (serialized === flow.webhookState || initial || flow.webhookState === null) return { webhookState: serialized, event: null };
+    if (serialized === flow.webhookState || initial || flow.webhookState === null)
+      return { webhookState: serialized, event: null };
     const previous = JSON.parse(flow.webhookState) as Digest;
-    return { webhookState: serialized, event: { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view } };
+    return {
+      webhookState: serialized,
+      event: { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view },
+    };
   }
 
   /** Writes events to the outbox inside the caller's transaction (the one storing the states they report). */
@@ -82,7 +89,11 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
 }
 
 function digestOf(view: TrackingView): Digest {
-  return { status: view.status, statusCode: view.statusCode, steps: view.steps.map((s) => [s.role, s.status, s.trackingId]) };
+  return {
+    status: view.status,
+    statusCode: view.statusCode,
+    steps: view.steps.map((s) => [s.role, s.status, s.trackingId]),
+  };
 }
 
 function eventType(previous: Digest, next: Digest): WebhookEventType {

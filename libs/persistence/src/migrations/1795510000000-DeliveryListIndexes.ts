@@ -28,10 +28,18 @@ export class DeliveryListIndexes1795510000000 implements MigrationInterface {
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_created_at_id" ON "steps" ("created_at" DESC, "id" DESC)`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_status_lower_created_at" ON "steps" (lower("status"), "created_at" DESC, "id" DESC) INCLUDE ("status")`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_phone_number_trgm" ON "steps" USING gin ("phone_number" gin_trgm_ops)`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_label_trgm" ON "steps" USING gin ("label" gin_trgm_ops)`);
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "ix_steps_created_at_id" ON "steps" ("created_at" DESC, "id" DESC)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "ix_steps_status_lower_created_at" ON "steps" (lower("status"), "created_at" DESC, "id" DESC) INCLUDE ("status")`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "ix_steps_phone_number_trgm" ON "steps" USING gin ("phone_number" gin_trgm_ops)`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "ix_steps_label_trgm" ON "steps" USING gin ("label" gin_trgm_ops)`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from "typeorm";
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The per-phone limit on new flows (PHONE_RATE_LIMIT) counts a number's
@@ -7,14 +7,15 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * Failover steps are left out (they do not count).
  */
 export class PhoneRateLimitIndex1795530000000 implements MigrationInterface {
-    name = 'PhoneRateLimitIndex1795530000000'
+  name = 'PhoneRateLimitIndex1795530000000';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`CREATE INDEX IF NOT EXISTS "ix_steps_primary_phone_created_at" ON "steps" ("phone_number", "created_at" DESC) WHERE role = 'primary'`);
-    }
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "ix_steps_primary_phone_created_at" ON "steps" ("phone_number", "created_at" DESC) WHERE role = 'primary'`,
+    );
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`DROP INDEX "public"."ix_steps_primary_phone_created_at"`);
-    }
-
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "public"."ix_steps_primary_phone_created_at"`);
+  }
 }

@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from "typeorm";
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * A new flow in one round trip: `create_flow_with_primary` admits it under
@@ -17,10 +17,10 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * by all replicas).
  */
 export class CreateFlowFunction1795540000000 implements MigrationInterface {
-    name = 'CreateFlowFunction1795540000000'
+  name = 'CreateFlowFunction1795540000000';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
 CREATE OR REPLACE FUNCTION create_flow_with_primary(
   p_flow_id uuid, p_definition jsonb, p_failover_on_delivered boolean, p_callback_url text, p_api_key_id text,
   p_channel text, p_phone text, p_label text, p_status text, p_claim_ms integer,
@@ -54,10 +54,11 @@ BEGIN
   RETURN QUERY SELECT v_step, v_created, NULL::integer;
 END
 $fn$`);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`DROP FUNCTION IF EXISTS create_flow_with_primary(uuid, jsonb, boolean, text, text, text, text, text, text, integer, integer, integer)`);
-    }
-
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `DROP FUNCTION IF EXISTS create_flow_with_primary(uuid, jsonb, boolean, text, text, text, text, text, text, integer, integer, integer)`,
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from "typeorm";
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * An Idempotency-Key survives the crash of its first request: the record
@@ -15,19 +15,22 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * `flow_id`, still run.
  */
 export class IdempotencyClaims1795550000000 implements MigrationInterface {
-    name = 'IdempotencyClaims1795550000000'
+  name = 'IdempotencyClaims1795550000000';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`ALTER TABLE "idempotency_records" ADD "flow_id" uuid NOT NULL DEFAULT gen_random_uuid()`);
-        await queryRunner.query(`ALTER TABLE "idempotency_records" ADD "claimed_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()`);
-        await queryRunner.query(`UPDATE "idempotency_records" SET "claimed_at" = "created_at", "flow_id" = coalesce(("response"->>'flowId')::uuid, "flow_id")`);
-        await queryRunner.query(`CREATE INDEX "ix_idempotency_records_created_at" ON "idempotency_records" ("created_at")`);
-    }
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "idempotency_records" ADD "flow_id" uuid NOT NULL DEFAULT gen_random_uuid()`);
+    await queryRunner.query(
+      `ALTER TABLE "idempotency_records" ADD "claimed_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()`,
+    );
+    await queryRunner.query(
+      `UPDATE "idempotency_records" SET "claimed_at" = "created_at", "flow_id" = coalesce(("response"->>'flowId')::uuid, "flow_id")`,
+    );
+    await queryRunner.query(`CREATE INDEX "ix_idempotency_records_created_at" ON "idempotency_records" ("created_at")`);
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`DROP INDEX "public"."ix_idempotency_records_created_at"`);
-        await queryRunner.query(`ALTER TABLE "idempotency_records" DROP COLUMN "claimed_at"`);
-        await queryRunner.query(`ALTER TABLE "idempotency_records" DROP COLUMN "flow_id"`);
-    }
-
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "public"."ix_idempotency_records_created_at"`);
+    await queryRunner.query(`ALTER TABLE "idempotency_records" DROP COLUMN "claimed_at"`);
+    await queryRunner.query(`ALTER TABLE "idempotency_records" DROP COLUMN "flow_id"`);
+  }
 }

@@ -24,26 +24,42 @@ function TextFilter(max: number, description: string, example: string): Property
 
 /** Query of GET /otp/failover. Unknown parameters are refused (422), like unknown body fields. */
 export class ListDeliveriesQueryDto {
-  @TextFilter(50, "Routee status, exact and case-insensitive (Delivered, EXPIRED, queued, ...)", 'Delivered')
+  @TextFilter(50, 'Routee status, exact and case-insensitive (Delivered, EXPIRED, queued, ...)', 'Delivered')
   status?: string;
 
   @TextFilter(350, 'Part of the label (tag) given at send time, case-insensitive', 'login')
   tag?: string;
 
-  @ApiPropertyOptional({ description: 'Part of the recipient number, digits (a leading + is ignored)', example: '3069123', maxLength: 15 })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? emptyIsAbsent({ value: value.trim().replace(/^\+/, '') }) : value))
+  @ApiPropertyOptional({
+    description: 'Part of the recipient number, digits (a leading + is ignored)',
+    example: '3069123',
+    maxLength: 15,
+  })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? emptyIsAbsent({ value: value.trim().replace(/^\+/, '') }) : value,
+  )
   @IsOptional()
   @IsString()
   @Matches(/^\d{1,15}$/, { message: '$property must be 1 to 15 digits (a leading + is ignored)' })
   phone_number?: string;
 
-  @ApiPropertyOptional({ description: 'A flowId: all deliveries of that flow', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
+  @ApiPropertyOptional({
+    description: 'A flowId: all deliveries of that flow',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+    format: 'uuid',
+  })
   @Transform(emptyIsAbsent)
   @IsOptional()
   @IsUUID('loose')
   flow_id?: string;
 
-  @ApiPropertyOptional({ description: `Page size, 1 to ${MAX_LIMIT}`, example: DEFAULT_LIMIT, default: DEFAULT_LIMIT, minimum: 1, maximum: MAX_LIMIT })
+  @ApiPropertyOptional({
+    description: `Page size, 1 to ${MAX_LIMIT}`,
+    example: DEFAULT_LIMIT,
+    default: DEFAULT_LIMIT,
+    minimum: 1,
+    maximum: MAX_LIMIT,
+  })
   @Type(() => Number)
   @Min(1)
   @Max(MAX_LIMIT)
@@ -70,7 +86,10 @@ export class DeliveryListDto {
   })
   total: number;
 
-  @ApiProperty({ description: 'true: total is the exact number of matches; false: more than total match (the count stopped there)', example: true })
+  @ApiProperty({
+    description: 'true: total is the exact number of matches; false: more than total match (the count stopped there)',
+    example: true,
+  })
   total_exact: boolean;
 
   @ApiProperty({ description: 'Page size used', example: DEFAULT_LIMIT })

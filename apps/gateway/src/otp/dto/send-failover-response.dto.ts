@@ -47,10 +47,18 @@ export class SentStepDto {
 }
 
 export class SendFailoverResponseDto {
-  @ApiProperty({ description: 'The flow id; track it with GET /otp/failover/{flowId}', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
+  @ApiProperty({
+    description: 'The flow id; track it with GET /otp/failover/{flowId}',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+    format: 'uuid',
+  })
   flowId: string;
 
-  @ApiProperty({ description: 'Flow status, derived like tracking', enum: ['InProgress', 'Succeeded', 'Failed'], example: 'InProgress' })
+  @ApiProperty({
+    description: 'Flow status, derived like tracking',
+    enum: ['InProgress', 'Succeeded', 'Failed'],
+    example: 'InProgress',
+  })
   status: string;
 
   @ApiProperty({
@@ -62,15 +70,39 @@ export class SendFailoverResponseDto {
   })
   statusCode: number | null;
 
-  @ApiProperty({ description: 'Channel of the step that was sent last; null when nothing was sent', enum: ['Viber', 'Sms'], example: 'Viber', nullable: true, type: String })
+  @ApiProperty({
+    description: 'Channel of the step that was sent last; null when nothing was sent',
+    enum: ['Viber', 'Sms'],
+    example: 'Viber',
+    nullable: true,
+    type: String,
+  })
   type: string | null;
 
   @ApiProperty({
     type: [SentStepDto],
     description: 'The steps as accepted, with their trackingId',
     example: [
-      { type: 'ViberOtp', to: '306912345671', order: 1, ttl: 60, label: 'login', pin: '482913', templateId: '0aac888f-2ee2-4112-9659-1755a951966a', trackingId: '550e8400-e29b-41d4-a716-446655440000' },
-      { type: 'Sms', to: '306912345671', order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' }, trackingId: null },
+      {
+        type: 'ViberOtp',
+        to: '306912345671',
+        order: 1,
+        ttl: 60,
+        label: 'login',
+        pin: '482913',
+        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+        trackingId: '550e8400-e29b-41d4-a716-446655440000',
+      },
+      {
+        type: 'Sms',
+        to: '306912345671',
+        order: 2,
+        ttl: 300,
+        label: 'login',
+        from: 'Acme',
+        message: { body: 'Your code is 482913' },
+        trackingId: null,
+      },
     ],
   })
   flow: SentStepDto[];
@@ -78,6 +110,9 @@ export class SendFailoverResponseDto {
   @ApiProperty({ description: 'When the flow was created', example: '2026-02-16T12:00:00.000Z', format: 'date-time' })
   createdAt: string;
 
-  @ApiPropertyOptional({ description: 'Why the flow failed (only when status is Failed)', example: 'Insufficient balance' })
+  @ApiPropertyOptional({
+    description: 'Why the flow failed (only when status is Failed)',
+    example: 'Insufficient balance',
+  })
   error?: string;
 }

@@ -55,7 +55,9 @@ function RequiredFor(type: StepType): PropertyDecorator {
 
 /** "X is required" for a missing field (null or undefined); last in the stack, as above */
 export function Required(where = ''): PropertyDecorator {
-  return IsDefined({ message: ({ property }: ValidationArguments) => `${property} is required${where ? ` ${where}` : ''}` });
+  return IsDefined({
+    message: ({ property }: ValidationArguments) => `${property} is required${where ? ` ${where}` : ''}`,
+  });
 }
 
 /** a field that belongs to one step type only: refused on the other */
@@ -67,7 +69,8 @@ function OnlyFor(type: StepType): PropertyDecorator {
       propertyName: propertyName as string,
       options: { message: (args: ValidationArguments) => `${args.property} is only allowed on ${type} steps` },
       validator: {
-        validate: (value: unknown, args: ValidationArguments) => value === undefined || canonicalType((args.object as FlowStepDto).type) === type,
+        validate: (value: unknown, args: ValidationArguments) =>
+          value === undefined || canonicalType((args.object as FlowStepDto).type) === type,
       },
     });
 }
@@ -107,14 +110,19 @@ export class SmsMessageDto {
 }
 
 export class FlowStepDto {
-  @ApiProperty({ description: 'Channel of this step (case-insensitive on input)', enum: STEP_TYPES, example: 'ViberOtp' })
+  @ApiProperty({
+    description: 'Channel of this step (case-insensitive on input)',
+    enum: STEP_TYPES,
+    example: 'ViberOtp',
+  })
   @Transform(({ value }) => canonicalType(value))
   @IsIn(STEP_TYPES as unknown as string[], { message: 'type must be one of ViberOtp, Sms' })
   @Required()
   type: StepType;
 
   @ApiProperty({
-    description: 'Recipient in E.164, with or without "+" (ViberOtp also takes a one-element array); returned as digits',
+    description:
+      'Recipient in E.164, with or without "+" (ViberOtp also takes a one-element array); returned as digits',
     example: '306912345671',
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 1, minItems: 1 }],
   })
@@ -124,31 +132,51 @@ export class FlowStepDto {
   @Required()
   to: string;
 
-  @ApiProperty({ description: 'Position in the flow: the lower order is sent first, the other is the failover', example: 1, minimum: 1 })
+  @ApiProperty({
+    description: 'Position in the flow: the lower order is sent first, the other is the failover',
+    example: 1,
+    minimum: 1,
+  })
   @IsInt()
   @Min(1)
   @Max(1000)
   @Required()
   order: number;
 
-  @ApiProperty({ description: 'Validity in seconds; for the primary step also when the failover fires if nothing final arrived', example: 60, minimum: 0, maximum: 86400 })
+  @ApiProperty({
+    description: 'Validity in seconds; for the primary step also when the failover fires if nothing final arrived',
+    example: 60,
+    minimum: 0,
+    maximum: 86400,
+  })
   @IsInt()
   @Min(0)
   @Max(86400)
   @Required()
   ttl: number;
 
-  @OptionalProperty({ description: 'Tag for this delivery; the list endpoint filters on it (partial match)', example: 'login', maxLength: 350 })
+  @OptionalProperty({
+    description: 'Tag for this delivery; the list endpoint filters on it (partial match)',
+    example: 'login',
+    maxLength: 350,
+  })
   @IsString()
   @MaxLength(350)
   label?: string;
 
-  @OptionalProperty({ description: 'ViberOtp only: send the failover when the message is DELIVERED but not SEEN within ttl seconds', example: false, default: false })
+  @OptionalProperty({
+    description: 'ViberOtp only: send the failover when the message is DELIVERED but not SEEN within ttl seconds',
+    example: false,
+    default: false,
+  })
   @OnlyFor('ViberOtp')
   @IsBoolean()
   failoverOnDelivered?: boolean;
 
-  @ApiPropertyOptional({ description: 'ViberOtp: Routee sender id (Routee Platform → Applications). Required for ViberOtp', example: '0094d198-4dd2-4fb5-b451-d46aca191b27' })
+  @ApiPropertyOptional({
+    description: 'ViberOtp: Routee sender id (Routee Platform → Applications). Required for ViberOtp',
+    example: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+  })
   @OnlyFor('ViberOtp')
   @IsString()
   @IsNotEmpty()
@@ -156,7 +184,10 @@ export class FlowStepDto {
   @RequiredFor('ViberOtp')
   senderInfoTrackingId?: string;
 
-  @ApiPropertyOptional({ description: 'ViberOtp: template id from GET /otp/templates. Required for ViberOtp', example: '0aac888f-2ee2-4112-9659-1755a951966a' })
+  @ApiPropertyOptional({
+    description: 'ViberOtp: template id from GET /otp/templates. Required for ViberOtp',
+    example: '0aac888f-2ee2-4112-9659-1755a951966a',
+  })
   @OnlyFor('ViberOtp')
   @IsString()
   @IsNotEmpty()
@@ -164,17 +195,25 @@ export class FlowStepDto {
   templateId?: string;
 
   @OptionalProperty({
-    description: "ViberOtp: the template's language, one of Routee's ISO 639-1 codes (docs: localization; `br` is Portuguese (Brazil))",
+    description:
+      "ViberOtp: the template's language, one of Routee's ISO 639-1 codes (docs: localization; `br` is Portuguese (Brazil))",
     enum: TEMPLATE_LANGUAGES,
     example: 'en',
     default: 'en',
   })
   @OnlyFor('ViberOtp')
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @IsIn(TEMPLATE_LANGUAGES as unknown as string[], { message: `templateLang must be one of Routee's Viber OTP languages: ${TEMPLATE_LANGUAGES.join(', ')}` })
+  @IsIn(TEMPLATE_LANGUAGES as unknown as string[], {
+    message: `templateLang must be one of Routee's Viber OTP languages: ${TEMPLATE_LANGUAGES.join(', ')}`,
+  })
   templateLang?: string;
 
-  @ApiPropertyOptional({ description: 'ViberOtp: the one-time code, 4 to 10 characters. Required for ViberOtp', example: '482913', minLength: 4, maxLength: 10 })
+  @ApiPropertyOptional({
+    description: 'ViberOtp: the one-time code, 4 to 10 characters. Required for ViberOtp',
+    example: '482913',
+    minLength: 4,
+    maxLength: 10,
+  })
   @OnlyFor('ViberOtp')
   @IsString()
   @Length(4, 10)
@@ -182,7 +221,8 @@ export class FlowStepDto {
   pin?: string;
 
   @OptionalProperty({
-    description: "ViberOtp: Routee's template type; when given it must name the template of templateId (see GET /otp/templates), whose parameters are then required",
+    description:
+      "ViberOtp: Routee's template type; when given it must name the template of templateId (see GET /otp/templates), whose parameters are then required",
     enum: TEMPLATE_TYPES,
     example: 'basic',
   })
@@ -193,7 +233,10 @@ export class FlowStepDto {
   @TemplateTextParam('ViberOtp template param: business name (templates with businessPlatformName)', 'Acme')
   businessPlatformName?: string;
 
-  @TemplateTextParam("Routee's failover-otp name for businessPlatformName (either may be sent; Routee's Viber OTP API receives businessPlatformName)", 'Acme')
+  @TemplateTextParam(
+    "Routee's failover-otp name for businessPlatformName (either may be sent; Routee's Viber OTP API receives businessPlatformName)",
+    'Acme',
+  )
   businessName?: string;
 
   @OptionalProperty({ description: 'ViberOtp template param: minutes the code is valid', example: 5, minimum: 1 })
@@ -212,14 +255,23 @@ export class FlowStepDto {
   @TemplateTextParam('ViberOtp template param: why the code was sent', 'new device login')
   codeReason?: string;
 
-  @ApiPropertyOptional({ description: 'Sms: sender id, up to 11 letters/digits or up to 16 digits. Required for Sms', example: 'Acme' })
+  @ApiPropertyOptional({
+    description: 'Sms: sender id, up to 11 letters/digits or up to 16 digits. Required for Sms',
+    example: 'Acme',
+  })
   @OnlyFor('Sms')
   @IsString()
-  @Matches(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{1,16})$/, { message: 'from must be up to 11 letters/digits or up to 16 digits' })
+  @Matches(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{1,16})$/, {
+    message: 'from must be up to 11 letters/digits or up to 16 digits',
+  })
   @RequiredFor('Sms')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Sms: the message. Required for Sms', type: SmsMessageDto, example: { body: 'Your code is 482913' } })
+  @ApiPropertyOptional({
+    description: 'Sms: the message. Required for Sms',
+    type: SmsMessageDto,
+    example: { body: 'Your code is 482913' },
+  })
   @OnlyFor('Sms')
   @IsObject()
   @ValidateNested()
@@ -229,7 +281,10 @@ export class FlowStepDto {
 }
 
 export class CallbackDto {
-  @ApiProperty({ description: 'http(s) URL that receives the flow events (webhooks)', example: 'https://app.example.com/otp-events' })
+  @ApiProperty({
+    description: 'http(s) URL that receives the flow events (webhooks)',
+    example: 'https://app.example.com/otp-events',
+  })
   @IsString()
   @MaxLength(2000)
   @Matches(/^https?:\/\/[^\s/$.?#][^\s]*$/i, { message: 'url must be an http(s) URL' })
@@ -257,7 +312,15 @@ export class SendFailoverDto {
         templateLang: 'en',
         pin: '482913',
       },
-      { type: 'Sms', to: '306912345671', order: 2, ttl: 300, label: 'login', from: 'Acme', message: { body: 'Your code is 482913' } },
+      {
+        type: 'Sms',
+        to: '306912345671',
+        order: 2,
+        ttl: 300,
+        label: 'login',
+        from: 'Acme',
+        message: { body: 'Your code is 482913' },
+      },
     ],
   })
   @IsArray()
@@ -270,7 +333,11 @@ export class SendFailoverDto {
   @Required()
   flow: FlowStepDto[];
 
-  @OptionalProperty({ description: 'Where to send webhooks about this flow', type: CallbackDto, example: { url: 'https://app.example.com/otp-events' } })
+  @OptionalProperty({
+    description: 'Where to send webhooks about this flow',
+    type: CallbackDto,
+    example: { url: 'https://app.example.com/otp-events' },
+  })
   @IsObject()
   @ValidateNested()
   @Type(() => CallbackDto)

@@ -14,10 +14,18 @@ export class TrackingStepDto {
   })
   trackingId: string | null;
 
-  @ApiProperty({ description: 'The flow this delivery belongs to; GET /otp/failover/{flowId} tells its whole story', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
+  @ApiProperty({
+    description: 'The flow this delivery belongs to; GET /otp/failover/{flowId} tells its whole story',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+    format: 'uuid',
+  })
   flowId: string;
 
-  @ApiProperty({ description: 'primary: the first attempt; failover: the step sent when the primary did not get through', enum: ['primary', 'failover'], example: 'primary' })
+  @ApiProperty({
+    description: 'primary: the first attempt; failover: the step sent when the primary did not get through',
+    enum: ['primary', 'failover'],
+    example: 'primary',
+  })
   role: string;
 
   @ApiProperty({
@@ -32,32 +40,54 @@ export class TrackingStepDto {
   @ApiProperty({ description: 'Recipient, digits without +', example: '306912345671' })
   phone_number: string;
 
-  @ApiPropertyOptional({ description: 'What Routee charged, when Routee reported a price (a multipart SMS: the sum of its parts)', example: 0.0093 })
+  @ApiPropertyOptional({
+    description: 'What Routee charged, when Routee reported a price (a multipart SMS: the sum of its parts)',
+    example: 0.0093,
+  })
   price?: number;
 
-  @ApiPropertyOptional({ description: 'From send to the final status in milliseconds, when Routee reported it (SMS)', example: 3000 })
+  @ApiPropertyOptional({
+    description: 'From send to the final status in milliseconds, when Routee reported it (SMS)',
+    example: 3000,
+  })
   latency_ms?: number;
 
-  @ApiPropertyOptional({ description: 'Country of the recipient as Routee reported it (ISO 3166 alpha-2)', example: 'GR' })
+  @ApiPropertyOptional({
+    description: 'Country of the recipient as Routee reported it (ISO 3166 alpha-2)',
+    example: 'GR',
+  })
   country?: string;
 
   @ApiPropertyOptional({ description: 'Mobile operator as Routee reported it', example: 'Cosmote' })
   operator?: string;
 
-  @ApiProperty({ description: 'When the gateway created this delivery', example: '2026-02-16T12:00:00.000Z', format: 'date-time' })
+  @ApiProperty({
+    description: 'When the gateway created this delivery',
+    example: '2026-02-16T12:00:00.000Z',
+    format: 'date-time',
+  })
   created_at: string;
 
-  @ApiPropertyOptional({ description: 'When Routee accepted the send', example: '2026-02-16T12:00:00.412Z', format: 'date-time' })
+  @ApiPropertyOptional({
+    description: 'When Routee accepted the send',
+    example: '2026-02-16T12:00:00.412Z',
+    format: 'date-time',
+  })
   sent_at?: string;
 
-  @ApiPropertyOptional({ description: 'When the message was delivered (first Delivered/Sent SMS, DELIVERED/SEEN Viber)', example: '2026-02-16T12:00:02.000Z', format: 'date-time' })
+  @ApiPropertyOptional({
+    description: 'When the message was delivered (first Delivered/Sent SMS, DELIVERED/SEEN Viber)',
+    example: '2026-02-16T12:00:02.000Z',
+    format: 'date-time',
+  })
   delivered_at?: string;
 
   @ApiPropertyOptional({ description: "Routee's detailed status (reason) of the last status", example: 'TTL Expired' })
   detailed_status?: string;
 
   @ApiPropertyOptional({
-    description: 'Why the delivery failed: Routee\'s description of a failure status, or its answer to a refused send (only on a failed delivery)',
+    description:
+      "Why the delivery failed: Routee's description of a failure status, or its answer to a refused send (only on a failed delivery)",
     example: 'The TTL of the message has expired. The message could not be delivered.',
   })
   error_message?: string;
@@ -65,7 +95,10 @@ export class TrackingStepDto {
   @ApiPropertyOptional({ description: 'The label (tag) given to the step at send time', example: 'login' })
   label?: string;
 
-  @ApiPropertyOptional({ description: "Failover step: the primary's trackingId (message token)", example: '550e8400-e29b-41d4-a716-446655440000' })
+  @ApiPropertyOptional({
+    description: "Failover step: the primary's trackingId (message token)",
+    example: '550e8400-e29b-41d4-a716-446655440000',
+  })
   failover_from_message_token?: string;
 }
 
@@ -73,11 +106,16 @@ export class FlowTrackingDto {
   @ApiProperty({ description: 'The flow id', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
   flowId: string;
 
-  @ApiProperty({ description: 'Flow status over all its steps (Routee\'s flow-level statuses)', enum: ['InProgress', 'Succeeded', 'Failed'], example: 'InProgress' })
+  @ApiProperty({
+    description: "Flow status over all its steps (Routee's flow-level statuses)",
+    enum: ['InProgress', 'Succeeded', 'Failed'],
+    example: 'InProgress',
+  })
   status: string;
 
   @ApiProperty({
-    description: 'When Failed: 0 server error, 1 insufficient balance, 2 no next step, 3 not failover triggered; else null',
+    description:
+      'When Failed: 0 server error, 1 insufficient balance, 2 no next step, 3 not failover triggered; else null',
     example: null,
     nullable: true,
     type: Number,

@@ -11,7 +11,10 @@ export class CallbackReasonDto {
   @ApiPropertyOptional({ description: 'Operator/Routee detail', example: 'Undelivered on Handset' })
   detailedStatus?: string;
 
-  @ApiPropertyOptional({ description: 'Human description', example: 'The message could not be delivered to the handset' })
+  @ApiPropertyOptional({
+    description: 'Human description',
+    example: 'The message could not be delivered to the handset',
+  })
   description?: string;
 }
 
@@ -22,17 +25,27 @@ export class CallbackStatusDto {
   @ApiPropertyOptional({
     type: CallbackReasonDto,
     description: 'Why, when Routee says',
-    example: { detailedStatus: 'Undelivered on Handset', description: 'The message could not be delivered to the handset' },
+    example: {
+      detailedStatus: 'Undelivered on Handset',
+      description: 'The message could not be delivered to the handset',
+    },
   })
   reason?: CallbackReasonDto;
 
-  @ApiPropertyOptional({ description: 'When Routee reached the status', example: '2026-02-16T12:00:03.000Z', format: 'date-time' })
+  @ApiPropertyOptional({
+    description: 'When Routee reached the status',
+    example: '2026-02-16T12:00:03.000Z',
+    format: 'date-time',
+  })
   updatedDate?: string;
 }
 
 /** One report per SMS part. */
 export class SmsCallbackDto {
-  @ApiProperty({ description: "The message's trackingId (the gateway step's trackingId)", example: '1ab9a8c4-0f53-4a55-9a4b-8d5f2b1c1e0a' })
+  @ApiProperty({
+    description: "The message's trackingId (the gateway step's trackingId)",
+    example: '1ab9a8c4-0f53-4a55-9a4b-8d5f2b1c1e0a',
+  })
   messageId: string;
 
   @ApiPropertyOptional({ description: 'Id of this part', example: '6b1a4a4c-9c55-4a9e-8c6a-3c6b0f1e2d3c' })
@@ -47,7 +60,11 @@ export class SmsCallbackDto {
   @ApiProperty({
     type: CallbackStatusDto,
     description: "This part's status",
-    example: { name: 'Delivered', reason: { detailedStatus: 'Delivered', description: 'Delivered to handset' }, updatedDate: '2026-02-16T12:00:03.000Z' },
+    example: {
+      name: 'Delivered',
+      reason: { detailedStatus: 'Delivered', description: 'Delivered to handset' },
+      updatedDate: '2026-02-16T12:00:03.000Z',
+    },
   })
   status: CallbackStatusDto;
 
@@ -68,10 +85,21 @@ export class SmsCallbackDto {
 }
 
 export class ViberCallbackDto {
-  @ApiProperty({ description: "The message's trackingId (the gateway step's trackingId)", example: '550e8400-e29b-41d4-a716-446655440000' })
+  @ApiProperty({
+    description: "The message's trackingId (the gateway step's trackingId)",
+    example: '550e8400-e29b-41d4-a716-446655440000',
+  })
   trackingId: string;
 
-  @ApiProperty({ type: CallbackStatusDto, description: "The message's status", example: { name: 'UNDELIVERED', reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user' }, updatedDate: '2026-02-16T12:00:03.000Z' } })
+  @ApiProperty({
+    type: CallbackStatusDto,
+    description: "The message's status",
+    example: {
+      name: 'UNDELIVERED',
+      reason: { detailedStatus: 'Not Viber User', description: 'The recipient is not a Viber user' },
+      updatedDate: '2026-02-16T12:00:03.000Z',
+    },
+  })
   status: CallbackStatusDto;
 
   @ApiPropertyOptional({ description: 'Price of the message', example: 0.0093 })
