@@ -4,7 +4,12 @@ import { RouteeClient } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { FailoverWorker } from './failover-worker';
 import { FlowEngine } from './flow-engine';
+import { FlowEvaluator } from './flow-evaluator';
+import { FlowStarter } from './flow-starter';
 import { ReadRefresher } from './read-refresher';
+import { StepCaller } from './step-caller';
+import { StepSender } from './step-sender';
+import { TrackingRefresher } from './tracking-refresher';
 import { WebhookService } from './webhooks/webhook.service';
 
 @Module({})
@@ -13,6 +18,11 @@ export class EngineModule {
     const providers: Provider[] = [
       { provide: ENGINE_OPTIONS, useValue: options },
       { provide: ROUTEE_CLIENT, useValue: routee },
+      StepCaller,
+      StepSender,
+      FlowEvaluator,
+      TrackingRefresher,
+      FlowStarter,
       FlowEngine,
       FailoverWorker,
       ReadRefresher,

@@ -1,6 +1,10 @@
 export * from './engine.options';
 export * from './engine.module';
 export * from './flow-engine';
+export type { EvaluateOptions } from './flow-evaluator';
+export type { NewFlow } from './flow-starter';
+export { routeeCallbackUrl } from './step-caller';
+export { reportOf } from './tracking-refresher';
 export * from './failover-worker';
 export * from './read-refresher';
 export * from './mask';

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FlowStore, type FlowWithSteps, type StepEntity } from '@app/persistence';
 import { RouteeClient } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
-import { FlowEngine } from './flow-engine';
+import { mayChange, wouldChange } from './flow-rules';
+import { TrackingRefresher } from './tracking-refresher';
 
 /**
  * Refreshes a flow for a read (GET /otp/failover/{id}) without a Routee call
@@ -25,7 +26,7 @@ export class ReadRefresher {
   private readonly inFlight = new Map<string, Promise<FlowWithSteps>>();
 
   constructor(
-    private readonly engine: FlowEngine,
+    private readonly tracking: TrackingRefresher,
     private readonly store: FlowStore,
     @Inject(ROUTEE_CLIENT) private readonly routee: RouteeClient,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
@@ -39,7 +40,7 @@ export class ReadRefresher {
     const now = new Date();
     const stale = this.staleSteps(current, now);
     // a final flow with nothing left to hear from Routee is answered as stored, as is a pending one with nothing due
-    if (stale.length === 0 && (current.flow.status !== 'InProgress' || !this.engine.wouldChange(current, now))) {
+    if (stale.length === 0 && (current.flow.status !== 'InProgress' || !wouldChange(current, now))) {
       return Promise.resolve(current);
     }
     const refresh = this.claimAndRefresh(current, stale, now, budgetMs).finally(() => this.inFlight.delete(flowId));
@@ -54,7 +55,7 @@ export class ReadRefresher {
       (step) =>
         (step.checkedAt === null || step.checkedAt.getTime() <= staleBefore) &&
         this.routee.isAvailable(step.channel) &&
-        this.engine.mayChange(step, current.flow.status),
+        mayChange(step, current.flow.status),
     );
   }
 
@@ -71,7 +72,7 @@ export class ReadRefresher {
       staleBefore,
     );
     // someone checked them since this read loaded the flow: its answer is in the store, or soon will be
-    if (claimed.size === 0 && !this.engine.wouldChange(current, new Date())) return current;
-    return this.engine.refresh(current, Math.max(0, budgetMs - (Date.now() - now.getTime())), claimed);
+    if (claimed.size === 0 && !wouldChange(current, new Date())) return current;
+    return this.tracking.refresh(current, Math.max(0, budgetMs - (Date.now() - now.getTime())), claimed);
   }
 }

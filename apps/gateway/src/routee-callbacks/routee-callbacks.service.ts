@@ -12,7 +12,7 @@ const MULTIPART_REFRESH_BUDGET_MS = 1000;
  * Applies Routee's delivery reports as they come: the step's status moves
  * (forward only), the flow is re-evaluated, and a failover that became due is
  * sent before the answer goes back. Reports race the poller, GET refreshes
- * and the other replicas' callbacks safely: see FlowEngine.
+ * and the other replicas' callbacks safely: see FlowEvaluator.
  */
 @Injectable()
 export class RouteeCallbacksService {

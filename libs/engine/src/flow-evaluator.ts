@@ -1,0 +1,193 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DomainError, type AppliedReport, type StatusReport } from '@app/flow';
+import {
+  FlowEntity,
+  FlowStore,
+  StepEntity,
+  type FlowChange,
+  type FlowWithSteps,
+  type NewWebhookEvent,
+} from '@app/persistence';
+import type { EntityManager } from 'typeorm';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
+import { planOf, type Evaluated, type Evaluation, type Plan } from './flow-plan';
+import { failoverStepOf, failureReason, nextCheckAt } from './flow-rules';
+import { StepSender, type FailoverSend } from './step-sender';
+import { WebhookService } from './webhooks/webhook.service';
+
+export type { Evaluated, Evaluation } from './flow-plan';
+
+export interface EvaluateOptions {
+  /** the state the send response reports: recorded for webhooks, not sent as an event */
+  initial?: boolean;
+  /** a delivery report to apply first, in the same transaction */
+  report?: { trackingId: string; report: StatusReport };
+}
+
+/** what one flow's evaluation writes: its change, and either its webhook event and answer, or its failover to send */
+type Settled =
+  | { change: FlowChange; event: NewWebhookEvent | null; evaluated: Evaluated }
+  | { change: FlowChange; failover: FailoverSend & { applied: AppliedReport[] } };
+
+/**
+ * Derives flows' status from their stored steps, fires the failover when the
+ * state machine says so, and stores the result. Safe to call from anywhere,
+ * any number of times, concurrently, in any replica: the decision is taken and
+ * written under the flows' row locks, and the failover step is claimed in that
+ * same transaction (the unique (flow_id, role) constraint backs it up), so
+ * exactly one caller ever sends it. The Routee call itself runs after the
+ * commit (StepSender): no lock is held while Routee answers.
+ */
+@Injectable()
+export class FlowEvaluator {
+  private readonly log = new Logger(FlowEvaluator.name);
+
+  constructor(
+    private readonly store: FlowStore,
+    private readonly sender: StepSender,
+    private readonly webhooks: WebhookService,
+    @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
+  ) {}
+
+  /** One flow, evaluated as above. */
+  async evaluate(flowId: string, now: Date = new Date(), options: EvaluateOptions = {}): Promise<FlowWithSteps> {
+    return (await this.evaluateApplying(flowId, now, options)).flow;
+  }
+
+  /**
+   * Applies a delivery report (a callback, or a tracking answer) and lets the
+   * flow react at once: a due failover fires within this call.
+   * Returns null when no step has this trackingId.
+   */
+  async applyReport(
+    trackingId: string,
+    report: StatusReport,
+  ): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
+    const flowId = await this.store.findFlowIdByTrackingId(trackingId);
+    if (!flowId) return null;
+    const { flow, applied } = await this.evaluateApplying(flowId, new Date(), { report: { trackingId, report } });
+    return applied ? { applied, flow } : null;
+  }
+
+  /** A set of flows in one transaction; should that fail, each flow on its own, so that one bad flow does not hold up the others. */
+  async evaluateBatch(items: Evaluation[]): Promise<Evaluated[]> {
+    try {
+      return await this.evaluateMany(items, new Date(), false);
+    } catch (err) {
+      if (items.length === 1) throw err;
+      this.log.warn(
+        `evaluating ${items.length} flows together failed (${err instanceof Error ? err.message : String(err)}); evaluating them one by one`,
+      );
+    }
+    const each = await Promise.allSettled(items.map((item) => this.evaluateMany([item], new Date(), false)));
+    return each.flatMap((result, i) => {
+      if (result.status === 'fulfilled') return result.value;
+      this.log.warn(
+        `flow ${items[i].flowId}: evaluation failed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`,
+      );
+      return [];
+    });
+  }
+
+  /** evaluate, also telling what the report in `options` did (null: no step has its trackingId) */
+  private async evaluateApplying(
+    flowId: string,
+    now: Date,
+    options: EvaluateOptions,
+  ): Promise<{ flow: FlowWithSteps; applied: AppliedReport | null }> {
+    const [evaluated] = await this.evaluateMany(
+      [{ flowId, reports: options.report ? [options.report] : [] }],
+      now,
+      options.initial === true,
+    );
+    if (!evaluated) throw new DomainError('flow_not_found', `flow ${flowId} vanished`);
+    return { flow: evaluated.flow, applied: evaluated.applied[0] ?? null };
+  }
+
+  /**
+   * The flows, each with its reports applied first, in one transaction of a
+   * few statements however many flows (the worker's batches); the failovers
+   * it claims are sent concurrently, and those flows evaluated again. The
+   * flows as evaluated, with what each report did, in no particular order;
+   * flows that do not exist are left out.
+   */
+  private async evaluateMany(items: Evaluation[], now: Date, initial: boolean): Promise<Evaluated[]> {
+    const reportsOf = new Map(items.map((item) => [item.flowId, item.reports]));
+    const settled = await this.store.withFlowsLocked([...reportsOf.keys()], (locked, tx) =>
+      this.evaluateLocked(
+        locked.map((flow) => planOf(flow, reportsOf.get(flow.flow.id) ?? [], now)),
+        tx,
+        now,
+        initial,
+      ),
+    );
+    const evaluated = settled.flatMap((s) => ('evaluated' in s ? [s.evaluated] : []));
+    const failovers = settled.flatMap((s) => ('failover' in s ? [s.failover] : []));
+    if (eventsOf(settled).length > 0) this.webhooks.wake();
+    if (failovers.length === 0) return evaluated;
+    await this.sender.sendFailovers(failovers);
+    const again = await this.evaluateMany(
+      failovers.map((f) => ({ flowId: f.step.flowId, reports: [] })),
+      new Date(),
+      initial,
+    );
+    const appliedOf = new Map(failovers.map((f) => [f.step.flowId, f.applied]));
+    // as written under the lock (a later change is another evaluation's to report)
+    return [...evaluated, ...again.map((e) => ({ flow: e.flow, applied: appliedOf.get(e.flow.flow.id) ?? [] }))];
+  }
+
+  /** Inside the lock: the reported steps, the claimed failover rows, the flows' states and the webhook events, one statement each. */
+  private async evaluateLocked(plans: Plan[], tx: EntityManager, now: Date, initial: boolean): Promise<Settled[]> {
+    await this.store.writeReportedSteps(
+      tx,
+      plans.flatMap((p) => p.checked),
+    );
+    const claims = plans.filter(
+      (p) => p.decision.next.kind === 'send_failover' && p.current.steps.length === 1 && p.current.flow.definition[1],
+    );
+    const claimed = await this.store.claimFailoverSteps(
+      tx,
+      claims.map((p) => failoverStepOf(p.current.flow)),
+      this.options.sendClaimMs,
+    );
+    const claimedBy = new Map(claimed.map((step) => [step.flowId, step]));
+    const settled = plans.map((plan) => this.settle(plan, claimedBy.get(plan.current.flow.id), now, initial));
+    await this.store.updateFlows(
+      tx,
+      settled.map((s) => s.change),
+    );
+    await this.webhooks.addEvents(tx, eventsOf(settled));
+    return settled;
+  }
+
+  /** one flow's outcome: its failover to send when this evaluation claimed it, else its new state */
+  private settle(plan: Plan, claimed: StepEntity | undefined, now: Date, initial: boolean): Settled {
+    const { current, applied, decision } = plan;
+    const { flow } = current;
+    if (claimed) {
+      // stays due until the send is recorded: if this process dies first, the worker finds the stranded claim
+      const nextCheckAt = new Date(now.getTime() + this.options.sendClaimMs);
+      const { webhookState } = flow;
+      const change = { id: flow.id, status: 'InProgress', statusCode: null, nextCheckAt, error: null, webhookState };
+      return { change, failover: { step: claimed, flow, applied } };
+    }
+    const change = {
+      status: decision.status,
+      statusCode: decision.statusCode,
+      nextCheckAt: nextCheckAt(decision, now, this.options.refreshIntervalMs),
+      error: decision.status === 'Failed' ? failureReason(current) : null,
+    };
+    const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), flow, change), steps: current.steps };
+    const webhook = this.webhooks.stateOf(after, initial);
+    after.flow.webhookState = webhook.webhookState;
+    return {
+      change: { id: flow.id, ...change, webhookState: webhook.webhookState },
+      event: webhook.event,
+      evaluated: { flow: after, applied },
+    };
+  }
+}
+
+function eventsOf(settled: Settled[]): NewWebhookEvent[] {
+  return settled.flatMap((s) => ('event' in s && s.event ? [s.event] : []));
+}

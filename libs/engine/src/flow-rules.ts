@@ -1,0 +1,79 @@
+import { classifyStatus, decideFlow, DomainError, initialStatus, isSeen, type FlowDecision } from '@app/flow';
+import type { FlowEntity, FlowStore, FlowWithSteps, NewStep, StepEntity } from '@app/persistence';
+import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
+
+/**
+ * The engine's reading of a flow as stored, shared by the sender, the
+ * evaluator and the refreshers: what @app/flow decides for it, when to look
+ * at it again, why it failed, which steps Routee may still say something new
+ * about. Pure (`now` is an input), but for loadFlowOrFail.
+ */
+
+export function decide(current: FlowWithSteps, now: Date): FlowDecision {
+  const decision = decideFlow(flowConfigOf(current.flow), current.steps.map(stepStateOf), now);
+  // Succeeded is final: a later report (an SMS "Sent" turning "Undelivered") updates the step, not the flow
+  if (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded')
+    return { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
+  return decision;
+}
+
+/** the next poll or the decision's exact deadline, whichever is sooner; null once the flow is final */
+export function nextCheckAt(decision: FlowDecision, now: Date, refreshIntervalMs: number): Date | null {
+  if (decision.status !== 'InProgress') return null;
+  const poll = new Date(now.getTime() + refreshIntervalMs);
+  if (decision.next.kind === 'recheck' && decision.next.at < poll) return decision.next.at;
+  return poll;
+}
+
+/** a failed flow's `error`: what its last step ended with */
+export function failureReason(current: FlowWithSteps): string {
+  const last = current.steps[current.steps.length - 1];
+  return last.errorMessage ?? last.detailedStatus ?? `${last.channel} step ended ${last.status}`;
+}
+
+/**
+ * Evaluating the flow now would change it: its status moves, or a failover
+ * is due (a primary's ttl ran out, a failoverOnDelivered window closed).
+ * Otherwise a read may answer it as stored (ReadRefresher).
+ */
+export function wouldChange(current: FlowWithSteps, now: Date): boolean {
+  const decision = decide(current, now);
+  return (
+    decision.status !== current.flow.status ||
+    decision.statusCode !== current.flow.statusCode ||
+    decision.next.kind === 'send_failover'
+  );
+}
+
+/** a step Routee may still report something new about */
+export function mayChange(step: StepEntity, flowStatus: string): boolean {
+  if (step.sendState !== 'sent' || !step.trackingId) return false;
+  const outcome = classifyStatus(step.channel, step.status);
+  if (outcome === 'pending') return true;
+  // an SMS "Sent" counts as success for the flow, but Routee still has its delivery report to give
+  if (step.channel === 'sms' && step.status.trim().toLowerCase() === 'sent') return true;
+  // a delivered Viber primary may still turn SEEN, which matters while the flow runs (failoverOnDelivered)
+  return flowStatus === 'InProgress' && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
+}
+
+/** a flow's failover step, as claimed (FlowStore.claimFailoverSteps: exactly one caller's insert of it succeeds, and only that caller sends it) */
+export function failoverStepOf(flow: FlowEntity): NewStep {
+  const def = flow.definition[1];
+  const channel = channelOf(def);
+  return {
+    flowId: flow.id,
+    order: 2,
+    role: 'failover',
+    channel,
+    phoneNumber: def.to,
+    label: def.label ?? null,
+    status: initialStatus(channel),
+  };
+}
+
+/** the flow with its steps, or flow_not_found: it was there a moment ago */
+export async function loadFlowOrFail(store: FlowStore, flowId: string): Promise<FlowWithSteps> {
+  const found = await store.load(flowId);
+  if (!found) throw new DomainError('flow_not_found', `flow ${flowId} vanished`);
+  return found;
+}

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { initialStatus } from '@app/flow';
+import { FlowEntity, FlowStore, StepEntity, type FlowWithSteps, type StepDefinition } from '@app/persistence';
+import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
+import { FlowEvaluator } from './flow-evaluator';
+import { decide, nextCheckAt } from './flow-rules';
+import { channelOf } from './step-mapping';
+import { StepCaller, type SentStep } from './step-caller';
+import { WebhookService } from './webhooks/webhook.service';
+
+export interface NewFlow {
+  /** chosen by the caller: an Idempotency-Key record names the flow before it exists (a second start with the id fails on the primary key) */
+  id: string;
+  /** the steps in `order`: [primary, failover?] */
+  definition: StepDefinition[];
+  callbackUrl: string | null;
+  apiKeyId: string | null;
+}
+
+/** what recording the first send wrote: the step, and the flow's answer when the shortcut wrote the flow too */
+interface FirstSendRecorded {
+  stepRecorded: boolean;
+  flow: FlowWithSteps | null;
+}
+
+/**
+ * Starts a flow (POST /otp/send/failover): stores it with its primary step
+ * claimed, sends the primary within the call, and answers the flow's state
+ * (a failover due at once is sent first). The usual end of a send takes the
+ * shortcut of recordFirstSend; every other outcome goes through the locked
+ * evaluation (FlowEvaluator).
+ */
+@Injectable()
+export class FlowStarter {
+  constructor(
+    private readonly store: FlowStore,
+    private readonly caller: StepCaller,
+    private readonly evaluator: FlowEvaluator,
+    private readonly webhooks: WebhookService,
+    @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
+  ) {}
+
+  /** Persists the flow, sends its primary step within the call, and fails over at once when due. */
+  async start(input: NewFlow): Promise<FlowWithSteps> {
+    const { id } = input;
+    const [primaryDef, failoverDef] = input.definition;
+    const channel = channelOf(primaryDef);
+    // should this process die mid-send, the worker picks the flow up after the claim
+    const created = await this.store.createFlowWithPrimary(
+      {
+        id,
+        definition: input.definition,
+        failoverOnDelivered: primaryDef.failoverOnDelivered === true,
+        callbackUrl: input.callbackUrl,
+        apiKeyId: input.apiKeyId,
+      },
+      {
+        flowId: id,
+        role: 'primary',
+        channel,
+        phoneNumber: primaryDef.to,
+        label: primaryDef.label ?? null,
+        status: initialStatus(channel),
+      },
+      this.options.sendClaimMs,
+    );
+    const [primary] = created.steps;
+    const sent = await this.caller.call(primary, primaryDef, created.flow.createdAt, failoverDef);
+    const recorded = sent && (await this.caller.recordOutcome(() => this.recordFirstSend(created, sent)));
+    if (sent && recorded && !recorded.stepRecorded) this.caller.warnResentElsewhere(primary, sent.result.trackingId);
+    // the state the send response reports is the initial one: no webhook for it
+    return recorded?.flow ?? this.evaluator.evaluate(id, new Date(), { initial: true });
+  }
+
+  /**
+   * The usual end of a send: Routee took the primary and the flow waits for
+   * its report. The step and the flow's state are then written in one
+   * statement, without the evaluation's lock and reloads, and the answer is
+   * built from what was written. Nothing else can have moved the flow
+   * meanwhile: no report can name a trackingId not stored yet, the worker
+   * leaves the flow alone while the send's claim runs, and a concurrent read
+   * that evaluated it saw the primary still sending, which keeps it
+   * InProgress too. Any other outcome (Routee's answer is already final, a
+   * failover is due) is recorded as usual and left to the evaluation (flow: null).
+   */
+  private async recordFirstSend(created: FlowWithSteps, { result, sentAt }: SentStep): Promise<FirstSendRecorded> {
+    const [sending] = created.steps;
+    const status = result.status || sending.status;
+    const primary = Object.assign(new StepEntity(), sending, {
+      trackingId: result.trackingId,
+      status,
+      sendState: 'sent',
+      sentAt,
+      statusUpdatedAt: sentAt,
+      claimedUntil: null,
+      errorMessage: null,
+    });
+    const decision = decide({ flow: created.flow, steps: [primary] }, sentAt);
+    if (decision.status !== 'InProgress' || decision.next.kind === 'send_failover') {
+      return { stepRecorded: (await this.store.markStepsSent([primary])).size > 0, flow: null };
+    }
+    const change = {
+      status: decision.status,
+      statusCode: decision.statusCode,
+      nextCheckAt: nextCheckAt(decision, sentAt, this.options.refreshIntervalMs),
+      error: null,
+    };
+    const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), created.flow, change), steps: [primary] };
+    after.flow.webhookState = this.webhooks.stateOf(after, true).webhookState;
+    const written = await this.store.markPrimarySent(primary, change, after.flow.webhookState);
+    return { stepRecorded: written.stepRecorded, flow: written.flowRecorded ? after : null };
+  }
+}
