@@ -50,7 +50,7 @@ export class FlowStarter {
       {
         id,
         definition: input.definition,
-        failoverOnDelivered: primaryDef.failoverOnDelivered === true,
+        failoverOnDelivered: primaryDef.type === 'ViberOtp' && primaryDef.failoverOnDelivered === true,
         callbackUrl: input.callbackUrl,
         apiKeyId: input.apiKeyId,
       },

@@ -160,19 +160,19 @@ export class StepCaller {
   private callRoutee(def: StepDefinition): Promise<RouteeSendResult> {
     if (def.type === 'ViberOtp') {
       return this.routee.sendViberOtp({
-        senderInfoTrackingId: def.senderInfoTrackingId!,
+        senderInfoTrackingId: def.senderInfoTrackingId,
         to: def.to,
         ttl: def.ttl,
-        templateId: def.templateId!,
+        templateId: def.templateId,
         templateLang: def.templateLang ?? 'en',
         templateParams: def.templateParams ?? {},
       });
     }
     // Viber OTP has no per-message callback: its reports come from the URL set on the Routee application (routeeCallbackUrl)
     return this.routee.sendSms({
-      from: def.from!,
+      from: def.from,
       to: def.to,
-      body: def.message!.body,
+      body: def.message.body,
       ttlSeconds: def.ttl,
       label: def.label,
       callbackUrl: this.options.publicUrl

@@ -247,23 +247,24 @@ function templateParams(step: FlowStepDto): Record<string, string | number> {
 }
 
 function stepDefinition(step: FlowStepDto): StepDefinition {
-  const common = {
-    type: step.type,
-    to: step.to,
-    order: step.order,
-    ttl: step.ttl,
-    ...(step.label !== undefined && { label: step.label }),
-  };
-  if (step.type === 'Sms') return { ...common, from: step.from, message: { body: step.message!.body } };
-  return {
-    ...common,
-    failoverOnDelivered: step.failoverOnDelivered ?? false,
-    senderInfoTrackingId: step.senderInfoTrackingId,
-    templateId: step.templateId!.toLowerCase(),
-    templateLang: step.templateLang ?? 'en',
-    ...(step.templateType !== undefined && { templateType: step.templateType }),
-    templateParams: templateParams(step),
-  };
+  const { type, to, order, ttl, label, from, message, senderInfoTrackingId, templateId } = step;
+  // keys in this order: the Idempotency-Key's request hash is taken over the definition's JSON
+  const common = { to, order, ttl, ...(label !== undefined && { label }) };
+  // RequiredFor has refused a step without its type's fields: these checks tell the compiler
+  if (type === 'Sms' && from !== undefined && message !== undefined)
+    return { type, ...common, from, message: { body: message.body } };
+  if (type === 'ViberOtp' && senderInfoTrackingId !== undefined && templateId !== undefined)
+    return {
+      type,
+      ...common,
+      failoverOnDelivered: step.failoverOnDelivered ?? false,
+      senderInfoTrackingId,
+      templateId: templateId.toLowerCase(),
+      templateLang: step.templateLang ?? 'en',
+      ...(step.templateType !== undefined && { templateType: step.templateType }),
+      templateParams: templateParams(step),
+    };
+  throw new GatewayError('validation', `a ${type} step needs its type's fields`);
 }
 
 export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponseDto {
@@ -285,36 +286,23 @@ export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponse
 
 /** the step as accepted, keys in the request's order (jsonb does not keep key order) */
 function echo(def: StepDefinition, trackingId: string | null): SentStepDto {
-  const {
-    type,
-    to,
-    order,
-    ttl,
-    label,
-    failoverOnDelivered,
-    senderInfoTrackingId,
-    templateId,
-    templateLang,
-    templateType,
-    templateParams,
-    from,
-    message,
-  } = def;
-  const fields = {
-    type,
-    to,
-    order,
-    ttl,
-    label,
-    failoverOnDelivered,
-    senderInfoTrackingId,
-    templateId,
-    templateLang,
-    templateType,
-    ...templateParams,
-    from,
-    message,
-    trackingId,
-  };
+  const { type, to, order, ttl, label } = def;
+  const fields =
+    def.type === 'ViberOtp'
+      ? {
+          type,
+          to,
+          order,
+          ttl,
+          label,
+          failoverOnDelivered: def.failoverOnDelivered,
+          senderInfoTrackingId: def.senderInfoTrackingId,
+          templateId: def.templateId,
+          templateLang: def.templateLang,
+          templateType: def.templateType,
+          ...def.templateParams,
+          trackingId,
+        }
+      : { type, to, order, ttl, label, from: def.from, message: def.message, trackingId };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as SentStepDto;
 }

@@ -1,22 +1,35 @@
 import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { StepEntity } from './step.entity';
 
-/** One step of a flow as the integrator defined it (normalised), kept to send it later. */
-export interface StepDefinition {
-  type: 'ViberOtp' | 'Sms';
+/**
+ * One step of a flow as the integrator defined it (normalised), kept to send
+ * it later: a union on `type`, so that each channel's fields are known to
+ * exist where the step is read. Stored as is in `flows.definition` (jsonb).
+ */
+export type StepDefinition = ViberOtpStepDefinition | SmsStepDefinition;
+
+interface StepDefinitionBase {
   to: string;
   order: number;
   ttl: number;
   label?: string;
+}
+
+export interface ViberOtpStepDefinition extends StepDefinitionBase {
+  type: 'ViberOtp';
   failoverOnDelivered?: boolean;
-  senderInfoTrackingId?: string;
-  templateId?: string;
+  senderInfoTrackingId: string;
+  templateId: string;
   templateLang?: string;
   templateType?: string;
   /** pin and the template parameters, as sent to Routee */
   templateParams?: Record<string, string | number>;
-  from?: string;
-  message?: { body: string };
+}
+
+export interface SmsStepDefinition extends StepDefinitionBase {
+  type: 'Sms';
+  from: string;
+  message: { body: string };
 }
 
 @Entity({ name: 'flows' })
