@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Channel, StepRole } from '@app/flow';
 import { DataSource } from 'typeorm';
+import type { StepRow } from './sql/rows';
 import { run, statement } from './sql/statement';
 
 /** Filters of the deliveries list; every one is optional, all given ones must hold. */
@@ -57,26 +58,27 @@ export interface DeliveryPage {
  */
 export const TOTAL_COUNT_AHEAD = 1_000;
 
-interface DeliveryRow {
-  id: string;
-  flow_id: string;
-  role: StepRole;
-  channel: Channel;
-  phone_number: string;
-  label: string | null;
-  tracking_id: string | null;
-  status: string;
-  detailed_status: string | null;
-  error_message: string | null;
-  price: number | null;
-  latency_ms: number | null;
-  country: string | null;
-  operator: string | null;
-  created_at: Date;
-  sent_at: Date | null;
-  delivered_at: Date | null;
-  failover_from: string | null;
-}
+/** the list's row: a step's columns (sql/rows.ts) and its primary's trackingId */
+type DeliveryRow = Pick<
+  StepRow,
+  | 'id'
+  | 'flow_id'
+  | 'role'
+  | 'channel'
+  | 'phone_number'
+  | 'label'
+  | 'tracking_id'
+  | 'status'
+  | 'detailed_status'
+  | 'error_message'
+  | 'price'
+  | 'latency_ms'
+  | 'country'
+  | 'operator'
+  | 'created_at'
+  | 'sent_at'
+  | 'delivered_at'
+> & { failover_from: string | null };
 
 /**
  * Searches deliveries (steps) for GET /otp/failover. Reads only: the list
