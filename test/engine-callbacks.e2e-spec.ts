@@ -136,6 +136,16 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
     t.http
       .post(`/routee/callbacks/${channel}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`)
       .send(body as object);
+  /** what a Viber report left on the step besides its status */
+  const reportDetails = async (trackingId: string) =>
+    (
+      await t.db.query('SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1', [
+        trackingId,
+      ])
+    ).rows;
+  const NOT_VIBER_USER = [
+    { detailed_status: 'Not Viber User', error_message: 'The recipient is not a Viber user.', price: 0, country: 'GR' },
+  ];
   const viberReport = (trackingId: string, name: string) => ({
     trackingId,
     to: '+306912345600',
@@ -187,18 +197,7 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
       },
     ]);
     expect(await flowRow(t.db, sent.flowId)).toMatchObject({ status: 'InProgress', status_code: null });
-    const { rows } = await t.db.query(
-      'SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1',
-      [sent.flow[0].trackingId],
-    );
-    expect(rows).toEqual([
-      {
-        detailed_status: 'Not Viber User',
-        error_message: 'The recipient is not a Viber user.',
-        price: 0,
-        country: 'GR',
-      },
-    ]);
+    expect(await reportDetails(sent.flow[0].trackingId!)).toEqual(NOT_VIBER_USER);
   });
 
   it("takes Routee's Viber callback body as its reference page documents it (docs: viber-callback)", async () => {
@@ -211,18 +210,7 @@ describe('Routee callbacks: reports posted by hand (Routee reports nothing final
       ['primary', 'UNDELIVERED'],
       ['failover', 'Queued'],
     ]);
-    const { rows } = await t.db.query(
-      'SELECT detailed_status, error_message, price, country FROM steps WHERE tracking_id = $1',
-      [sent.flow[0].trackingId],
-    );
-    expect(rows).toEqual([
-      {
-        detailed_status: 'Not Viber User',
-        error_message: 'The recipient is not a Viber user.',
-        price: 0,
-        country: 'GR',
-      },
-    ]);
+    expect(await reportDetails(sent.flow[0].trackingId!)).toEqual(NOT_VIBER_USER);
   });
 
   it("takes Routee's SMS callback body as its reference page documents it (docs: callbacks)", async () => {
