@@ -133,6 +133,19 @@ function machineCpuMs() {
   return ((user + nice + system + irq + softirq) * 1000) / 100;
 }
 
+/** CPU time the machine's Postgres processes (server and backends, alive now) have used so far, in ms */
+function postgresCpuMs() {
+  let ms = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') ms += processCost(pid).cpuMs;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ms;
+}
+
 /** the node flags `npm run start:prod` (and the Dockerfile) start the gateway with: the gateway runs here as it does there */
 const PROD_NODE_ARGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   .scripts['start:prod'].split(' ')
@@ -496,6 +509,7 @@ async function benchWorker() {
   const cpuBefore = {
     gateway: processCost(worker.child.pid).cpuMs,
     sandbox: processCost(sandbox.pid).cpuMs,
+    postgres: postgresCpuMs(),
     machine: machineCpuMs(),
   };
   let done = 0;
@@ -518,13 +532,14 @@ async function benchWorker() {
   const cpu = {
     gateway: processCost(worker.child.pid).cpuMs - cpuBefore.gateway,
     sandbox: processCost(sandbox.pid).cpuMs - cpuBefore.sandbox,
+    postgres: postgresCpuMs() - cpuBefore.postgres,
     machine: machineCpuMs() - cpuBefore.machine,
   };
   await stopChild(worker.child);
   const perStep = (ms) => fmt(ms / Math.max(1, done), 2);
   log(
-    `worker: CPU per step: gateway ${perStep(cpu.gateway)} ms, sandbox ${perStep(cpu.sandbox)} ms, rest of the machine (Postgres, this bench) ` +
-      `${perStep(cpu.machine - cpu.gateway - cpu.sandbox)} ms; the machine was ${fmt((100 * cpu.machine) / ((t1 - t0) * cpus().length))} % busy`,
+    `worker: CPU per step: gateway ${perStep(cpu.gateway)} ms, sandbox ${perStep(cpu.sandbox)} ms, Postgres ${perStep(cpu.postgres)} ms, ` +
+      `rest of the machine (this bench, other work) ${perStep(cpu.machine - cpu.gateway - cpu.sandbox - cpu.postgres)} ms; the machine was ${fmt((100 * cpu.machine) / ((t1 - t0) * cpus().length))} % busy`,
   );
   const first = Number(span.rows[0].first);
   const last = Number(span.rows[0].last);
