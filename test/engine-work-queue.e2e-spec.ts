@@ -99,9 +99,11 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
     await store.createFlowWithPrimary(
       {
         id,
+        kind: 'otp',
         definition: [{ ...def, templateParams: { pin: '482913' } }] as never,
         failoverOnDelivered: false,
         callbackUrl: null,
+        callbackStrategy: null,
         apiKeyId: null,
       },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: to, label: 'login', status: 'QUEUED' },

@@ -4,6 +4,7 @@ import { FlowStore, SEND_ERRORS, SEND_STATES, STEP_CHANNELS, STEP_ROLES, WorkQue
 import { StepStateChecks1795570000000 } from '../libs/persistence/src/migrations/1795570000000-StepStateChecks';
 import { StepOrder1795580000000 } from '../libs/persistence/src/migrations/1795580000000-StepOrder';
 import { CreateFlowReturnsRows1795590000000 } from '../libs/persistence/src/migrations/1795590000000-CreateFlowReturnsRows';
+import { FailoverApi1795600000000 } from '../libs/persistence/src/migrations/1795600000000-FailoverApi';
 import { CLAIM_DUE_SENDS } from '../libs/persistence/src/sql/work-queue.statements';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { failoverRequest, phone } from './support/factories';
@@ -88,7 +89,7 @@ describe('steps: typed state, step order, the flow function', () => {
   });
 
   it.each([
-    ['channel', 'voice', 'ck_steps_channel'],
+    ['channel', 'fax', 'ck_steps_channel'],
     ['role', 'fallback', 'ck_steps_role'],
     ['send_state', 'sending later', 'ck_steps_send_state'],
     ['send_error', 'timeout', 'ck_steps_send_error'],
@@ -140,7 +141,15 @@ describe('steps: typed state, step order, the flow function', () => {
   it('create_flow_with_primary answers the rows it wrote; a queued send is `queued` and the due-send claim takes it when its time comes', async () => {
     const id = randomUUID();
     const created = await store.createFlowWithPrimary(
-      { id, definition: [], failoverOnDelivered: false, callbackUrl: null, apiKeyId: null },
+      {
+        id,
+        kind: 'otp',
+        definition: [],
+        failoverOnDelivered: false,
+        callbackUrl: null,
+        callbackStrategy: null,
+        apiKeyId: null,
+      },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: phone('44'), label: 'login', status: 'QUEUED' },
       60_000,
     );
@@ -172,6 +181,7 @@ describe('steps: typed state, step order, the flow function', () => {
     const before = (await t.db.query(`SELECT id, send_state, error_message FROM steps ORDER BY id`)).rows;
     expect(before.length).toBeGreaterThan(5);
     await rolledBack(async () => {
+      await new FailoverApi1795600000000().down(runner()); // the later migration first
       await migration.down(runner());
       expect(Object.keys(await checks())).toEqual(['ck_steps_step_order']);
       // as the previous version left them: a send queued behind the open circuit, one mid-send, one failed
@@ -240,6 +250,7 @@ describe('steps: typed state, step order, the flow function', () => {
     expect(stored[0].failovers).toBeGreaterThan(2);
     expect(await stepOrderMismatches()).toBe(0);
     await rolledBack(async () => {
+      await new FailoverApi1795600000000().down(runner()); // the later migration first
       await migration.down(runner());
       expect(await hasColumn()).toBe(false);
       const flowId = await newFlow();
@@ -276,6 +287,7 @@ describe('steps: typed state, step order, the flow function', () => {
         )
       ).rows;
     await rolledBack(async () => {
+      await new FailoverApi1795600000000().down(runner()); // the later migration first
       await migration.down(runner());
       const [old] = await create(phone('44'));
       expect(old).toEqual({ step_id: expect.any(String), flow_created_at: expect.any(Date), retry_after_sec: null });
@@ -302,6 +314,44 @@ describe('steps: typed state, step order, the flow function', () => {
       const [limited] = await create(to, 1);
       expect(limited).toMatchObject({ retry_after_sec: expect.any(Number), f_id: null, id: null });
       expect(limited.retry_after_sec).toBeGreaterThanOrEqual(1);
+    });
+  });
+  it('migration FailoverApi: a Failover API flow is written Queued with its kind and strategy; down() drops those flows and keeps the others, up() again', async () => {
+    const migration = new FailoverApi1795600000000();
+    const create = async (kind: string, strategy: string | null) =>
+      (
+        await t.db.query(
+          `SELECT * FROM create_flow_with_primary($1, '[]'::jsonb, false, NULL, NULL, $2, $3, NULL, 'Queued', 60000, 0, 0, $4, $5)`,
+          [randomUUID(), kind === 'otp' ? 'viber' : 'voice', phone('55'), kind, strategy],
+        )
+      ).rows[0];
+    const otp = await create('otp', null);
+    expect(otp).toMatchObject({ f_status: 'InProgress', f_kind: 'otp', f_callback_strategy: null });
+    await rolledBack(async () => {
+      const failover = await create('failover', 'OnCompletion');
+      expect(failover).toMatchObject({
+        f_status: 'Queued',
+        f_kind: 'failover',
+        f_callback_strategy: 'OnCompletion',
+        channel: 'voice',
+        message_id: null,
+      });
+      // steps 2 and 3 both have the role failover: (flow_id, step_order) is the unique key now
+      await t.db.query(
+        `INSERT INTO steps (flow_id, step_order, role, channel, phone_number, status, send_state)
+         VALUES ($1, 2, 'failover', 'viber', '306900000000', 'QUEUED', 'sent'), ($1, 3, 'failover', 'sms', '306900000000', 'Queued', 'sent')`,
+        [failover.f_id],
+      );
+      const count = async (sql: string, params: unknown[]) => (await t.db.query(sql, params)).rowCount;
+      const flowsBefore = await count(`SELECT 1 FROM flows WHERE kind = 'otp'`, []);
+      await migration.down(runner());
+      expect(await count(`SELECT 1 FROM flows WHERE id = $1`, [failover.f_id])).toBe(0);
+      expect(await count(`SELECT 1 FROM steps WHERE flow_id = $1`, [failover.f_id])).toBe(0);
+      expect(await count(`SELECT 1 FROM flows`, [])).toBe(flowsBefore);
+      expect(Object.keys(await checks())).toContain('ck_steps_channel');
+      await migration.up(runner());
+      expect(await create('failover', 'OnStep')).toMatchObject({ f_status: 'Queued', f_callback_strategy: 'OnStep' });
+      await expect(create('failover', 'Sometimes')).rejects.toThrow(/ck_flows_callback_strategy/);
     });
   });
 });

@@ -11,7 +11,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { planOf, type Evaluated, type Evaluation, type Plan } from './flow-plan';
-import { failoverStepOf, failureReason, nextCheckAt } from './flow-rules';
+import { failureReason, nextCheckAt, nextStepOf } from './flow-rules';
 import { StepSender, type FailoverSend } from './step-sender';
 import { WebhookService } from './webhooks/webhook.service';
 
@@ -142,14 +142,13 @@ export class FlowEvaluator {
       tx,
       plans.flatMap((p) => p.checked),
     );
-    const claims = plans.filter(
-      (p) => p.decision.next.kind === 'send_failover' && p.current.steps.length === 1 && p.current.flow.definition[1],
+    // the next step after the last one that exists, and only one a flow (decideSteps names no other)
+    const claims = plans.flatMap(({ decision: { next }, current }) =>
+      next.kind === 'send_step' && next.index === current.steps.length && current.flow.definition[next.index]
+        ? [nextStepOf(current.flow, next.index)]
+        : [],
     );
-    const claimed = await this.store.claimFailoverSteps(
-      tx,
-      claims.map((p) => failoverStepOf(p.current.flow)),
-      this.options.sendClaimMs,
-    );
+    const claimed = await this.store.claimFailoverSteps(tx, claims, this.options.sendClaimMs);
     const claimedBy = new Map(claimed.map((step) => [step.flowId, step]));
     const settled = plans.map((plan) => this.settle(plan, claimedBy.get(plan.current.flow.id), now, initial));
     await this.store.updateFlows(

@@ -1,4 +1,4 @@
-import { applyReportTo, type AppliedReport, type FlowDecision, type StatusReport } from '@app/flow';
+import { applyReportTo, type AppliedReport, type StatusReport, type StepsDecision } from '@app/flow';
 import { StepEntity, type FlowWithSteps } from '@app/persistence';
 import { decide } from './flow-rules';
 
@@ -26,7 +26,7 @@ export interface Plan {
   applied: AppliedReport[];
   /** the steps the reports touched, checked now: written before the flows */
   checked: StepEntity[];
-  decision: FlowDecision;
+  decision: StepsDecision;
 }
 
 /** the flow with `reports` applied in turn */

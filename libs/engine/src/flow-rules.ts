@@ -1,6 +1,15 @@
-import { classifyStatus, decideFlow, DomainError, initialStatus, isSeen, type FlowDecision } from '@app/flow';
+import {
+  classifyStatus,
+  decideFlow,
+  decideSteps,
+  DomainError,
+  initialStatus,
+  isSeen,
+  type FlowDecision,
+  type StepsDecision,
+} from '@app/flow';
 import type { FlowEntity, FlowStore, FlowWithSteps, NewStep, StepEntity } from '@app/persistence';
-import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
+import { channelOf, failoverStepSpec, flowConfigOf, stepProgressOf, stepStateOf } from './step-mapping';
 
 /**
  * The engine's reading of a flow as stored, shared by the sender, the
@@ -9,17 +18,41 @@ import { channelOf, flowConfigOf, stepStateOf } from './step-mapping';
  * about. Pure (`now` is an input), but for loadFlowOrFail.
  */
 
-export function decide(current: FlowWithSteps, now: Date): FlowDecision {
-  const decision = decideFlow(flowConfigOf(current.flow), current.steps.map(stepStateOf), now);
+/**
+ * The flow's status and what to do next: a Failover API flow by its
+ * definition's N steps (decideSteps), a Failover OTP flow by its two-step
+ * rules (decideFlow), its failover named as step index 1.
+ */
+export function decide(current: FlowWithSteps, now: Date): StepsDecision {
+  const decision = current.flow.kind === 'failover' ? decideFailoverApi(current, now) : decideOtp(current, now);
   // Succeeded is final: a later report (an SMS "Sent" turning "Undelivered") updates the step, not the flow
   if (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded')
     return { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
   return decision;
 }
 
+function decideFailoverApi({ flow, steps }: FlowWithSteps, now: Date): StepsDecision {
+  return decideSteps(flow.definition.map(failoverStepSpec), steps.map(stepProgressOf), now);
+}
+
+function decideOtp(current: FlowWithSteps, now: Date): StepsDecision {
+  const { status, statusCode, next }: FlowDecision = decideFlow(
+    flowConfigOf(current.flow),
+    current.steps.map(stepStateOf),
+    now,
+  );
+  if (next.kind !== 'send_failover') return { status, statusCode, next };
+  return { status, statusCode, next: { kind: 'send_step', index: 1, reason: next.reason } };
+}
+
+/** Succeeded and Failed do not change; Queued and InProgress do */
+export function isFinal(status: string): boolean {
+  return status === 'Succeeded' || status === 'Failed';
+}
+
 /** the next poll or the decision's exact deadline, whichever is sooner; null once the flow is final */
-export function nextCheckAt(decision: FlowDecision, now: Date, refreshIntervalMs: number): Date | null {
-  if (decision.status !== 'InProgress') return null;
+export function nextCheckAt(decision: StepsDecision, now: Date, refreshIntervalMs: number): Date | null {
+  if (isFinal(decision.status)) return null;
   const poll = new Date(now.getTime() + refreshIntervalMs);
   if (decision.next.kind === 'recheck' && decision.next.at < poll) return decision.next.at;
   return poll;
@@ -41,7 +74,7 @@ export function wouldChange(current: FlowWithSteps, now: Date): boolean {
   return (
     decision.status !== current.flow.status ||
     decision.statusCode !== current.flow.statusCode ||
-    decision.next.kind === 'send_failover'
+    decision.next.kind === 'send_step'
   );
 }
 
@@ -53,17 +86,22 @@ export function mayChange(step: StepEntity, flowStatus: string): boolean {
   // an SMS "Sent" counts as success for the flow, but Routee still has its delivery report to give
   if (step.channel === 'sms' && step.status.trim().toLowerCase() === 'sent') return true;
   // a delivered Viber primary may still turn SEEN, which matters while the flow runs (failoverOnDelivered)
-  return flowStatus === 'InProgress' && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
+  return !isFinal(flowStatus) && step.channel === 'viber' && outcome === 'success' && !isSeen(step.status);
 }
 
-/** a flow's failover step, as claimed (FlowStore.claimFailoverSteps: exactly one caller's insert of it succeeds, and only that caller sends it) */
-export function failoverStepOf(flow: FlowEntity): NewStep {
-  const def = flow.definition[1];
+/**
+ * A flow's next step (`index` in its definition), as claimed
+ * (FlowStore.claimFailoverSteps: exactly one caller's insert of it
+ * succeeds, and only that caller sends it). Steps after the first have the
+ * role `failover`.
+ */
+export function nextStepOf(flow: FlowEntity, index: number): NewStep {
+  const def = flow.definition[index];
   const channel = channelOf(def);
   return {
     flowId: flow.id,
-    order: 2,
-    role: 'failover',
+    order: index + 1,
+    role: index === 0 ? 'primary' : 'failover',
     channel,
     phoneNumber: def.to,
     label: def.label ?? null,

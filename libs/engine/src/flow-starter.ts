@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { initialStatus } from '@app/flow';
-import { FlowEntity, FlowStore, StepEntity, type FlowWithSteps, type StepDefinition } from '@app/persistence';
+import {
+  FlowEntity,
+  FlowStore,
+  StepEntity,
+  type CallbackStrategy,
+  type FlowKind,
+  type FlowWithSteps,
+  type StepDefinition,
+} from '@app/persistence';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { FlowEvaluator } from './flow-evaluator';
 import { decide, nextCheckAt } from './flow-rules';
@@ -11,9 +19,13 @@ import { WebhookService } from './webhooks/webhook.service';
 export interface NewFlow {
   /** chosen by the caller: an Idempotency-Key record names the flow before it exists (a second start with the id fails on the primary key) */
   id: string;
-  /** the steps in `order`: [primary, failover?] */
+  /** Failover OTP (`/otp/*`) or the Failover API (`/failover`) */
+  kind: FlowKind;
+  /** the steps in `order`: Failover OTP's [primary, failover?], the Failover API's 1 to N */
   definition: StepDefinition[];
   callbackUrl: string | null;
+  /** the Failover API's callback.strategy; null on Failover OTP flows */
+  callbackStrategy: CallbackStrategy | null;
   apiKeyId: string | null;
 }
 
@@ -43,15 +55,17 @@ export class FlowStarter {
   /** Persists the flow, sends its primary step within the call, and fails over at once when due. */
   async start(input: NewFlow): Promise<FlowWithSteps> {
     const { id } = input;
-    const [primaryDef, failoverDef] = input.definition;
+    const [primaryDef, nextDef] = input.definition;
     const channel = channelOf(primaryDef);
     // should this process die mid-send, the worker picks the flow up after the claim
     const created = await this.store.createFlowWithPrimary(
       {
         id,
+        kind: input.kind,
         definition: input.definition,
         failoverOnDelivered: primaryDef.type === 'ViberOtp' && primaryDef.failoverOnDelivered === true,
         callbackUrl: input.callbackUrl,
+        callbackStrategy: input.callbackStrategy,
         apiKeyId: input.apiKeyId,
       },
       {
@@ -65,7 +79,7 @@ export class FlowStarter {
       this.options.sendClaimMs,
     );
     const [primary] = created.steps;
-    const sent = await this.caller.call(primary, primaryDef, created.flow.createdAt, failoverDef);
+    const sent = await this.caller.call(primary, primaryDef, created.flow.createdAt, nextDef);
     const recorded = sent && (await this.caller.recordOutcome(() => this.recordFirstSend(created, sent)));
     if (sent && recorded && !recorded.stepRecorded) this.caller.warnResentElsewhere(primary, sent.result.trackingId);
     // the state the send response reports is the initial one: no webhook for it
@@ -96,7 +110,7 @@ export class FlowStarter {
       errorMessage: null,
     });
     const decision = decide({ flow: created.flow, steps: [primary] }, sentAt);
-    if (decision.status !== 'InProgress' || decision.next.kind === 'send_failover') {
+    if (decision.status !== 'InProgress' || decision.next.kind === 'send_step') {
       return { stepRecorded: (await this.store.markStepsSent([primary])).size > 0, flow: null };
     }
     const change = {

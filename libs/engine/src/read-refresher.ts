@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FlowStore, type FlowWithSteps, type StepEntity } from '@app/persistence';
 import { RouteeClient } from '@app/routee';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
-import { mayChange, wouldChange } from './flow-rules';
+import { isFinal, mayChange, wouldChange } from './flow-rules';
 import { TrackingRefresher } from './tracking-refresher';
 
 /**
@@ -40,7 +40,7 @@ export class ReadRefresher {
     const now = new Date();
     const stale = this.staleSteps(current, now);
     // a final flow with nothing left to hear from Routee is answered as stored, as is a pending one with nothing due
-    if (stale.length === 0 && (current.flow.status !== 'InProgress' || !wouldChange(current, now))) {
+    if (stale.length === 0 && (isFinal(current.flow.status) || !wouldChange(current, now))) {
       return Promise.resolve(current);
     }
     const refresh = this.claimAndRefresh(current, stale, now, budgetMs).finally(() => this.inFlight.delete(flowId));

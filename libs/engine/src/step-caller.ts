@@ -158,31 +158,55 @@ export class StepCaller {
   }
 
   private callRoutee(def: StepDefinition): Promise<RouteeSendResult> {
-    if (def.type === 'ViberOtp') {
-      return this.routee.sendViberOtp({
-        senderInfoTrackingId: def.senderInfoTrackingId,
-        to: def.to,
-        ttl: def.ttl,
-        templateId: def.templateId,
-        templateLang: def.templateLang ?? 'en',
-        templateParams: def.templateParams ?? {},
-      });
+    switch (def.type) {
+      case 'ViberOtp':
+        // Viber OTP has no per-message callback: its reports come from the URL set on the Routee application (routeeCallbackUrl)
+        return this.routee.sendViberOtp({
+          senderInfoTrackingId: def.senderInfoTrackingId,
+          to: def.to,
+          ttl: def.ttl,
+          templateId: def.templateId,
+          templateLang: def.templateLang ?? 'en',
+          templateParams: def.templateParams ?? {},
+        });
+      case 'Sms':
+        return this.routee.sendSms({
+          from: def.from,
+          to: def.to,
+          body: def.message.body,
+          ttlSeconds: def.ttl,
+          label: def.label,
+          callbackUrl: this.callbackUrl('sms'),
+        });
+      case 'Viber':
+        return this.routee.sendViber({
+          senderInfoTrackingId: def.senderInfoTrackingId,
+          to: def.to,
+          ttlSeconds: def.ttl,
+          ...def.message,
+          inboundUrl: def.inboundUrl,
+          label: def.label,
+          callbackUrl: this.callbackUrl('viber'),
+        });
+      case 'Voice':
+        return this.routee.startVoiceCall({
+          from: def.from,
+          to: def.to,
+          verbs: def.dialPlan.verbs,
+          machineDetection: def.machineDetection,
+          callbackUrl: this.callbackUrl('voice'),
+        });
     }
-    // Viber OTP has no per-message callback: its reports come from the URL set on the Routee application (routeeCallbackUrl)
-    return this.routee.sendSms({
-      from: def.from,
-      to: def.to,
-      body: def.message.body,
-      ttlSeconds: def.ttl,
-      label: def.label,
-      callbackUrl: this.options.publicUrl
-        ? routeeCallbackUrl(this.options.publicUrl, 'sms', this.options.callbackToken)
-        : undefined,
-    });
+  }
+
+  /** where Routee is asked to post this channel's reports; none without PUBLIC_URL (the worker polls) */
+  private callbackUrl(channel: 'sms' | 'viber' | 'voice'): string | undefined {
+    const { publicUrl, callbackToken } = this.options;
+    return publicUrl ? routeeCallbackUrl(publicUrl, channel, callbackToken) : undefined;
   }
 }
 
 /** where Routee posts a channel's delivery reports: PUBLIC_URL/routee/callbacks/{channel}?token=… */
-export function routeeCallbackUrl(publicUrl: string, channel: 'sms' | 'viber', token: string): string {
+export function routeeCallbackUrl(publicUrl: string, channel: 'sms' | 'viber' | 'voice', token: string): string {
   return `${publicUrl}/routee/callbacks/${channel}?token=${encodeURIComponent(token)}`;
 }

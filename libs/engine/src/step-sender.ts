@@ -47,7 +47,8 @@ export class StepSender {
         `flow ${step.flowId}: ${step.role} ${step.channel} send to ${maskPhone(step.phoneNumber)} was stranded mid-send, sending it again`,
       );
     }
-    const fallback = step.role === 'primary' ? current.flow.definition[1] : undefined;
+    // the next step, which a refused send may move on to at once (StepCaller)
+    const fallback = current.flow.definition[step.order];
     const sent = await this.caller.call(step, def, current.flow.createdAt, fallback);
     if (!sent) return;
     const recorded = await this.caller.recordOutcome(() =>
@@ -77,7 +78,12 @@ export class StepSender {
         const line = `flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`;
         if (claimed.length > 1) this.log.debug(line);
         else this.log.log(line);
-        const sent = await this.caller.call(step, flow.definition[1], flow.createdAt);
+        const sent = await this.caller.call(
+          step,
+          flow.definition[step.order - 1],
+          flow.createdAt,
+          flow.definition[step.order],
+        );
         return (
           sent && {
             id: step.id,

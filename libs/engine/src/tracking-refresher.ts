@@ -4,7 +4,7 @@ import { FlowStore, type FlowWithSteps, type StepEntity } from '@app/persistence
 import { RouteeClient, type RouteeTracking } from '@app/routee';
 import { ROUTEE_CLIENT } from './engine.options';
 import { FlowEvaluator, type Evaluation } from './flow-evaluator';
-import { loadFlowOrFail, mayChange } from './flow-rules';
+import { isFinal, loadFlowOrFail, mayChange } from './flow-rules';
 
 /** one step's tracking answer, or null when the call failed */
 interface Tracked {
@@ -61,7 +61,7 @@ export class TrackingRefresher {
       const stale = current.steps.filter((step) =>
         only ? only.has(step.id) : this.routee.isAvailable(step.channel) && mayChange(step, current.flow.status),
       );
-      if (stale.length === 0 && current.flow.status !== 'InProgress') {
+      if (stale.length === 0 && isFinal(current.flow.status)) {
         asStored.push(current);
         continue;
       }
@@ -107,14 +107,21 @@ export class TrackingRefresher {
     return { flowId, trackingId: step.trackingId!, report: await this.track(step) };
   }
 
+  private trackingOf(channel: StepEntity['channel'], trackingId: string): Promise<RouteeTracking> {
+    switch (channel) {
+      case 'viber':
+        return this.routee.getViberTracking(trackingId);
+      case 'sms':
+        return this.routee.getSmsTracking(trackingId);
+      case 'voice':
+        return this.routee.getVoiceTracking(trackingId);
+    }
+  }
+
   /** Reads one step from Routee's tracking: the report, or null when that failed. */
   private async track(step: StepEntity): Promise<StatusReport | null> {
     try {
-      return reportOf(
-        step.channel === 'viber'
-          ? await this.routee.getViberTracking(step.trackingId!)
-          : await this.routee.getSmsTracking(step.trackingId!),
-      );
+      return reportOf(await this.trackingOf(step.channel, step.trackingId!));
     } catch (err) {
       this.log.debug(
         `refresh of ${step.channel} ${step.trackingId} failed: ${err instanceof Error ? err.message : String(err)}`,
@@ -136,6 +143,9 @@ export function reportOf(tracking: RouteeTracking): StatusReport {
     latencyMs: tracking.latencyMs,
     country: tracking.country,
     operator: tracking.operator,
+    messageId: tracking.messageId,
+    durationSec: tracking.duration,
+    answeredBy: tracking.answeredBy,
   };
 }
 

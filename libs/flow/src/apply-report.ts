@@ -19,6 +19,10 @@ export interface StatusReport {
   latencyMs?: number;
   country?: string;
   operator?: string;
+  /** Voice: the call's message id, its duration in seconds, who answered (HUMAN, MACHINE, UNKNOWN) */
+  messageId?: string;
+  durationSec?: number;
+  answeredBy?: string;
 }
 
 export interface AppliedReport {
@@ -43,6 +47,9 @@ export interface ReportedStep {
   latencyMs: number | null;
   country: string | null;
   operator: string | null;
+  messageId: string | null;
+  durationSec: number | null;
+  answeredBy: string | null;
 }
 
 /**
@@ -69,6 +76,9 @@ export function applyReportTo<S extends ReportedStep>(
     ...(report.latencyMs !== undefined && { latencyMs: report.latencyMs }),
     ...(report.country !== undefined && { country: report.country }),
     ...(report.operator !== undefined && { operator: report.operator }),
+    ...(report.messageId !== undefined && { messageId: report.messageId }),
+    ...(report.durationSec !== undefined && { durationSec: report.durationSec }),
+    ...(report.answeredBy !== undefined && { answeredBy: report.answeredBy }),
   };
   if (changed) {
     patch.status = report.status;

@@ -3,7 +3,8 @@
  * Pure data: no Nest, no I/O.
  */
 
-export type Channel = 'viber' | 'sms';
+/** a step's channel as stored: Viber (Viber OTP and the Failover API's Viber messages alike), SMS, Voice */
+export type Channel = 'viber' | 'sms' | 'voice';
 export type StepRole = 'primary' | 'failover';
 export type FlowStatus = 'InProgress' | 'Succeeded' | 'Failed';
 /** 0 server error, 1 insufficient balance, 2 no next step, 3 not failover triggered */

@@ -19,9 +19,9 @@ export function isStatusProgress(channel: Channel, current: string, incoming: st
   return from === 'sent' && toOutcome !== 'pending';
 }
 
-const PENDING_ORDER = ['queued', 'sent', 'enroute'];
+/** a message's pending statuses in order (SMS, Viber), and a call's (Voice: https://docs.routee.net/docs/call-flow) */
+const PENDING_RANK: Record<string, number> = { queued: 0, sent: 1, initiated: 1, enroute: 2, ringing: 2 };
 
 function pendingRank(status: string): number {
-  const i = PENDING_ORDER.indexOf(status);
-  return i === -1 ? 1 : i; // an unknown pending status (e.g. "Unknown") counts as past queued
+  return PENDING_RANK[status] ?? 1; // an unknown pending status (e.g. "Unknown") counts as past queued
 }

@@ -5,6 +5,7 @@ import {
   outcomeIn,
   SMS_SENT_FINAL_VOCABULARY,
   VIBER_VOCABULARY,
+  VOICE_VOCABULARY,
   type Vocabulary,
 } from './step-vocabulary';
 
@@ -25,10 +26,11 @@ import {
  */
 export type StepOutcome = 'success' | 'failure' | 'pending';
 
-/** Failover OTP's vocabulary per channel (step-vocabulary.ts): SMS `Sent` is final there, Viber `SENT` is only "handed to Viber" */
+/** Failover OTP's vocabulary per channel (step-vocabulary.ts): SMS `Sent` is final there, Viber `SENT` is only "handed to Viber"; Voice is the Failover API's */
 const OTP_VOCABULARY: Record<Channel, Vocabulary> = {
   sms: SMS_SENT_FINAL_VOCABULARY,
   viber: VIBER_VOCABULARY,
+  voice: VOICE_VOCABULARY,
 };
 
 /** Failover OTP's triggers, on either channel: Routee's Viber defaults (https://docs.routee.net/reference/send-a-failover-message) */

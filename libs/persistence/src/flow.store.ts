@@ -46,7 +46,10 @@ export type FlowChange = Pick<FlowEntity, 'id' | 'status' | 'statusCode' | 'next
 
 /** `order`: the step's position in the flow's definition, from 1 */
 export type NewStep = Pick<StepEntity, 'flowId' | 'order' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
-export type NewFlow = Pick<FlowEntity, 'id' | 'definition' | 'failoverOnDelivered' | 'callbackUrl' | 'apiKeyId'>;
+export type NewFlow = Pick<
+  FlowEntity,
+  'id' | 'kind' | 'definition' | 'failoverOnDelivered' | 'callbackUrl' | 'callbackStrategy' | 'apiKeyId'
+>;
 
 /** Flows and their steps (deliveries). Every multi-row change runs in one transaction. */
 @Injectable()
@@ -79,6 +82,8 @@ export class FlowStore {
       claimMs,
       limit,
       windowSec,
+      flow.kind,
+      flow.callbackStrategy,
     ]);
     if (row.retry_after_sec !== null) throw new PhoneRateLimitedError(row.retry_after_sec, limit, windowSec);
     return withStepsOf([row])!;
@@ -187,6 +192,9 @@ export class FlowStore {
       column('latencyMs'),
       column('country'),
       column('operator'),
+      column('messageId'),
+      column('durationSec'),
+      column('answeredBy'),
       column('checkedAt'),
     ]);
   }
@@ -298,6 +306,8 @@ function flowOf(r: FlowColumns): FlowEntity {
   return Object.assign(new FlowEntity(), {
     id: r.f_id,
     status: r.f_status,
+    kind: r.f_kind,
+    callbackStrategy: r.f_callback_strategy,
     statusCode: r.f_status_code,
     definition: r.f_definition,
     failoverOnDelivered: r.f_failover_on_delivered,

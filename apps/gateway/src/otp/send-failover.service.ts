@@ -132,7 +132,16 @@ export class SendFailoverService {
     callbackUrl: string | null,
     caller: Caller,
   ): Promise<SendFailoverResponseDto> {
-    return toResponse(await this.engine.startFlow({ id, definition, callbackUrl, apiKeyId: caller.keyId }));
+    return toResponse(
+      await this.engine.startFlow({
+        id,
+        kind: 'otp',
+        definition,
+        callbackUrl,
+        callbackStrategy: null,
+        apiKeyId: caller.keyId,
+      }),
+    );
   }
 }
 
@@ -286,6 +295,7 @@ export function toResponse({ flow, steps }: FlowWithSteps): SendFailoverResponse
 
 /** the step as accepted, keys in the request's order (jsonb does not keep key order) */
 function echo(def: StepDefinition, trackingId: string | null): SentStepDto {
+  if (def.type !== 'ViberOtp' && def.type !== 'Sms') throw new Error(`a Failover OTP flow has no ${def.type} step`);
   const { type, to, order, ttl, label } = def;
   const fields =
     def.type === 'ViberOtp'

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { StepEntity } from './step.entity';
 
 /**
@@ -6,13 +6,26 @@ import type { StepEntity } from './step.entity';
  * it later: a union on `type`, so that each channel's fields are known to
  * exist where the step is read. Stored as is in `flows.definition` (jsonb).
  */
-export type StepDefinition = ViberOtpStepDefinition | SmsStepDefinition;
+export type StepDefinition = ViberOtpStepDefinition | SmsStepDefinition | ViberStepDefinition | VoiceStepDefinition;
+
+/** which surface made the flow: Failover OTP (`/otp/*`) or Routee's Failover API (`/failover*`) */
+export type FlowKind = 'otp' | 'failover';
+
+/** the Failover API's callback strategies (https://docs.routee.net/reference/send-a-failover-message) */
+export type CallbackStrategy = 'OnStep' | 'OnCompletion';
 
 interface StepDefinitionBase {
+  /** the number dialled or messaged, digits only */
   to: string;
   order: number;
+  /** seconds (the Failover API's minutes are converted on the way in) */
   ttl: number;
   label?: string;
+  /**
+   * the Failover API's trigger statuses as the integrator wrote them (or the
+   * channel's defaults); absent on Failover OTP steps, whose triggers are fixed
+   */
+  failoverOnStatuses?: string[];
 }
 
 export interface ViberOtpStepDefinition extends StepDefinitionBase {
@@ -29,22 +42,60 @@ export interface ViberOtpStepDefinition extends StepDefinitionBase {
 export interface SmsStepDefinition extends StepDefinitionBase {
   type: 'Sms';
   from: string;
-  message: { body: string };
+  /** flash and transcode: the Failover API's, kept for the tracking object */
+  message: { body: string; flash?: boolean; transcode?: boolean };
+}
+
+/** the Failover API's Viber message (Routee's POST /viber) */
+export interface ViberStepDefinition extends StepDefinitionBase {
+  type: 'Viber';
+  senderInfoTrackingId: string;
+  expireOnDelivery: boolean;
+  inboundUrl?: string;
+  message: {
+    text?: string;
+    imageUrl?: string;
+    action?: { caption: string; targetUrl: string };
+    viberFile?: { fileName: string; fileType: string; fileUrl: string };
+  };
+}
+
+export type VoiceVerbDefinition =
+  | { type: 'PLAY'; fileURL: string; repeat?: number; bargeIn?: boolean }
+  | { type: 'SAY'; message: { language: string; gender: string; text: string }; repeat?: number; bargeIn?: boolean };
+
+/** the Failover API's Voice call (Routee's Voice conversation API); `to` is `address.phone`'s digits */
+export interface VoiceStepDefinition extends StepDefinitionBase {
+  type: 'Voice';
+  from: string;
+  /** as the integrator gave it: only `phone` is dialled, viber and sip are stored */
+  address: { phone: string; viber?: string; sip?: string };
+  dialPlan: { verbs: VoiceVerbDefinition[] };
+  machineDetection?: { strategy: 'Hangup' | 'Continue'; eventUrl?: string };
 }
 
 @Entity({ name: 'flows' })
+@Check('ck_flows_kind', `kind IN ('otp', 'failover')`)
+@Check('ck_flows_callback_strategy', `callback_strategy IN ('OnStep', 'OnCompletion')`)
 export class FlowEntity {
   @PrimaryColumn('uuid')
   id: string;
 
-  /** InProgress | Succeeded | Failed */
+  /** Queued (Failover API only) | InProgress | Succeeded | Failed */
   @Column({ type: 'text' })
   status: string;
+
+  @Column({ type: 'text', default: 'otp' })
+  kind: FlowKind;
+
+  /** the Failover API's callback.strategy; null on Failover OTP flows (their webhooks report every change) */
+  @Column({ name: 'callback_strategy', type: 'text', nullable: true })
+  callbackStrategy: CallbackStrategy | null;
 
   @Column({ name: 'status_code', type: 'smallint', nullable: true })
   statusCode: number | null;
 
-  /** the steps in `order`: [primary, failover?] */
+  /** the steps in `order`: Failover OTP's [primary, failover?], the Failover API's 1 to N */
   @Column({ type: 'jsonb' })
   definition: StepDefinition[];
 

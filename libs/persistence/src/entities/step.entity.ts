@@ -5,14 +5,13 @@ import type { SendState } from './step-state';
 
 /**
  * A delivery: one message sent (or being sent) to Routee for a flow.
- * The row is written before the Routee call; (flow_id, role) is unique,
- * which is what makes the failover step exactly-once.
+ * The row is written before the Routee call; (flow_id, step_order) is
+ * unique, which is what makes each next step exactly-once.
  */
 @Entity({ name: 'steps' })
-@Unique('uq_steps_flow_role', ['flowId', 'role'])
 @Unique('uq_steps_flow_step_order', ['flowId', 'order'])
 // the state columns' values (entities/step-state.ts; migration StepStateChecks)
-@Check('ck_steps_channel', `channel IN ('viber', 'sms')`)
+@Check('ck_steps_channel', `channel IN ('viber', 'sms', 'voice')`)
 @Check('ck_steps_role', `role IN ('primary', 'failover')`)
 @Check('ck_steps_send_state', `send_state IN ('sending', 'queued', 'sent', 'failed')`)
 @Check('ck_steps_send_error', `send_error IN ('insufficient_balance', 'rejected', 'unavailable')`)
@@ -97,6 +96,18 @@ export class StepEntity {
 
   @Column({ type: 'text', nullable: true })
   operator: string | null;
+
+  /** Voice: the dialled call's message id (the step's trackingId is the conversation's) */
+  @Column({ name: 'message_id', type: 'text', nullable: true })
+  messageId: string | null;
+
+  /** Voice: the call's duration in seconds */
+  @Column({ name: 'duration_sec', type: 'integer', nullable: true })
+  durationSec: number | null;
+
+  /** Voice: HUMAN, MACHINE or UNKNOWN, as Routee's machine detection says */
+  @Column({ name: 'answered_by', type: 'text', nullable: true })
+  answeredBy: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -9,6 +9,7 @@ import { StepCheckedAt1795560000000 } from './1795560000000-StepCheckedAt';
 import { StepStateChecks1795570000000 } from './1795570000000-StepStateChecks';
 import { StepOrder1795580000000 } from './1795580000000-StepOrder';
 import { CreateFlowReturnsRows1795590000000 } from './1795590000000-CreateFlowReturnsRows';
+import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   StepStateChecks1795570000000,
   StepOrder1795580000000,
   CreateFlowReturnsRows1795590000000,
+  FailoverApi1795600000000,
 ];

@@ -1,5 +1,5 @@
 import type { Channel, SendError, StepRole } from '@app/flow';
-import type { StepDefinition } from '../entities/flow.entity';
+import type { CallbackStrategy, FlowKind, StepDefinition } from '../entities/flow.entity';
 import { StepEntity } from '../entities/step.entity';
 import type { SendState } from '../entities/step-state';
 
@@ -23,6 +23,9 @@ export interface StepRow {
   latency_ms: number | null;
   country: string | null;
   operator: string | null;
+  message_id: string | null;
+  duration_sec: number | null;
+  answered_by: string | null;
   created_at: Date;
   sent_at: Date | null;
   delivered_at: Date | null;
@@ -34,6 +37,8 @@ export interface StepRow {
 export interface FlowColumns {
   f_id: string;
   f_status: string;
+  f_kind: FlowKind;
+  f_callback_strategy: CallbackStrategy | null;
   f_status_code: number | null;
   f_definition: StepDefinition[];
   f_failover_on_delivered: boolean;
@@ -50,11 +55,11 @@ export interface FlowColumns {
 export type FlowStepRow = FlowColumns & StepRow;
 
 /** the select list of a FlowStepRow from `flows f JOIN steps s` */
-export const FLOW_STEP_COLUMNS = `f.id AS f_id, f.status AS f_status, f.status_code AS f_status_code, f.definition AS f_definition,
+export const FLOW_STEP_COLUMNS = `f.id AS f_id, f.status AS f_status, f.kind AS f_kind, f.callback_strategy AS f_callback_strategy, f.status_code AS f_status_code, f.definition AS f_definition,
        f.failover_on_delivered AS f_failover_on_delivered, f.callback_url AS f_callback_url, f.error AS f_error, f.api_key_id AS f_api_key_id,
        f.next_check_at AS f_next_check_at, f.webhook_state AS f_webhook_state, f.created_at AS f_created_at, f.updated_at AS f_updated_at,
        s.id, s.flow_id, s.step_order, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status, s.send_state, s.send_error, s.claimed_until,
-       s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator, s.created_at, s.sent_at, s.delivered_at, s.status_updated_at,
+       s.detailed_status, s.error_message, s.price, s.latency_ms, s.country, s.operator, s.message_id, s.duration_sec, s.answered_by, s.created_at, s.sent_at, s.delivered_at, s.status_updated_at,
        s.checked_at`;
 
 /** a steps row as selected (snake_case columns) */
@@ -78,6 +83,9 @@ export function stepOf(r: StepRow): StepEntity {
     latencyMs: r.latency_ms,
     country: r.country,
     operator: r.operator,
+    messageId: r.message_id,
+    durationSec: r.duration_sec,
+    answeredBy: r.answered_by,
     createdAt: r.created_at,
     sentAt: r.sent_at,
     deliveredAt: r.delivered_at,

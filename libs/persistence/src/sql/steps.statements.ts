@@ -5,10 +5,10 @@ import type { StepRow } from './rows';
 /** writes to the steps table: claims, send outcomes, reports */
 
 /**
- * Failover steps claimed in state `sending`, one array per column, for
- * unnest. The unique (flow_id, role) constraint lets each insert succeed for
- * exactly one caller; a flow whose failover was claimed already is left out
- * of the rows answered.
+ * Next steps claimed in state `sending`, one array per column, for
+ * unnest. The unique (flow_id, step_order) constraint lets each insert
+ * succeed for exactly one caller; a flow whose step was claimed already is
+ * left out of the rows answered.
  */
 export const CLAIM_FAILOVER_STEPS = statement<
   [
@@ -27,7 +27,7 @@ export const CLAIM_FAILOVER_STEPS = statement<
   `INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, status, send_state, claimed_until)
    SELECT v.flow_id, v.step_order, v.role, v.channel, v.phone_number, v.label, v.status, 'sending', now() + ($8 || ' milliseconds')::interval
      FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS v(flow_id, step_order, role, channel, phone_number, label, status)
-   ON CONFLICT ON CONSTRAINT uq_steps_flow_role DO NOTHING
+   ON CONFLICT ON CONSTRAINT uq_steps_flow_step_order DO NOTHING
    RETURNING *`,
 );
 
@@ -65,7 +65,7 @@ export const MARK_PRIMARY_SENT = statement<
       RETURNING flow_id),
    f AS (
      UPDATE flows SET status = $5, status_code = $6, next_check_at = $7, webhook_state = $8, error = NULL, updated_at = now()
-      WHERE id IN (SELECT flow_id FROM s) AND status = 'InProgress'
+      WHERE id IN (SELECT flow_id FROM s) AND status IN ('Queued', 'InProgress')
       RETURNING id)
    SELECT (SELECT count(*) FROM s)::int AS steps, (SELECT count(*) FROM f)::int AS flows`,
 );
@@ -100,15 +100,20 @@ export const WRITE_REPORTED_STEPS = statement<
     latenciesMs: (number | null)[],
     countries: (string | null)[],
     operators: (string | null)[],
+    messageIds: (string | null)[],
+    durationsSec: (number | null)[],
+    answeredBy: (string | null)[],
     checkedAt: (Date | null)[],
   ]
 >(
   'write_reported_steps',
   `UPDATE steps s SET status = v.status, status_updated_at = v.status_updated_at, error_message = v.error_message, delivered_at = v.delivered_at,
           detailed_status = v.detailed_status, price = v.price, latency_ms = v.latency_ms, country = v.country, operator = v.operator,
-          checked_at = GREATEST(s.checked_at, v.checked_at)
-     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[], $11::timestamptz[])
-       AS v(id, status, status_updated_at, error_message, delivered_at, detailed_status, price, latency_ms, country, operator, checked_at)
+          message_id = v.message_id, duration_sec = v.duration_sec, answered_by = v.answered_by, checked_at = GREATEST(s.checked_at, v.checked_at)
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[], $7::float8[], $8::int[], $9::text[], $10::text[],
+                 $11::text[], $12::int[], $13::text[], $14::timestamptz[])
+       AS v(id, status, status_updated_at, error_message, delivered_at, detailed_status, price, latency_ms, country, operator,
+            message_id, duration_sec, answered_by, checked_at)
     WHERE s.id = v.id`,
 );
 
