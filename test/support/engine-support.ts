@@ -70,7 +70,7 @@ export function finalFlow(db: Client, flowId: string, timeoutMs = 10_000): Promi
     `flow ${flowId} to end`,
     async () => {
       const row = await flowRow(db, flowId);
-      return row && row.status !== 'InProgress' ? row : undefined;
+      return row && (row.status === 'Succeeded' || row.status === 'Failed') ? row : undefined;
     },
     timeoutMs,
   );

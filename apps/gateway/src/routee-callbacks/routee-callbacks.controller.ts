@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
 import { CallbackTokenGuard } from './callback-token.guard';
-import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto } from './dto/routee-callback.dto';
+import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto, VoiceCallbackDto } from './dto/routee-callback.dto';
 import { RouteeCallbacksService } from './routee-callbacks.service';
 
 /** `body` is typed loosely on purpose (no per-field validation): see dto/routee-callback.dto.ts. */
@@ -50,5 +50,17 @@ export class RouteeCallbacksController {
   @ApiOkResponse({ type: CallbackResultDto })
   viber(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
     return this.callbacks.viber(body);
+  }
+
+  @Post('voice')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Routee's Voice call report (a Failover API Voice step); a next step that became due is sent within the request",
+  })
+  @ApiBody({ type: VoiceCallbackDto })
+  @ApiOkResponse({ type: CallbackResultDto })
+  voice(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
+    return this.callbacks.voice(body);
   }
 }

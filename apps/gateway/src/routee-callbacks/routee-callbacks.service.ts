@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FlowEngine, maskPhone, reportOf } from '@app/engine';
 import type { StatusReport } from '@app/persistence';
-import { foldSmsParts, readViberTracking } from '@app/routee';
+import { foldSmsParts, readViberTracking, readVoiceCallback } from '@app/routee';
 import { GatewayError } from '../common/gateway-error';
 import type { CallbackResultDto } from './dto/routee-callback.dto';
 
@@ -26,6 +26,18 @@ export class RouteeCallbacksService {
       throw GatewayError.field(
         ['body', 'trackingId'],
         'a Viber delivery report needs trackingId and status.name',
+        'missing',
+      );
+    return this.apply(tracking.trackingId, reportOf(tracking), body);
+  }
+
+  /** A Voice call's report: the conversation's trackingId is the step's. */
+  async voice(body: unknown): Promise<CallbackResultDto> {
+    const tracking = readVoiceCallback(body);
+    if (!tracking)
+      throw GatewayError.field(
+        ['body', 'conversationTrackingId'],
+        'a Voice call report needs conversationTrackingId and status.name',
         'missing',
       );
     return this.apply(tracking.trackingId, reportOf(tracking), body);

@@ -112,6 +112,34 @@ export class ViberCallbackDto {
   country?: string;
 }
 
+/** Routee's Voice conversation callback (https://docs.routee.net/docs/voice-conversation-callbacks) */
+export class VoiceCallbackDto {
+  @ApiProperty({
+    description: "The conversation's id: the trackingId Routee answered the call with",
+    example: '6cc3485a-2340-430d-b073-e50fc94b0269',
+  })
+  conversationTrackingId: string;
+
+  @ApiPropertyOptional({ description: "The dialled call's id", example: '506cef16-d7e4-4a60-9c71-2c42e1a6739b' })
+  messageId?: string;
+
+  @ApiProperty({
+    type: CallbackStatusDto,
+    description: 'The call state: Completed, Busy, NoAnswer, Failed, …',
+    example: { name: 'Completed', updatedDate: '2021-06-09T13:22:13.038Z' },
+  })
+  status: CallbackStatusDto;
+
+  @ApiPropertyOptional({ description: 'Seconds the call lasted', example: 4 })
+  duration?: number;
+
+  @ApiPropertyOptional({ description: 'Price of the call', example: 0.0039 })
+  price?: number;
+
+  @ApiPropertyOptional({ description: 'Recipient', example: '+306912345678' })
+  to?: string;
+}
+
 export class CallbackResultDto {
   @ApiProperty({
     description:
