@@ -9,6 +9,7 @@ export * from './failover-worker';
 export * from './read-refresher';
 export * from './mask';
 export * from './tracking-view';
+export * from './failover-tracking-view';
 export * from './webhooks/webhook.service';
 export * from './webhooks/webhook-signature';
 export * from './webhooks/address-policy';
