@@ -2,7 +2,9 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { EntityManager } from 'typeorm';
 import { WebhookEventStore, type FlowWithSteps, type NewWebhookEvent } from '@app/persistence';
 import { ENGINE_OPTIONS, type EngineOptions } from '../engine.options';
-import { toTrackingView, type TrackingView } from '../tracking-view';
+import { toFailoverTracking } from '../failover-tracking-view';
+import { isFinal } from '../flow-rules';
+import { toTrackingView } from '../tracking-view';
 import type { AddressVerdict } from './address-policy';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookPoster } from './webhook-poster';
@@ -64,17 +66,24 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
   stateOf(after: FlowWithSteps, initial: boolean): { webhookState: string | null; event: NewWebhookEvent | null } {
     const { flow } = after;
     if (!flow.callbackUrl) return { webhookState: flow.webhookState, event: null };
-    const view = toTrackingView(after);
-    const digest = digestOf(view);
+    const digest = digestOf(after);
     const serialized = JSON.stringify(digest);
+    const previous = flow.webhookState === null ? null : (JSON.parse(flow.webhookState) as Digest);
+    const event = (): NewWebhookEvent => ({
+      flowId: flow.id,
+      type: eventType(previous, digest),
+      url: flow.callbackUrl!,
+      // the Failover API posts its tracking object (https://docs.routee.net/docs/failover-callbacks)
+      payload: flow.kind === 'failover' ? toFailoverTracking(after) : toTrackingView(after),
+    });
+    if (flow.callbackStrategy === 'OnCompletion') {
+      // once, when the flow ends, even when the send's answer already said so: the integrator waits for this one
+      const ends = isFinal(digest.status) && !(previous && isFinal(previous.status));
+      return { webhookState: serialized, event: ends ? event() : null };
+    }
     // before the send response's state is recorded, a change is part of that response
-    if (serialized === flow.webhookState || initial || flow.webhookState === null)
-      return { webhookState: serialized, event: null };
-    const previous = JSON.parse(flow.webhookState) as Digest;
-    return {
-      webhookState: serialized,
-      event: { flowId: flow.id, type: eventType(previous, digest), url: flow.callbackUrl, payload: view },
-    };
+    if (serialized === flow.webhookState || initial || previous === null) return { webhookState: serialized, event: null };
+    return { webhookState: serialized, event: event() };
   }
 
   /** Writes events to the outbox inside the caller's transaction (the one storing the states they report). */
@@ -88,18 +97,19 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function digestOf(view: TrackingView): Digest {
+/** what the integrator is told about: the flow's status and each step's status and trackingId, in order */
+function digestOf({ flow, steps }: FlowWithSteps): Digest {
   return {
-    status: view.status,
-    statusCode: view.statusCode,
-    steps: view.steps.map((s) => [s.role, s.status, s.trackingId]),
+    status: flow.status,
+    statusCode: flow.statusCode,
+    steps: steps.map((s) => [s.role, s.status, s.trackingId]),
   };
 }
 
-function eventType(previous: Digest, next: Digest): WebhookEventType {
-  const failoverBefore = previous.steps.find(([role]) => role === 'failover');
-  const failoverNow = next.steps.find(([role]) => role === 'failover');
-  if (failoverNow?.[2] && !failoverBefore?.[2]) return 'failover.sent';
-  const stepsMoved = JSON.stringify(previous.steps) !== JSON.stringify(next.steps);
+/** a next step handed to Routee (one more trackingId), a step's status, or the flow's alone */
+function eventType(previous: Digest | null, next: Digest): WebhookEventType {
+  const sent = (d: Digest | null) => d?.steps.filter(([, , trackingId]) => trackingId).length ?? 0;
+  if (sent(next) > sent(previous)) return 'failover.sent';
+  const stepsMoved = JSON.stringify(previous?.steps) !== JSON.stringify(next.steps);
   return stepsMoved ? 'step.status_changed' : 'flow.status_changed';
 }
