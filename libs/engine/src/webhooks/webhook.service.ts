@@ -82,7 +82,8 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
       return { webhookState: serialized, event: ends ? event() : null };
     }
     // before the send response's state is recorded, a change is part of that response
-    if (serialized === flow.webhookState || initial || previous === null) return { webhookState: serialized, event: null };
+    if (serialized === flow.webhookState || initial || previous === null)
+      return { webhookState: serialized, event: null };
     return { webhookState: serialized, event: event() };
   }
 
