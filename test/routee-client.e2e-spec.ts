@@ -5,6 +5,8 @@ import {
   type RouteeError,
   type SmsSendRequest,
   type ViberOtpSendRequest,
+  type ViberSendRequest,
+  type VoiceCallRequest,
 } from '@app/routee';
 import { spawnSandbox, type SpawnedSandbox } from '../apps/routee-sandbox/src/testing/spawn-sandbox';
 import { smsSendRequest, viberOtpSendRequest } from './support/factories';
@@ -17,6 +19,20 @@ const phone = (scenario: string) => `3069123456${scenario}`;
 const viberOtp = (overrides: Partial<ViberOtpSendRequest> = {}) =>
   viberOtpSendRequest({ to: phone('04'), ...overrides });
 const sms = (overrides: Partial<SmsSendRequest> = {}) => smsSendRequest({ to: phone('04'), ...overrides });
+const viber = (overrides: Partial<ViberSendRequest> = {}): ViberSendRequest => ({
+  senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+  to: phone('04'),
+  ttlSeconds: 600,
+  text: 'Your code is 482913',
+  ...overrides,
+});
+const voice = (overrides: Partial<VoiceCallRequest> = {}): VoiceCallRequest => ({
+  from: 'Acme',
+  to: phone('04'),
+  verbs: [{ type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Your code is 4 8 2 9 1 3' } }],
+  ...overrides,
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function errorFields(err: RouteeError) {
   return {
@@ -240,6 +256,140 @@ describe('RouteeClient against the Routee sandbox', () => {
     const err = await caught(c.getSmsTracking(sent.trackingId));
 
     expect(err.kind).toBe('unreachable');
+  });
+
+  it('sends a Viber message and tracks it on /viber/tracking to SEEN', async () => {
+    const c = client();
+    const result = await c.sendViber(
+      viber({ imageUrl: 'https://example.com/i.png', action: { caption: 'Open', targetUrl: 'https://example.com/' } }),
+    );
+
+    expect(result).toEqual({
+      trackingId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: 'QUEUED',
+      raw: expect.objectContaining({
+        trackingId: result.trackingId,
+        to: '+306912345604',
+        ttl: 600,
+        message: 'Your code is 482913',
+        imageUrl: 'https://example.com/i.png',
+        viberAction: { caption: 'Open', targetUrl: 'https://example.com/' },
+      }),
+    });
+    await sleep(250);
+    expect(await c.getViberTracking(result.trackingId)).toEqual(
+      expect.objectContaining({ trackingId: result.trackingId, status: 'SEEN', price: 0.0093 }),
+    );
+    expect((await sandbox.stats()).sends).toEqual([
+      {
+        channel: 'viber',
+        to: '306912345604',
+        trackingId: result.trackingId,
+        text: 'Your code is 482913',
+        at: expect.any(String),
+      },
+    ]);
+  });
+
+  it('refuses a Viber message the way Routee does: validation naming the field', async () => {
+    const err = await caught(client().sendViber(viber({ text: undefined })));
+
+    expect(errorFields(err)).toEqual({
+      kind: 'validation',
+      httpStatus: 400,
+      routeeCode: '400019000',
+      developerMessage: 'body.text: may not be empty unless an image or a file is given',
+    });
+    expect(err.properties).toEqual({ 'body.text': 'may not be empty unless an image or a file is given' });
+  });
+
+  it.each([
+    ['04', 'Completed', 4, 'HUMAN'],
+    ['02', 'Busy', 0, 'UNKNOWN'],
+    ['03', 'NoAnswer', 0, 'UNKNOWN'],
+    ['08', 'Failed', 0, 'UNKNOWN'],
+  ] as const)(
+    'starts a Voice call to …%s and tracks it from Queued to %s',
+    async (scenario, status, duration, answeredBy) => {
+      const c = client();
+      const started = await c.startVoiceCall(voice({ to: phone(scenario) }));
+      expect(started).toEqual({
+        trackingId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        status: 'Queued',
+        raw: expect.objectContaining({ trackingId: started.trackingId, to: { phone: `+${phone(scenario)}` } }),
+      });
+      expect((await c.getVoiceTracking(started.trackingId)).status).toBe('Queued');
+
+      await sleep(250);
+      expect(await c.getVoiceTracking(started.trackingId)).toEqual({
+        trackingId: started.trackingId,
+        messageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        status,
+        statusDate: expect.any(String),
+        price: status === 'Completed' ? 0.0039466668 : 0,
+        duration,
+        answeredBy,
+        country: 'GR',
+        raw: expect.objectContaining({
+          content: [expect.objectContaining({ conversationTrackingId: started.trackingId })],
+        }),
+      });
+    },
+  );
+
+  it('maps a Voice call refused 400001009 to insufficient_balance and an unknown conversation to not_found', async () => {
+    const c = client();
+    const refused = await caught(c.startVoiceCall(voice({ to: phone('05') })));
+    const unknown = await caught(c.getVoiceTracking('6f1c1f7e-0000-4000-8000-000000000000'));
+
+    expect(errorFields(refused)).toEqual({
+      kind: 'insufficient_balance',
+      httpStatus: 400,
+      routeeCode: '400001009',
+      developerMessage: 'Insufficient balance',
+    });
+    expect(errorFields(unknown)).toEqual({
+      kind: 'not_found',
+      httpStatus: 404,
+      routeeCode: '404013000',
+      developerMessage: 'Conversation tracking not found.',
+    });
+  });
+
+  it('opens the voice circuit on 5xx answers, leaving Viber and SMS available', async () => {
+    const changes: string[] = [];
+    const c = client({
+      maxRetries: 0,
+      circuitFailureThreshold: 2,
+      circuitOpenMs: 60_000,
+      onCircuitChange: (state, reason) => changes.push(`${state}: ${reason.split(':')[0]}`),
+    });
+
+    const first = await caught(c.startVoiceCall(voice({ to: phone('07') })));
+    const second = await caught(c.startVoiceCall(voice({ to: phone('07') })));
+    const refused = await caught(c.startVoiceCall(voice({ to: phone('04') })));
+
+    expect([first.kind, second.kind, refused.kind]).toEqual(['server_error', 'server_error', 'circuit_open']);
+    expect(changes).toEqual(['open: voice']);
+    expect([c.circuitState('voice'), c.isAvailable('voice'), c.isAvailable('viber'), c.isAvailable('sms')]).toEqual([
+      'open',
+      false,
+      true,
+      true,
+    ]);
+    expect(c.retryAt('voice')).toBeGreaterThan(Date.now() + 50_000);
+    expect((await sandbox.stats()).voice).toEqual({ calls: 0, attempts: 2 }); // the refused call never left
+    expect((await c.sendSms(sms())).status).toBe('Queued');
+  });
+
+  it('reports unknown_outcome when a Voice call is never answered (never retried)', async () => {
+    const c = client({ requestTimeoutMs: 300 });
+    await c.sendSms(sms()); // token cached before the API goes slow
+    await sandbox.setFaults({ latencyMs: 1500 });
+
+    const err = await caught(c.startVoiceCall(voice()));
+
+    expect(err.kind).toBe('unknown_outcome');
   });
 
   it('maps an unknown trackingId to not_found', async () => {

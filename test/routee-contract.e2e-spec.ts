@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { decideFlow } from '@app/flow';
-import { foldSmsParts, readErrorBody, readViberTracking, RouteeClient } from '@app/routee';
+import {
+  foldSmsParts,
+  readErrorBody,
+  readViberTracking,
+  readVoiceCallback,
+  RouteeClient,
+  type ViberSendRequest,
+  type VoiceCallRequest,
+} from '@app/routee';
 import { aConfig, aPrimary, at } from '../libs/flow/test/flow.factory';
 import {
   ERRORS,
@@ -13,6 +21,17 @@ import {
   VIBER_OTP_ANSWER,
   VIBER_OTP_REQUEST,
   VIBER_TRACKING_ANSWER,
+  VIBER_CALLBACK_URL,
+  VIBER_FILE_MESSAGE_REQUEST,
+  VIBER_MESSAGE_ANSWER,
+  VIBER_MESSAGE_CALLBACK,
+  VIBER_MESSAGE_REQUEST,
+  VIBER_MESSAGE_TRACKING_ANSWER,
+  VOICE_CALLBACK,
+  VOICE_CALLBACK_URL,
+  VOICE_CONVERSATION_ANSWER,
+  VOICE_CONVERSATION_REQUEST,
+  VOICE_DIAL_TRACKING_ANSWER,
 } from './fixtures/routee-reference';
 import { startFakeRoutee, type FakeRoutee } from './support/fake-routee';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
@@ -27,6 +46,8 @@ import { caught } from './support/routee-error';
 
 const APP = { appId: '5756a411e4b06a33d50517c7', appSecret: 'vb6QpjCIOG' };
 const TRACKING_ID = VIBER_OTP_ANSWER.trackingId;
+const VIBER_MESSAGE_ID = VIBER_MESSAGE_ANSWER.trackingId;
+const CONVERSATION_ID = VOICE_CONVERSATION_ANSWER.trackingId;
 
 const routeeDefaults = {
   'POST /oauth/token': { status: 200, body: TOKEN_ANSWER },
@@ -34,6 +55,10 @@ const routeeDefaults = {
   'POST /sms': { status: 200, body: SMS_ANSWER },
   [`GET /viber/tracking/${TRACKING_ID}`]: { status: 200, body: VIBER_TRACKING_ANSWER },
   [`GET /sms/tracking/single/${TRACKING_ID}`]: { status: 200, body: SMS_TRACKING_ANSWER },
+  'POST /viber': { status: 200, body: VIBER_MESSAGE_ANSWER },
+  [`GET /viber/tracking/${VIBER_MESSAGE_ID}`]: { status: 200, body: VIBER_MESSAGE_TRACKING_ANSWER },
+  'POST /voice/conversation': { status: 200, body: VOICE_CONVERSATION_ANSWER },
+  [`GET /voice/tracking/conversation/${CONVERSATION_ID}`]: { status: 200, body: VOICE_DIAL_TRACKING_ANSWER },
 };
 
 describe("Routee client against Routee's reference examples", () => {
@@ -188,6 +213,196 @@ describe("Routee client against Routee's reference examples", () => {
         parts: 1,
         raw: SMS_CALLBACK,
       });
+    });
+  });
+
+  describe('POST /viber (docs: send-a-viber-single-message)', () => {
+    const viber: ViberSendRequest = {
+      senderInfoTrackingId: VIBER_MESSAGE_REQUEST.senderInfoTrackingId,
+      to: '306912345678',
+      ttlSeconds: 600,
+      text: 'Your code is 123456',
+      imageUrl: 'https://example.com/image.png',
+      action: { caption: 'Go', targetUrl: 'https://www.routee.net/' },
+      inboundUrl: 'https://gateway.example.com/inbound',
+      label: 'login',
+      callbackUrl: VIBER_CALLBACK_URL,
+    };
+
+    it("sends exactly the reference's body: the content in `body`, to one +E.164 string, ttl in seconds, the message's callbackUrl", async () => {
+      const result = await client.sendViber(viber);
+
+      const [sent] = routee.requestsTo('POST /viber');
+      expect(sent.headers['content-type']).toBe('application/json');
+      expect(sent.json).toStrictEqual(VIBER_MESSAGE_REQUEST);
+      expect(result).toEqual({ trackingId: VIBER_MESSAGE_ID, status: 'QUEUED', raw: VIBER_MESSAGE_ANSWER });
+    });
+
+    // DECISION (Routee's pages disagree on the casing): the request spells imageURL and viberFile.fileURL
+    // (routee-docs/upstream-viber-and-voice.md, from Routee's API description; the callback's body.imageURL
+    // agrees), while the send answer spells imageUrl and every answer viberFile.fileUrl. The client sends
+    // the request's casing and keeps the answers' in `raw`.
+    it('sends a file message as {viberFile {fileName, fileType, fileURL}} without text, ttl 10 s sent as 30 (DECISION)', async () => {
+      await client.sendViber({
+        senderInfoTrackingId: VIBER_FILE_MESSAGE_REQUEST.senderInfoTrackingId,
+        to: '+306912345678',
+        ttlSeconds: 10,
+        viberFile: { fileName: 'invoice.pdf', fileType: 'pdf', fileUrl: 'https://example.com/invoice.pdf' },
+      });
+      expect(routee.requestsTo('POST /viber')[0].json).toStrictEqual(VIBER_FILE_MESSAGE_REQUEST);
+    });
+
+    it('sends a ttl within 30-86400 s, rounded up to whole seconds', async () => {
+      await client.sendViber({ ...viber, ttlSeconds: 90_000 });
+      await client.sendViber({ ...viber, ttlSeconds: 60.2 });
+      expect(routee.requestsTo('POST /viber').map((r) => (r.json as { ttl: number }).ttl)).toEqual([86400, 61]);
+    });
+
+    it("parses a /viber message's tracking answer (docs: retrieve-single-viber-tracking)", async () => {
+      expect(await client.getViberTracking(VIBER_MESSAGE_ID)).toEqual({
+        trackingId: VIBER_MESSAGE_ID,
+        status: 'SEEN',
+        statusDate: '2026-02-16T12:00:04.000Z',
+        detailedStatus: 'Seen',
+        description: 'The message was delivered and read by the recipient.',
+        price: 0.0093,
+        country: 'GR',
+        raw: VIBER_MESSAGE_TRACKING_ANSWER,
+      });
+    });
+
+    it("parses a /viber message's callback body (docs: viber-callback)", () => {
+      expect(readViberTracking(VIBER_MESSAGE_CALLBACK, '')).toEqual({
+        trackingId: VIBER_MESSAGE_ID,
+        status: 'EXPIRED',
+        statusDate: '2026-02-16T12:10:00.000Z',
+        detailedStatus: 'TTL Expired',
+        description: 'The TTL of the message has expired. The message could not be delivered.',
+        price: 0,
+        country: 'GR',
+        raw: VIBER_MESSAGE_CALLBACK,
+      });
+    });
+  });
+
+  describe('POST /voice/conversation (docs: perform-a-voice-conversation)', () => {
+    const call: VoiceCallRequest = {
+      from: 'Acme',
+      to: '306912345678',
+      verbs: [
+        {
+          type: 'SAY',
+          message: { language: 'en-US', gender: 'female', text: 'Your code is 1 2 3 4 5 6' },
+          repeat: 2,
+          bargeIn: false,
+        },
+        { type: 'PLAY', fileURL: 'https://example.com/goodbye.wav' },
+      ],
+      machineDetection: { strategy: 'Hangup' },
+      callbackUrl: VOICE_CALLBACK_URL,
+    };
+
+    // DECISION (Routee's pages are silent): the conversation's answer carries no status; a call Routee took
+    // starts Queued, the first state of voice-messaging-statuses ("The API request was successful"), not
+    // call-flow's Initiated (a state of the call once the carrier has it).
+    it("sends exactly the reference's body: to {phone: +E.164}, dialPlan {verbs}, callback OnChange; the call starts Queued (DECISION)", async () => {
+      const result = await client.startVoiceCall(call);
+
+      const [sent] = routee.requestsTo('POST /voice/conversation');
+      expect(sent.headers['content-type']).toBe('application/json');
+      expect(sent.json).toStrictEqual(VOICE_CONVERSATION_REQUEST);
+      expect(result).toEqual({ trackingId: CONVERSATION_ID, status: 'Queued', raw: VOICE_CONVERSATION_ANSWER });
+    });
+
+    it('sends no callback and no machineDetection when none is asked for', async () => {
+      await client.startVoiceCall({ from: 'Acme', to: '+306912345678', verbs: [call.verbs[1]] });
+      expect(routee.requestsTo('POST /voice/conversation')[0].json).toStrictEqual({
+        from: 'Acme',
+        to: { phone: '+306912345678' },
+        dialPlan: { verbs: [{ type: 'PLAY', fileURL: 'https://example.com/goodbye.wav' }] },
+      });
+    });
+
+    it('folds the dial tracking page to its last dial (docs: retrieve-conversation-dial-tracking)', async () => {
+      expect(await client.getVoiceTracking(CONVERSATION_ID)).toEqual({
+        trackingId: CONVERSATION_ID,
+        messageId: VOICE_DIAL_TRACKING_ANSWER.content[0].messageId,
+        status: 'Completed',
+        statusDate: '2026-02-16T12:00:09.000Z',
+        price: 0.0039466668,
+        duration: 4,
+        answeredBy: 'HUMAN',
+        country: 'GR',
+        raw: VOICE_DIAL_TRACKING_ANSWER,
+      });
+    });
+
+    it('reads the Failover name of a call state however Routee spells it (No Answer, NoAnswer, NO_ANSWER)', async () => {
+      const [dial] = VOICE_DIAL_TRACKING_ANSWER.content;
+      const page = (parts: unknown[]) => ({ ...VOICE_DIAL_TRACKING_ANSWER, content: parts });
+      const states: string[] = [];
+      for (const spelt of ['No Answer', 'NoAnswer', 'NO_ANSWER', 'busy', 'Completed']) {
+        routee.answer(`GET /voice/tracking/conversation/${CONVERSATION_ID}`, {
+          status: 200,
+          body: page([{ ...dial, status: { status: spelt, date: dial.status.date } }]),
+        });
+        states.push((await client.getVoiceTracking(CONVERSATION_ID)).status);
+      }
+      expect(states).toEqual(['NoAnswer', 'NoAnswer', 'NoAnswer', 'Busy', 'Completed']);
+    });
+
+    it('of several dials, the one whose status is the latest decides', async () => {
+      const [dial] = VOICE_DIAL_TRACKING_ANSWER.content;
+      routee.answer(`GET /voice/tracking/conversation/${CONVERSATION_ID}`, {
+        status: 200,
+        body: {
+          ...VOICE_DIAL_TRACKING_ANSWER,
+          content: [
+            { ...dial, messageId: 'later', status: { status: 'Busy', date: '2026-02-16T12:00:20.000Z' } },
+            { ...dial, messageId: 'earlier', status: { status: 'Completed', date: '2026-02-16T12:00:09.000Z' } },
+          ],
+        },
+      });
+      const tracking = await client.getVoiceTracking(CONVERSATION_ID);
+      expect([tracking.messageId, tracking.status]).toEqual(['later', 'Busy']);
+    });
+
+    it('parses the voice conversation callback body (docs: voice-conversation-callbacks)', () => {
+      expect(readVoiceCallback(VOICE_CALLBACK)).toEqual({
+        trackingId: CONVERSATION_ID,
+        messageId: VOICE_CALLBACK.messageId,
+        status: 'Completed',
+        statusDate: '2026-02-16T12:00:09.000Z',
+        price: 0.0039466668,
+        duration: 4,
+        raw: VOICE_CALLBACK,
+      });
+      expect(readVoiceCallback({ ...VOICE_CALLBACK, status: { name: 'No Answer', updatedDate: 'd' } })?.status).toBe(
+        'NoAnswer',
+      );
+      expect(readVoiceCallback({ trackingId: 'x', status: { name: 'Completed' } })).toBeNull();
+      expect(readVoiceCallback({ ...VOICE_CALLBACK, status: undefined })).toBeNull();
+    });
+
+    // DECISION (Routee's pages are silent): retrieve-conversation-dial-tracking lists no error, so an unknown
+    // conversation may be a 404 (the sandbox answers 404013000: 404 + voice module 013) or an empty page;
+    // both read as not_found, as the SMS and Viber tracking 404s do.
+    it('maps a 404 and an empty page alike to not_found (DECISION)', async () => {
+      const path = `GET /voice/tracking/conversation/${CONVERSATION_ID}`;
+      routee.answer(path, {
+        status: 404,
+        body: { code: '404013000', developerMessage: 'Conversation tracking not found.' },
+      });
+      const notFound = await caught(client.getVoiceTracking(CONVERSATION_ID));
+      routee.answer(path, { status: 200, body: { ...VOICE_DIAL_TRACKING_ANSWER, content: [] } });
+      const empty = await caught(client.getVoiceTracking(CONVERSATION_ID));
+      expect([notFound.kind, notFound.routeeCode, empty.kind]).toEqual(['not_found', '404013000', 'not_found']);
+    });
+
+    it('maps a conversation refused 400001009 to insufficient_balance', async () => {
+      routee.answer('POST /voice/conversation', { status: 400, body: ERRORS.insufficientBalance });
+      const err = await caught(client.startVoiceCall(call));
+      expect([err.kind, err.routeeCode]).toEqual(['insufficient_balance', '400001009']);
     });
   });
 

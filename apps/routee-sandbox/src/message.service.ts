@@ -22,11 +22,13 @@ import { SandboxTimers } from './sandbox-timers.service';
 import { type ResolvedSandboxOptions, SANDBOX_OPTIONS } from './sandbox.options';
 import {
   type CallbackRequest,
+  dropUndefined,
   parseSmsSend,
   parseViberOtpSend,
   type SmsSend,
   type ViberOtpSend,
 } from './send-requests';
+import { parseViberMessageSend, type ViberMessageSend } from './viber-message-request';
 
 /** A message Routee took. */
 export interface SandboxSend {
@@ -36,8 +38,10 @@ export interface SandboxSend {
   trackingId: string;
   /** SMS only */
   body?: string;
-  /** Viber only */
+  /** Viber OTP only */
   templateParams?: Record<string, unknown>;
+  /** Viber message (/viber) only: body.text */
+  text?: string;
   /** ISO time */
   at: string;
 }
@@ -56,15 +60,15 @@ interface CurrentStatus {
   reason?: StatusReason;
 }
 
-interface ViberMessage {
+/** a /viber/otp (kind 'otp') or a /viber message (kind 'message'); both track on /viber/tracking */
+type ViberMessage = {
   channel: 'viber';
   trackingId: string;
-  req: ViberOtpSend;
-  /** the application's Viber callback when the message was sent (/viber/otp takes none per message) */
+  /** the message's callbackUrl, else the application's Viber callback when it was sent (/viber/otp takes none per message) */
   callback?: CallbackRequest;
   createdAt: string;
   status: CurrentStatus;
-}
+} & ({ kind: 'otp'; req: ViberOtpSend } | { kind: 'message'; req: ViberMessageSend });
 
 interface SmsMessage {
   channel: 'sms';
@@ -82,6 +86,8 @@ interface SmsMessage {
 }
 
 const APPLICATION_NAME = 'default';
+/** send-a-viber-single-message: "If it is not set, the default range is 14 days" */
+const VIBER_DEFAULT_TTL_SEC = 14 * 24 * 3600;
 const VIBER_SENDER = 'RouteeSandbox';
 
 /** The Routee look-alike's messages: sends, scripted status timelines, tracking views, callbacks. */
@@ -113,6 +119,7 @@ export class MessageService {
     const now = new Date().toISOString();
     const msg: ViberMessage = {
       channel: 'viber',
+      kind: 'otp',
       trackingId: randomUUID(),
       req,
       callback: this.viberCallback,
@@ -144,6 +151,47 @@ export class MessageService {
       templateParams: req.templateParams,
       templateLang: req.templateLang,
     };
+  }
+
+  /**
+   * POST /viber (docs: send-a-viber-single-message): scripted by the number as
+   * /viber/otp is; reports go to the message's own callbackUrl (strategy OnChange),
+   * else to the application's Viber callback URL.
+   */
+  sendViber(raw: unknown): Record<string, unknown> {
+    const req = parseViberMessageSend(raw);
+    const outcome = this.admit('viber', req.to, viberOutcome(req.to, this.timing()));
+    const now = new Date().toISOString();
+    const msg: ViberMessage = {
+      channel: 'viber',
+      kind: 'message',
+      trackingId: randomUUID(),
+      req,
+      callback: req.callbackUrl ? { url: req.callbackUrl, strategy: 'OnChange' } : this.viberCallback,
+      createdAt: now,
+      status: { name: 'QUEUED', date: now },
+    };
+    this.viber.set(msg.trackingId, msg);
+    this.sends.push({ channel: 'viber', to: req.to, trackingId: msg.trackingId, text: req.body.text, at: now });
+    this.play(msg, outcome, () => this.postViberCallback(msg));
+    // the answer's casing is the reference's response table: imageUrl, viberAction, viberFile.fileUrl
+    return dropUndefined({
+      trackingId: msg.trackingId,
+      to: `+${req.to}`,
+      from: VIBER_SENDER,
+      country: countryOf(req.to),
+      status: { status: msg.status.name, date: msg.status.date },
+      applicationName: APPLICATION_NAME,
+      direction: 'Outbound',
+      ttl: req.ttl ?? VIBER_DEFAULT_TTL_SEC,
+      message: req.body.text,
+      imageUrl: req.body.imageURL,
+      viberAction: req.body.action,
+      viberFile: fileOf(req),
+      label: req.label,
+      inboundUrl: req.inboundUrl,
+      callbackUrl: req.callbackUrl,
+    });
   }
 
   /** POST /sms (docs: send-single-sms) */
@@ -192,7 +240,7 @@ export class MessageService {
     await this.timers.sleep(this.faults.trackingLatencyMs);
     const msg = this.viber.get(trackingId);
     if (!msg) throw RouteeApiError.viberTrackingNotFound();
-    return {
+    const common = {
       trackingId: msg.trackingId,
       to: `+${msg.req.to}`,
       from: VIBER_SENDER,
@@ -208,10 +256,21 @@ export class MessageService {
       ttl: msg.req.ttl,
       price: viberPrice(msg.status.name),
       label: msg.req.label,
-      templateId: msg.req.templateId,
-      templateLang: msg.req.templateLang,
       createdAt: msg.createdAt,
     };
+    if (msg.kind === 'otp') return { ...common, templateId: msg.req.templateId, templateLang: msg.req.templateLang };
+    // a /viber message: its content as retrieve-single-viber-tracking names it (imageURL, viberAction, viberFile.fileUrl)
+    return dropUndefined({
+      ...common,
+      ttl: msg.req.ttl ?? VIBER_DEFAULT_TTL_SEC,
+      message: msg.req.body.text,
+      imageURL: msg.req.body.imageURL,
+      viberAction: msg.req.body.action,
+      viberFile: fileOf(msg.req),
+      inboundUrl: msg.req.inboundUrl,
+      sessionMessage: msg.req.isSessionMessage ?? false,
+      expireOnDelivery: false,
+    });
   }
 
   /** GET /sms/tracking/single/{messageId}: one entry per part (docs: smstrackingsingle) */
@@ -278,13 +337,17 @@ export class MessageService {
   ): void {
     const callback = msg.callback;
     const terminal = msg.channel === 'viber' ? VIBER_TERMINAL : SMS_TERMINAL;
-    if (wants(callback, msg.status.name, terminal)) this.timers.after(0, report);
-    for (const step of outcome.timeline) {
-      this.timers.after(step.atMs, () => {
-        this.apply(msg, step);
-        if (wants(callback, step.name, terminal)) report();
-      });
-    }
+    const initial = msg.status.name;
+    this.timers.sequence([
+      { atMs: 0, run: () => wants(callback, initial, terminal) && report() },
+      ...outcome.timeline.map((step) => ({
+        atMs: step.atMs,
+        run: () => {
+          this.apply(msg, step);
+          if (wants(callback, step.name, terminal)) report();
+        },
+      })),
+    ]);
   }
 
   private apply(msg: ViberMessage | SmsMessage, step: ScriptedStatus): void {
@@ -294,8 +357,20 @@ export class MessageService {
     }
   }
 
-  /** Viber callback body (docs: viber-callback) */
+  /** Viber callback body (docs: viber-callback); a /viber message's also carries its content in `body` */
   private postViberCallback(msg: ViberMessage): void {
+    const content =
+      msg.kind === 'message'
+        ? {
+            body: dropUndefined({
+              text: msg.req.body.text,
+              imageURL: msg.req.body.imageURL,
+              viberAction: msg.req.body.action,
+              viberFile: fileOf(msg.req),
+            }),
+            inboundUrl: msg.req.inboundUrl,
+          }
+        : {};
     this.callbacks.post(msg.callback!.url, {
       trackingId: msg.trackingId,
       to: `+${msg.req.to}`,
@@ -307,7 +382,8 @@ export class MessageService {
         ...(msg.status.reason ? { reason: msg.status.reason } : {}),
         updatedDate: msg.status.date,
       },
-      ttl: msg.req.ttl,
+      ...content,
+      ttl: msg.kind === 'message' ? (msg.req.ttl ?? VIBER_DEFAULT_TTL_SEC) : msg.req.ttl,
       label: msg.req.label,
       applicationName: APPLICATION_NAME,
       price: viberPrice(msg.status.name),
@@ -345,6 +421,12 @@ export class MessageService {
       });
     }
   }
+}
+
+/** the file as Routee's answers spell it (fileUrl; the request has fileURL) */
+function fileOf(req: ViberMessageSend): { fileName: string; fileType: string; fileUrl: string } | undefined {
+  const file = req.body.viberFile;
+  return file && { fileName: file.fileName, fileType: file.fileType, fileUrl: file.fileURL };
 }
 
 function wants(callback: CallbackRequest | undefined, status: string, terminal: Set<string>): boolean {

@@ -1,12 +1,12 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
-export type RouteeModule = 'generic' | 'sms' | 'viber';
+export type RouteeModule = 'generic' | 'sms' | 'viber' | 'voice';
 
 /**
  * An error answered the way Routee answers: `{code, developerMessage, properties?}` where
  * code = HTTP status (3 digits) + module (3) + error (3) (https://docs.routee.net/docs/error-codes)
- * and `properties` names each refused field. Modules used here: 000 generic, 001 account, 005 sms, 019 viber.
+ * and `properties` names each refused field. Modules used here: 000 generic, 001 account, 005 sms, 013 voice, 019 viber.
  */
 export class RouteeApiError extends Error {
   constructor(
@@ -31,7 +31,7 @@ export class RouteeApiError extends Error {
   }
 
   static validation(module: RouteeModule, message: string, properties?: Record<string, string>): RouteeApiError {
-    const code = { generic: '400000000', sms: '400005000', viber: '400019000' }[module];
+    const code = { generic: '400000000', sms: '400005000', viber: '400019000', voice: '400013000' }[module];
     return new RouteeApiError(400, code, message, properties);
   }
 
@@ -43,6 +43,14 @@ export class RouteeApiError extends Error {
   /** GET /viber/tracking/{id} (https://docs.routee.net/reference/retrieve-single-viber-tracking) */
   static viberTrackingNotFound(): RouteeApiError {
     return new RouteeApiError(404, '404019006', 'viberTracking was not found.');
+  }
+
+  /**
+   * GET /voice/tracking/conversation/{id}: retrieve-conversation-dial-tracking lists no
+   * error codes, so this is the error-codes page's rule: 404 + module 013 (voice) + 000.
+   */
+  static voiceTrackingNotFound(): RouteeApiError {
+    return new RouteeApiError(404, '404013000', 'Conversation tracking not found.');
   }
 
   static serviceUnavailable(): RouteeApiError {

@@ -144,12 +144,14 @@ export class SandboxFaults implements OnModuleDestroy {
   }
 }
 
+const SEND_PATHS = new Set(['/sms', '/viber/otp', '/viber', '/voice/conversation']);
+
 function inScope(scope: FaultScope, method: string, url: string): boolean {
   if (scope === 'all') return true;
   const path = url.split('?')[0];
   if (scope === 'token') return path === '/oauth/token';
-  if (scope === 'tracking') return method === 'GET' && /^\/(viber|sms)\/tracking\//.test(path);
-  return method === 'POST' && (path === '/sms' || path === '/viber/otp');
+  if (scope === 'tracking') return method === 'GET' && /^\/(viber|sms|voice)\/tracking\//.test(path);
+  return method === 'POST' && SEND_PATHS.has(path);
 }
 
 function nonNegative(n: unknown): number {

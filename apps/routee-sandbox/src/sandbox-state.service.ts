@@ -4,12 +4,15 @@ import { MessageService, type SandboxAttempt, type SandboxSend } from './message
 import { type FaultCounters, SandboxFaults, type SandboxFaultSettings } from './sandbox-faults.service';
 import { SandboxTimers } from './sandbox-timers.service';
 import { TokenService } from './token.service';
+import { VoiceService } from './voice.service';
 
 export interface SandboxStats {
   /** messages taken, per channel */
   counts: { viber: number; sms: number };
   /** send requests that passed authentication (taken or refused), per channel */
   attempts: { viber: number; sms: number };
+  /** Voice conversations taken, and start requests that passed authentication (taken or refused) */
+  voice: { calls: number; attempts: number };
   tokensIssued: number;
   callbacksPosted: number;
   /** requests that reached a Routee route (token, sends, tracking), and how many of them a fault answered */
@@ -40,18 +43,20 @@ export interface SandboxState {
 export class SandboxStateService implements SandboxState {
   constructor(
     @Inject(MessageService) private readonly messages: MessageService,
+    @Inject(VoiceService) private readonly voice: VoiceService,
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(SandboxFaults) private readonly faults: SandboxFaults,
     @Inject(SandboxTimers) private readonly timers: SandboxTimers,
     @Inject(CallbackSender) private readonly callbacks: CallbackSender,
   ) {}
 
+  /** every channel's, in the order they were taken */
   get sends(): ReadonlyArray<SandboxSend> {
-    return this.messages.sends;
+    return byTime(this.messages.sends, this.voice.sends);
   }
 
   get attempts(): ReadonlyArray<SandboxAttempt> {
-    return this.messages.attempts;
+    return byTime(this.messages.attempts, this.voice.attempts);
   }
 
   get tokensIssued(): number {
@@ -64,6 +69,7 @@ export class SandboxStateService implements SandboxState {
     return {
       counts: { viber: count(this.sends, 'viber'), sms: count(this.sends, 'sms') },
       attempts: { viber: count(this.attempts, 'viber'), sms: count(this.attempts, 'sms') },
+      voice: { calls: this.voice.sends.length, attempts: this.voice.attempts.length },
       tokensIssued: this.tokensIssued,
       callbacksPosted: this.callbacks.callbacksPosted,
       requests: this.faults.counters.requests,
@@ -79,6 +85,7 @@ export class SandboxStateService implements SandboxState {
   reset(): void {
     this.timers.cancelScheduled();
     this.messages.reset();
+    this.voice.reset();
     this.tokens.resetCount();
     this.faults.reset();
   }
@@ -99,4 +106,10 @@ export class SandboxStateService implements SandboxState {
   setViberCallbackUrl(url: string | undefined): void {
     this.messages.viberCallback = url ? { url, strategy: 'OnChange' } : undefined;
   }
+}
+
+/** two lists already in time order, merged (a stable sort keeps same-millisecond entries in list order) */
+function byTime<T extends { at: string }>(a: ReadonlyArray<T>, b: ReadonlyArray<T>): ReadonlyArray<T> {
+  if (b.length === 0) return a;
+  return [...a, ...b].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
 }

@@ -19,6 +19,22 @@ export class SandboxTimers implements OnModuleDestroy {
     this.scheduled.add(timer);
   }
 
+  /**
+   * Runs each step at its atMs, and never one before those listed ahead of it.
+   * Node keeps one timer list per duration, so after a stall a later step's
+   * timer can fire before an earlier one's (a 25 ms timer of a list created
+   * earlier before a 1 ms one); here a step that fires first runs the earlier
+   * ones before itself.
+   */
+  sequence(steps: ReadonlyArray<{ atMs: number; run: () => void }>): void {
+    let next = 0;
+    steps.forEach((step, index) =>
+      this.after(step.atMs, () => {
+        while (next <= index) steps[next++].run();
+      }),
+    );
+  }
+
   /** resolves after ms, or at once when the sandbox closes */
   sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();

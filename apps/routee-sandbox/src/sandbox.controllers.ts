@@ -6,6 +6,7 @@ import { isHttpUrl } from './send-requests';
 import { type SandboxFaultSettings } from './sandbox-faults.service';
 import { SandboxStateService, type SandboxStats } from './sandbox-state.service';
 import { type TokenAnswer, TokenService } from './token.service';
+import { VoiceService } from './voice.service';
 
 /** Controllers only translate HTTP; Routee answers 200 (not Nest's 201) to its POSTs. */
 
@@ -48,9 +49,32 @@ export class ViberController {
     return this.messages.sendViberOtp(body);
   }
 
+  @Post()
+  @HttpCode(200)
+  sendMessage(@Body() body: unknown): Record<string, unknown> {
+    return this.messages.sendViber(body);
+  }
+
   @Get('tracking/:trackingId')
   tracking(@Param('trackingId') trackingId: string): Promise<Record<string, unknown>> {
     return this.messages.viberTracking(trackingId);
+  }
+}
+
+@Controller('voice')
+@UseGuards(BearerGuard)
+export class VoiceController {
+  constructor(@Inject(VoiceService) private readonly voice: VoiceService) {}
+
+  @Post('conversation')
+  @HttpCode(200)
+  start(@Body() body: unknown): Record<string, unknown> {
+    return this.voice.startConversation(body);
+  }
+
+  @Get('tracking/conversation/:conversationTrackingId')
+  tracking(@Param('conversationTrackingId') id: string): Promise<Record<string, unknown>> {
+    return this.voice.dialTracking(id);
   }
 }
 

@@ -1,9 +1,23 @@
 /**
  * What happens to a message, scripted by the recipient's last two digits.
- * The table is mirrored in ../README.md; keep both in step.
+ * The table is mirrored in ../README.md (Viber OTP, SMS) and
+ * docs/sandbox-viber-voice.md (Viber messages, Voice); keep them in step.
+ *
+ * | ends in | Viber (/viber/otp and /viber) | SMS         | Voice (/voice/conversation)      |
+ * |---------|-------------------------------|-------------|----------------------------------|
+ * | 01      | EXPIRED                       | Delivered   | Completed                        |
+ * | 02      | UNDELIVERED                   | Delivered   | Busy                             |
+ * | 03      | DELIVERED, never SEEN         | Delivered   | NoAnswer                         |
+ * | 04      | DELIVERED then SEEN           | Delivered   | Completed                        |
+ * | 05      | 400001009 on send             | same        | same                             |
+ * | 06      | DELIVERED then SEEN           | Undelivered | Completed, answered by a MACHINE |
+ * | 07      | 503 on send                   | Delivered   | 503 on send                      |
+ * | 08      | FAILED                        | Undelivered | Failed                           |
+ * | 09      | UNSENT                        | Delivered   | Unsent                           |
+ * | other   | DELIVERED then SEEN           | Delivered   | Completed                        |
  */
 
-export type Channel = 'viber' | 'sms';
+export type Channel = 'viber' | 'sms' | 'voice';
 
 export interface StatusReason {
   detailedStatus: string;
@@ -20,6 +34,12 @@ export interface ScriptedStatus {
 
 export type SendOutcome =
   { kind: 'accepted'; timeline: ScriptedStatus[] } | { kind: 'insufficient_balance' } | { kind: 'unavailable' };
+
+/** a call's outcome: its status timeline and, once answered, who answered and for how long */
+export type CallOutcome =
+  | { kind: 'accepted'; timeline: ScriptedStatus[]; answeredBy: 'HUMAN' | 'MACHINE' | 'UNKNOWN'; durationSec: number }
+  | { kind: 'insufficient_balance' }
+  | { kind: 'unavailable' };
 
 export interface Timing {
   statusDelayMs: number;
@@ -52,6 +72,8 @@ const SMS_REASONS: Record<string, StatusReason> = {
 
 export const VIBER_TERMINAL = new Set(['DELIVERED', 'SEEN', 'EXPIRED', 'UNDELIVERED', 'FAILED', 'UNSENT']);
 export const SMS_TERMINAL = new Set(['Delivered', 'Undelivered', 'Failed', 'Unsent']);
+/** Routee's final voice message statuses (docs: voice-messaging-statuses) */
+export const VOICE_TERMINAL = new Set(['Completed', 'Busy', 'NoAnswer', 'Failed', 'Unsent', 'Terminated']);
 
 export function scenarioOf(to: string): string {
   return to.replace(/\D/g, '').slice(-2);
@@ -93,6 +115,51 @@ export function smsOutcome(to: string, t: Timing): SendOutcome {
   return accepted([at('Sent', Math.floor(t.statusDelayMs / 2)), at('Delivered', t.statusDelayMs)]);
 }
 
+/** seconds a scripted answered call lasts (the Failover callback example's Voice step: 4 s) */
+export const VOICE_ANSWERED_DURATION_SEC = 4;
+
+/**
+ * Voice, by the same suffixes: Queued (the send), Initiated, Ringing, then the final
+ * state as voice-messaging-statuses names it. An answered call goes InProgress before
+ * Completed; Busy is refused before it rings; Failed and Unsent never start.
+ */
+export function voiceOutcome(to: string, t: Timing): CallOutcome {
+  const d = t.statusDelayMs;
+  const at = (name: string, atMs: number): ScriptedStatus => ({ name, atMs });
+  const initiated = at('Initiated', Math.floor(d / 4));
+  const ringing = at('Ringing', Math.floor(d / 2));
+  const answered = (answeredBy: 'HUMAN' | 'MACHINE'): CallOutcome => ({
+    kind: 'accepted',
+    timeline: [initiated, ringing, at('InProgress', Math.floor((3 * d) / 4)), at('Completed', d)],
+    answeredBy,
+    durationSec: VOICE_ANSWERED_DURATION_SEC,
+  });
+  const unanswered = (timeline: ScriptedStatus[]): CallOutcome => ({
+    kind: 'accepted',
+    timeline,
+    answeredBy: 'UNKNOWN',
+    durationSec: 0,
+  });
+  switch (scenarioOf(to)) {
+    case '02':
+      return unanswered([initiated, at('Busy', d)]);
+    case '03':
+      return unanswered([initiated, ringing, at('NoAnswer', d)]);
+    case '05':
+      return { kind: 'insufficient_balance' };
+    case '06':
+      return answered('MACHINE');
+    case '07':
+      return { kind: 'unavailable' };
+    case '08':
+      return unanswered([at('Failed', d)]);
+    case '09':
+      return unanswered([at('Unsent', d)]);
+    default:
+      return answered('HUMAN');
+  }
+}
+
 function accepted(timeline: ScriptedStatus[]): SendOutcome {
   return { kind: 'accepted', timeline };
 }
@@ -103,6 +170,14 @@ export const SMS_PART_PRICE = 0.0375;
 /** Viber charges what reached the user; failed attempts cost nothing (Routee's examples show price 0 for EXPIRED). */
 export function viberPrice(status: string): number {
   return ['EXPIRED', 'UNDELIVERED', 'FAILED', 'UNSENT'].includes(status) ? 0 : VIBER_PRICE;
+}
+
+/** per second of an answered call, billed per second (the Failover callback example: 4 s cost 0.0039466668) */
+export const VOICE_PRICE_PER_SECOND = 0.0009866667;
+
+/** "Routee charges for successful voice calls" (docs: voice-conversation): unanswered calls cost nothing */
+export function voicePrice(status: string, durationSec: number): number {
+  return status === 'Completed' ? Math.round(durationSec * VOICE_PRICE_PER_SECOND * 1e10) / 1e10 : 0;
 }
 
 export function smsPartPrice(status: string): number {

@@ -55,14 +55,14 @@ const SMS_TTL_MINUTES = { min: 1, max: 4320 };
  * Viber ttl in seconds. The Viber OTP page gives no range; Routee's Viber
  * message reference gives 30-86400 s, and Viber's own minimum is 30 s.
  */
-const VIBER_TTL_SECONDS = { min: 30, max: 86400 };
+export const VIBER_TTL_SECONDS = { min: 30, max: 86400 };
 /** template-variables-validations: text at most 50 characters, no links */
 const TEXT_PARAM_MAX = 50;
 const LINK = /(?:https?:\/\/|www\.)/i;
 const NUMBER_PARAMS = new Set<TemplateParam>(['codeValidityTime']);
 
 /** Collects every problem of one body; `done()` throws them as one Routee 400. */
-class Problems {
+export class Problems {
   private readonly found: Record<string, string> = {};
 
   constructor(private readonly module: RouteeModule) {}
@@ -175,7 +175,7 @@ function checkTemplateParams(params: Json, required: readonly TemplateParam[], p
 }
 
 /** one "+E.164" string; digits without '+' are returned */
-function recipient(value: unknown, problems: Problems, problem: string): string | undefined {
+export function recipient(value: unknown, problems: Problems, problem: string): string | undefined {
   if (typeof value !== 'string' || !E164_WITH_PLUS.test(value)) {
     problems.add('to', problem);
     return undefined;
@@ -183,14 +183,14 @@ function recipient(value: unknown, problems: Problems, problem: string): string 
   return value.slice(1);
 }
 
-function objectBody(raw: unknown): Json {
+export function objectBody(raw: unknown): Json {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw RouteeApiError.validation('generic', 'The request body must be a JSON object');
   }
   return raw as Json;
 }
 
-function parseCallback(cb: unknown, problems: Problems): CallbackRequest | undefined {
+export function parseCallback(cb: unknown, problems: Problems): CallbackRequest | undefined {
   if (cb === undefined || cb === null) return undefined;
   if (typeof cb !== 'object' || Array.isArray(cb)) {
     problems.add('callback', 'must be an object {url, strategy}');
@@ -214,7 +214,12 @@ export function isHttpUrl(v: unknown): v is string {
   }
 }
 
-function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], problems: Problems): T | undefined {
+export function oneOf<T extends string>(
+  v: unknown,
+  field: string,
+  allowed: readonly T[],
+  problems: Problems,
+): T | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || !allowed.includes(v as T)) {
     problems.add(field, `must be one of ${allowed.join(', ')}`);
@@ -223,7 +228,7 @@ function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[
   return v as T;
 }
 
-function optionalString(v: unknown, field: string, problems: Problems, maxLength: number): string | undefined {
+export function optionalString(v: unknown, field: string, problems: Problems, maxLength: number): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || v.length > maxLength) {
     problems.add(field, `must be a string of at most ${maxLength} characters`);
@@ -232,7 +237,7 @@ function optionalString(v: unknown, field: string, problems: Problems, maxLength
   return v;
 }
 
-function optionalInteger(
+export function optionalInteger(
   v: unknown,
   field: string,
   range: { min: number; max: number },
@@ -246,6 +251,6 @@ function optionalInteger(
   return v;
 }
 
-function dropUndefined<T extends object>(o: T): T {
+export function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
-import { foldSmsParts, readStatus, readViberTracking } from './routee-tracking';
+import { foldSmsParts, readStatus, readViberTracking, readVoiceDialTracking } from './routee-tracking';
 import {
   describeFields,
   INSUFFICIENT_BALANCE_CODE,
@@ -12,14 +12,18 @@ import {
   type RouteeTracking,
   type SmsSendRequest,
   type ViberOtpSendRequest,
+  type ViberSendRequest,
+  type VoiceCallRequest,
+  type VoiceVerb,
   VIBER_OTP_LABEL,
   VIBER_OTP_MIN_TTL_SEC,
+  VIBER_TTL_SEC,
 } from './routee.types';
 
 /** 'send' requests are not idempotent: an answer that never came may hide a sent message */
 type CallKind = 'send' | 'read';
 
-export type RouteeChannel = 'viber' | 'sms';
+export type RouteeChannel = 'viber' | 'sms' | 'voice';
 type CircuitName = 'auth' | RouteeChannel;
 
 interface HttpAnswer {
@@ -52,7 +56,7 @@ const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
 /**
  * Routee's HTTP API (https://docs.routee.net): OAuth client-credentials token,
- * Viber OTP and SMS sends, and their tracking. Plain class, no Nest: the
+ * Viber OTP, Viber message, SMS and Voice conversation sends, and their tracking. Plain class, no Nest: the
  * gateway wraps it in a provider.
  */
 export class RouteeClient {
@@ -68,8 +72,8 @@ export class RouteeClient {
   private tokenInFlight?: Promise<string>;
   /**
    * Per process, one per part of Routee that fails on its own: the token
-   * endpoint, Viber, SMS. Down → calls fail fast (`circuit_open`) instead of
-   * each waiting for its retries and timeouts; a Viber outage leaves SMS open.
+   * endpoint, Viber, SMS, Voice. Down → calls fail fast (`circuit_open`) instead of
+   * each waiting for its retries and timeouts; a Viber outage leaves SMS and Voice open.
    */
   private readonly circuits: Record<CircuitName, CircuitBreaker>;
 
@@ -87,7 +91,7 @@ export class RouteeClient {
         openMs: options.circuitOpenMs,
         onChange: (state, reason) => options.onCircuitChange?.(state, `${name}: ${reason}`),
       });
-    this.circuits = { auth: breaker('auth'), viber: breaker('viber'), sms: breaker('sms') };
+    this.circuits = { auth: breaker('auth'), viber: breaker('viber'), sms: breaker('sms'), voice: breaker('voice') };
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs ?? 2000 },
       headersTimeout: this.requestTimeoutMs,
@@ -122,7 +126,69 @@ export class RouteeClient {
     return this.toSendResult(await this.call('POST', '/sms', body, 'send', 'sms'), 'Queued');
   }
 
-  /** GET {apiUrl}/viber/tracking/{trackingId} */
+  /**
+   * POST {apiUrl}/viber: Routee's single Viber message. The content goes in `body`
+   * with the request's casing (imageURL, fileURL); ttl in seconds, 30-86400.
+   */
+  async sendViber(req: ViberSendRequest): Promise<RouteeSendResult> {
+    const content: Record<string, unknown> = {};
+    if (req.text !== undefined) content.text = req.text;
+    if (req.imageUrl !== undefined) content.imageURL = req.imageUrl;
+    if (req.action) content.action = { caption: req.action.caption, targetUrl: req.action.targetUrl };
+    if (req.viberFile) {
+      const { fileName, fileType, fileUrl } = req.viberFile;
+      content.viberFile = { fileName, fileType, fileURL: fileUrl };
+    }
+    const body: Record<string, unknown> = {
+      senderInfoTrackingId: req.senderInfoTrackingId,
+      to: `+${digitsOf(req.to)}`,
+      body: content,
+      ttl: Math.min(VIBER_TTL_SEC.max, Math.max(VIBER_TTL_SEC.min, Math.ceil(req.ttlSeconds))),
+    };
+    if (req.inboundUrl !== undefined) body.inboundUrl = req.inboundUrl;
+    if (req.label !== undefined) body.label = req.label;
+    if (req.callbackUrl) body.callbackUrl = req.callbackUrl;
+    return this.toSendResult(await this.call('POST', '/viber', body, 'send', 'viber'), 'QUEUED');
+  }
+
+  /**
+   * POST {apiUrl}/voice/conversation. Routee's answer carries no status: a call it
+   * took starts Queued (voice-messaging-statuses: "The API request was successful.
+   * The Voice message is queued").
+   */
+  async startVoiceCall(req: VoiceCallRequest): Promise<RouteeSendResult> {
+    const body: Record<string, unknown> = {
+      from: req.from,
+      to: { phone: `+${digitsOf(req.to)}` },
+      dialPlan: { verbs: req.verbs.map(verbBody) },
+    };
+    if (req.machineDetection) {
+      const { strategy, eventUrl } = req.machineDetection;
+      body.machineDetection = eventUrl === undefined ? { strategy } : { strategy, eventUrl };
+    }
+    if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
+    return this.toSendResult(await this.call('POST', '/voice/conversation', body, 'send', 'voice'), 'Queued');
+  }
+
+  /**
+   * GET {apiUrl}/voice/tracking/conversation/{conversationTrackingId}: the page of the
+   * conversation's dial parts, folded to the last one; status names as the Failover API has them.
+   */
+  async getVoiceTracking(conversationTrackingId: string): Promise<RouteeTracking> {
+    const raw = await this.call(
+      'GET',
+      `/voice/tracking/conversation/${encodeURIComponent(conversationTrackingId)}`,
+      undefined,
+      'read',
+      'voice',
+    );
+    const tracking = readVoiceDialTracking(raw, conversationTrackingId);
+    if (!tracking)
+      throw new RouteeError('not_found', `Routee has no dial for conversation ${conversationTrackingId}`, 200);
+    return tracking;
+  }
+
+  /** GET {apiUrl}/viber/tracking/{trackingId} (a /viber/otp or a /viber message) */
   async getViberTracking(trackingId: string): Promise<RouteeTracking> {
     const raw = await this.call('GET', `/viber/tracking/${encodeURIComponent(trackingId)}`, undefined, 'read', 'viber');
     const tracking = readViberTracking(raw, trackingId);
@@ -342,6 +408,17 @@ export class RouteeClient {
     const delay = this.retryBaseDelayMs * 2 ** retry;
     await sleep(delay * (0.8 + Math.random() * 0.4), undefined, { ref: false });
   }
+}
+
+/** only the fields of Routee's PLAY and SAY verbs (dialplan-verbs), whatever else the object carries */
+function verbBody(verb: VoiceVerb): Record<string, unknown> {
+  const common = {
+    ...(verb.repeat !== undefined ? { repeat: verb.repeat } : {}),
+    ...(verb.bargeIn !== undefined ? { bargeIn: verb.bargeIn } : {}),
+  };
+  if (verb.type === 'PLAY') return { type: 'PLAY', fileURL: verb.fileURL, ...common };
+  const { language, gender, text } = verb.message;
+  return { type: 'SAY', message: { language, gender, text }, ...common };
 }
 
 function digitsOf(phone: string): string {

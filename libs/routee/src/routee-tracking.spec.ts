@@ -1,4 +1,4 @@
-import { foldSmsParts, readViberTracking } from './routee-tracking';
+import { foldSmsParts, normaliseVoiceStatus, readViberTracking, readVoiceDialTracking } from './routee-tracking';
 
 const part = (n: number, status: string, extra: Record<string, unknown> = {}) => ({
   messageId: 'm-1',
@@ -77,5 +77,59 @@ describe('readViberTracking', () => {
       raw: expect.anything(),
     });
     expect(b).toEqual(a && { ...a, raw: expect.anything() });
+  });
+});
+
+describe('normaliseVoiceStatus', () => {
+  it.each([
+    ['No Answer', 'NoAnswer'],
+    ['NoAnswer', 'NoAnswer'],
+    ['NO_ANSWER', 'NoAnswer'],
+    ['no-answer', 'NoAnswer'],
+    ['COMPLETED', 'Completed'],
+    ['In Progress', 'InProgress'],
+    ['busy', 'Busy'],
+    ['Terminated', 'Terminated'],
+    ['Something new', 'Something new'],
+  ])('reads %s as %s', (spelt, name) => {
+    expect(normaliseVoiceStatus(spelt)).toBe(name);
+  });
+});
+
+describe('readVoiceDialTracking', () => {
+  const dial = (messageId: string, status: string, date?: string) => ({
+    messageId,
+    conversationTrackingId: 'c-1',
+    status: { status, ...(date ? { date } : {}) },
+    duration: 3,
+    price: 0.003,
+    answeredBy: 'HUMAN',
+    country: 'GR',
+  });
+
+  it('takes the dial whose status is the latest, else the last of the page', () => {
+    const dated = {
+      content: [dial('a', 'Busy', '2026-02-16T12:00:05Z'), dial('b', 'Completed', '2026-02-16T12:00:01Z')],
+    };
+    const undated = { content: [dial('a', 'Busy'), dial('b', 'No Answer')] };
+    expect(readVoiceDialTracking(dated, 'c-1')).toEqual({
+      trackingId: 'c-1',
+      messageId: 'a',
+      status: 'Busy',
+      statusDate: '2026-02-16T12:00:05Z',
+      price: 0.003,
+      duration: 3,
+      answeredBy: 'HUMAN',
+      country: 'GR',
+      raw: dated,
+    });
+    expect(readVoiceDialTracking(undated, 'c-1')?.messageId).toBe('b');
+    expect(readVoiceDialTracking(undated, 'c-1')?.status).toBe('NoAnswer');
+  });
+
+  it('reads an empty page, or one without statuses, as nothing', () => {
+    expect(readVoiceDialTracking({ content: [] }, 'c-1')).toBeUndefined();
+    expect(readVoiceDialTracking({ content: [{ messageId: 'a' }] }, 'c-1')).toBeUndefined();
+    expect(readVoiceDialTracking([], 'c-1')).toBeUndefined();
   });
 });

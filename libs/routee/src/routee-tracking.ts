@@ -44,7 +44,12 @@ export function readStatus(raw: unknown): StatusParts | undefined {
   };
 }
 
-/** GET /viber/tracking/{trackingId} (also a Viber callback body). */
+/**
+ * GET /viber/tracking/{trackingId}, for /viber/otp and /viber messages alike, and the
+ * Viber callback body (docs: viber-callback; a /viber message's own `callbackUrl` gets
+ * the same body). The content fields (message, body {text, imageURL, viberAction,
+ * viberFile}) are left in `raw`: a tracking is about the status.
+ */
 export function readViberTracking(raw: unknown, requestedId: string): RouteeTracking | undefined {
   const obj = asObject(raw);
   const status = obj && readStatus(obj.status);
@@ -60,6 +65,93 @@ export function readViberTracking(raw: unknown, requestedId: string): RouteeTrac
     operator: asString(obj.operator),
     raw,
   });
+}
+
+/**
+ * Routee's call states as the Failover API names them (Completed, Busy, NoAnswer,
+ * Failed, Unsent, Terminated) and the intermediate ones of voice-messaging-statuses
+ * (Queued, Initiated, Ringing, InProgress, Unknown). Routee's pages spell one of them
+ * three ways ("No Answer" in call-flow, "NoAnswer" in voice-messaging-statuses and the
+ * Failover API, NO_ANSWER upper-cased), so names are matched without case, spaces,
+ * dashes or underscores.
+ */
+const VOICE_STATUSES = [
+  'Queued',
+  'Initiated',
+  'Ringing',
+  'InProgress',
+  'Completed',
+  'Busy',
+  'NoAnswer',
+  'Failed',
+  'Unknown',
+  'Unsent',
+  'Terminated',
+] as const;
+const VOICE_STATUS_BY_KEY = new Map<string, string>(VOICE_STATUSES.map((name) => [voiceKey(name), name]));
+
+function voiceKey(name: string): string {
+  return name.replace(/[\s_-]/g, '').toLowerCase();
+}
+
+/** "No Answer", "NoAnswer", "NO_ANSWER" → "NoAnswer"; a name Routee has not documented is kept as it came */
+export function normaliseVoiceStatus(name: string): string {
+  return VOICE_STATUS_BY_KEY.get(voiceKey(name)) ?? name;
+}
+
+/** one dial part (dial tracking `content[]`) or a voice callback body, read alike */
+function readVoicePart(obj: Json, requestedId: string): RouteeTracking | undefined {
+  const status = readStatus(obj.status);
+  if (!status) return undefined;
+  return dropUndefined({
+    trackingId: asString(obj.conversationTrackingId) ?? requestedId,
+    messageId: asString(obj.messageId),
+    status: normaliseVoiceStatus(status.status),
+    statusDate: status.date,
+    detailedStatus: status.detailedStatus,
+    description: status.description,
+    price: asNumber(obj.price),
+    duration: asNumber(obj.duration),
+    answeredBy: asString(obj.answeredBy),
+    country: asString(obj.country),
+    raw: obj,
+  });
+}
+
+/**
+ * GET /voice/tracking/conversation/{conversationTrackingId} (docs:
+ * retrieve-conversation-dial-tracking) answers a page `{content: [dial part…], last, …}`.
+ * Folded to the last dial: the part whose status is the most recent (the page's
+ * order when no dates are given), which is where the call ended up.
+ */
+export function readVoiceDialTracking(raw: unknown, requestedId: string): RouteeTracking | undefined {
+  const page = asObject(raw);
+  const content = page && Array.isArray(page.content) ? page.content : [];
+  const parts = content
+    .map((p) => asObject(p))
+    .filter((p): p is Json => !!p && !!readStatus(p.status))
+    .map((p, index) => ({ p, index, at: Date.parse(readStatus(p.status)!.date ?? '') }));
+  if (parts.length === 0) return undefined;
+  const last = parts.reduce((a, b) => {
+    if (Number.isNaN(a.at) || Number.isNaN(b.at) || a.at === b.at) return b.index > a.index ? b : a;
+    return b.at > a.at ? b : a;
+  });
+  return { ...readVoicePart(last.p, requestedId)!, raw };
+}
+
+/**
+ * The body Routee posts to a conversation's `callback.url` (docs: voice-conversation-callbacks):
+ * `{messageId, conversationTrackingId, to, from, status {name, updatedDate}, direction,
+ * originatingService, respectQuietHours, duration, price}`. Null when it names no
+ * conversation or no status.
+ */
+export function readVoiceCallback(body: unknown): RouteeTracking | null {
+  const obj = asObject(body);
+  if (!obj) return null;
+  const id = asString(obj.conversationTrackingId) ?? asString(obj.messageId);
+  if (!id) return null;
+  const tracking = readVoicePart(obj, id);
+  return tracking ? { ...tracking, raw: body } : null;
 }
 
 const SMS_FAILURES = new Set(['failed', 'undelivered', 'unsent', 'expired', 'rejected']);

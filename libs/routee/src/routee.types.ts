@@ -62,6 +62,55 @@ export interface SmsSendRequest {
   callbackUrl?: string;
 }
 
+/**
+ * POST {apiUrl}/viber, Routee's single Viber message
+ * (https://docs.routee.net/reference/send-a-viber-single-message). Sent as
+ * `{senderInfoTrackingId, to, body {text, imageURL, action, viberFile {fileName,
+ * fileType, fileURL}}, ttl, inboundUrl, label, callbackUrl}`: the request's
+ * casing (imageURL, fileURL) is not the answer's (imageUrl, fileUrl).
+ */
+export interface ViberSendRequest {
+  senderInfoTrackingId: string;
+  /** digits or +digits; sent to Routee as one "+E.164" string */
+  to: string;
+  /** seconds; Routee's /viber ttl is 30-86400 s: sent rounded up and within that range */
+  ttlSeconds: number;
+  /** at most 1000 characters; required unless imageUrl or viberFile is given */
+  text?: string;
+  /** https, at most 1000 characters */
+  imageUrl?: string;
+  /** the button: caption 1-30 characters */
+  action?: { caption: string; targetUrl: string };
+  viberFile?: { fileName: string; fileType: string; fileUrl: string };
+  inboundUrl?: string;
+  /** at most 350 characters */
+  label?: string;
+  /** where Routee posts this message's delivery reports (a /viber message has its own, unlike /viber/otp) */
+  callbackUrl?: string;
+}
+
+/** A Routee dial plan verb the gateway uses (https://docs.routee.net/docs/dialplan-verbs) */
+export type VoiceVerb =
+  | { type: 'PLAY'; fileURL: string; repeat?: number; bargeIn?: boolean }
+  | { type: 'SAY'; message: { language: string; gender: string; text: string }; repeat?: number; bargeIn?: boolean };
+
+/**
+ * POST {apiUrl}/voice/conversation (https://docs.routee.net/reference/perform-a-voice-conversation).
+ * Sent as `{from, to: {phone}, dialPlan: {verbs}, machineDetection?, callback?: {url, strategy: "OnChange"}}`;
+ * the answer's trackingId is the conversation's id (what getVoiceTracking takes).
+ */
+export interface VoiceCallRequest {
+  /** the caller id */
+  from: string;
+  /** the phone, E.164 (digits or +digits); sent as to.phone "+E.164" */
+  to: string;
+  /** 1-10 verbs */
+  verbs: VoiceVerb[];
+  machineDetection?: { strategy: 'Hangup' | 'Continue'; eventUrl?: string };
+  /** when set: callback {url, strategy: "OnChange"} */
+  callbackUrl?: string;
+}
+
 export interface RouteeSendResult {
   /** Routee's trackingId of the message (SMS: the messageId used for tracking) */
   trackingId: string;
@@ -76,10 +125,10 @@ export interface RouteeStatusReason {
   description?: string;
 }
 
-/** normalised tracking of one message (Viber, or an SMS with all its parts folded) */
+/** normalised tracking of one message (Viber, an SMS with all its parts folded, or a Voice conversation's last dial) */
 export interface RouteeTracking {
   trackingId: string;
-  /** Routee's status name as reported: Viber upper case, SMS capitalised */
+  /** Routee's status name as reported: Viber upper case, SMS capitalised; Voice as the Failover API names it (NoAnswer) */
   status: string;
   /** when Routee says the status was reached (ISO string), if it says */
   statusDate?: string;
@@ -93,6 +142,12 @@ export interface RouteeTracking {
   operator?: string;
   /** SMS: number of parts */
   parts?: number;
+  /** Voice: the dial part's id (the tracking's trackingId is the conversation's) */
+  messageId?: string;
+  /** Voice: the call's duration in seconds */
+  duration?: number;
+  /** Voice: HUMAN, MACHINE or UNKNOWN, as Routee reports it */
+  answeredBy?: string;
   raw: unknown;
 }
 
@@ -146,6 +201,9 @@ export const INSUFFICIENT_BALANCE_CODE = '400001009';
 
 /** Viber's shortest ttl (Routee's /viber reference: 30-86400 s); a shorter step ttl still drives our failover timer */
 export const VIBER_OTP_MIN_TTL_SEC = 30;
+
+/** Routee's /viber ttl range in seconds (send-a-viber-single-message: "TTL range in seconds: 30 - 86400") */
+export const VIBER_TTL_SEC = { min: 30, max: 86400 } as const;
 
 /** the only `label` the gateway sends on /viber/otp (Routee allows transactional or promotional there) */
 export const VIBER_OTP_LABEL = 'transactional';
