@@ -1,111 +1,51 @@
 import { Client } from 'pg';
-import { spawnSandbox, type SpawnedSandbox } from '@app/routee-sandbox/testing/spawn-sandbox';
-import { resetTables, TEST_KEY } from './support/test-gateway';
+import { resetTables } from './support/test-gateway';
 import { failoverRequest, phone } from './support/factories';
-import { freePort, waitFor } from './support/engine-support';
-import { spawnGateway, type GatewayProcess } from './support/gateway-process';
+import { waitFor } from './support/engine-support';
+import type { GatewayProcess } from './support/gateway-process';
+import { burst as burstOf, startReplicas, withReplicaOutput, type Answer, type Replicas } from './support/replicas';
 
-const TOKEN = 'replica-callback-token-0123456789';
 /**
  * Routee reports each message's final status this long after the send. The
  * kill test kills its replica before the first of these (see there).
  */
 const STATUS_DELAY_MS = 2500;
 
-interface Answer {
-  to: string;
-  gateway: number;
-  /** 0: no HTTP answer (connection refused or reset) */
-  status: number;
-  flowId?: string;
-}
-
-/**
- * Three gateway processes (ts-node, as separate as replicas get) on the one
- * test Postgres and one Routee sandbox (another process). Every replica polls
- * (REFRESH_INTERVAL_MS 500) and asks Routee for callbacks at the NEXT
- * replica's URL, so a flow's reports land on another process than the one
- * that sent it, while all three pollers read the same flows.
- */
+/** Failover OTP on three replicas (test/support/replicas.ts: callbacks at the next replica, all polling) */
 describe('failover engine: three gateway processes on one Postgres', () => {
-  let sandbox: SpawnedSandbox;
+  let replicas: Replicas;
+  let sandbox: Replicas['sandbox'];
   let gateways: GatewayProcess[] = [];
   let db: Client;
 
   beforeAll(async () => {
-    sandbox = await spawnSandbox({ statusDelayMs: STATUS_DELAY_MS, seenDelayMs: 100 });
-    const ports: number[] = [];
-    while (ports.length < 3) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
-    gateways = await Promise.all(
-      ports.map((port, i) =>
-        spawnGateway(port, {
-          DATABASE_URL: process.env.TEST_DATABASE_URL!,
-          GATEWAY_API_KEYS: TEST_KEY,
-          ROUTEE_APP_ID: sandbox.appId,
-          ROUTEE_APP_SECRET: sandbox.appSecret,
-          ROUTEE_AUTH_URL: sandbox.url,
-          ROUTEE_API_URL: sandbox.url,
-          PUBLIC_URL: `http://127.0.0.1:${ports[(i + 1) % ports.length]}`,
-          ROUTEE_CALLBACK_TOKEN: TOKEN,
-          REFRESH_INTERVAL_MS: '500',
-          // long enough that a replica starved of CPU on a loaded 2-core box still renews its claims
-          // (a lapsed claim is re-sent by design); short enough for the kill test to recover in seconds
-          SEND_CLAIM_MS: '6000',
-          WORKER_ENABLED: 'true',
-        }),
-      ),
-    );
-    // Viber OTP reports go to the Routee application's one Viber callback URL (here: replica 1); SMS reports to each sender's PUBLIC_URL
-    await sandbox.setViberCallbackUrl(`http://127.0.0.1:${ports[1]}/routee/callbacks/viber?token=${TOKEN}`);
+    replicas = await startReplicas(STATUS_DELAY_MS);
+    ({ sandbox, gateways } = replicas);
     db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
     await db.connect();
     await resetTables(db);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    await sandbox?.close();
+    await replicas?.close();
     await db?.end();
   });
 
   /** `count` sends to fresh numbers ending in `scenario`, round-robin over the replicas, `concurrency` at a time */
-  async function burst(
-    count: number,
-    scenario: string,
-    concurrency: number,
-    onAnswer?: (answered: Answer, done: number) => void,
-  ): Promise<Answer[]> {
-    const jobs = Array.from({ length: count }, (_, i) => ({ to: phone(scenario), gateway: i % gateways.length }));
-    const answers: Answer[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++];
-        const answer: Answer = { ...job, status: 0 };
-        try {
-          const res = await fetch(`${gateways[job.gateway].url}/otp/send-failover`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify(failoverRequest(job.to)),
-          });
-          answer.status = res.status;
-          if (res.ok) answer.flowId = ((await res.json()) as { flowId: string }).flowId;
-        } catch {
-          // the replica is gone: no answer, so not accepted
-        }
-        answers.push(answer);
-        onAnswer?.(answer, answers.length);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, lane));
-    return answers;
-  }
+  const burst = (count: number, scenario: string, concurrency: number, onAnswer?: (a: Answer, done: number) => void) =>
+    burstOf(
+      gateways,
+      {
+        path: '/otp/send-failover',
+        bodyOf: (to) => failoverRequest(to),
+        flowIdOf: (answer) => (answer as { flowId: string }).flowId,
+      },
+      Array.from({ length: count }, () => phone(scenario)),
+      concurrency,
+      onAnswer,
+    );
 
-  const failing = (what: string, g: GatewayProcess[]) =>
-    `${what}\n${g.map((x, i) => `--- replica ${i}\n${x.output().slice(-3000)}`).join('\n')}`;
+  const failing = withReplicaOutput;
 
   it('500 flows whose Viber fails, callbacks and polling racing: exactly 500 SMS, every flow final, one failover row each', async () => {
     const started = Date.now();

@@ -1,0 +1,110 @@
+import { spawnSandbox, type SpawnedSandbox } from '@app/routee-sandbox/testing/spawn-sandbox';
+import { TEST_KEY } from './test-gateway';
+import { freePort } from './engine-support';
+import { spawnGateway, type GatewayProcess } from './gateway-process';
+
+export const REPLICA_CALLBACK_TOKEN = 'replica-callback-token-0123456789';
+
+export interface Replicas {
+  sandbox: SpawnedSandbox;
+  gateways: GatewayProcess[];
+  close(): Promise<void>;
+}
+
+/** one answer to a burst's send */
+export interface Answer {
+  to: string;
+  gateway: number;
+  /** 0: no HTTP answer (connection refused or reset) */
+  status: number;
+  flowId?: string;
+}
+
+/**
+ * Three gateway processes (ts-node, as separate as replicas get) on the one
+ * test Postgres and one Routee sandbox (another process). Every replica polls
+ * (REFRESH_INTERVAL_MS 500) and asks Routee for callbacks at the NEXT
+ * replica's URL, so a flow's reports land on another process than the one
+ * that sent it, while all three pollers read the same flows. Viber OTP
+ * reports go to the Routee application's one Viber callback URL (replica 1).
+ */
+export async function startReplicas(statusDelayMs: number): Promise<Replicas> {
+  const sandbox = await spawnSandbox({ statusDelayMs, seenDelayMs: 100 });
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const gateways = await Promise.all(
+    ports.map((port, i) =>
+      spawnGateway(port, {
+        DATABASE_URL: process.env.TEST_DATABASE_URL!,
+        GATEWAY_API_KEYS: TEST_KEY,
+        ROUTEE_APP_ID: sandbox.appId,
+        ROUTEE_APP_SECRET: sandbox.appSecret,
+        ROUTEE_AUTH_URL: sandbox.url,
+        ROUTEE_API_URL: sandbox.url,
+        PUBLIC_URL: `http://127.0.0.1:${ports[(i + 1) % ports.length]}`,
+        ROUTEE_CALLBACK_TOKEN: REPLICA_CALLBACK_TOKEN,
+        REFRESH_INTERVAL_MS: '500',
+        // long enough that a replica starved of CPU on a loaded 2-core box still renews its claims
+        // (a lapsed claim is re-sent by design); short enough for the kill test to recover in seconds
+        SEND_CLAIM_MS: '6000',
+        WORKER_ENABLED: 'true',
+      }),
+    ),
+  );
+  await sandbox.setViberCallbackUrl(
+    `http://127.0.0.1:${ports[1]}/routee/callbacks/viber?token=${REPLICA_CALLBACK_TOKEN}`,
+  );
+  return {
+    sandbox,
+    gateways,
+    close: async () => {
+      await Promise.all(gateways.map((g) => g.stop()));
+      await sandbox.close();
+    },
+  };
+}
+
+/**
+ * `numbers.length` POSTs of `path` with `bodyOf(number)`, round-robin over the
+ * replicas, `concurrency` at a time; `flowIdOf` reads the flow's id from a 200.
+ */
+export async function burst(
+  gateways: GatewayProcess[],
+  send: { path: string; bodyOf: (to: string) => unknown; flowIdOf: (answer: unknown) => string },
+  numbers: string[],
+  concurrency: number,
+  onAnswer?: (answered: Answer, done: number) => void,
+): Promise<Answer[]> {
+  const jobs = numbers.map((to, i) => ({ to, gateway: i % gateways.length }));
+  const answers: Answer[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      const answer: Answer = { ...job, status: 0 };
+      try {
+        const res = await fetch(`${gateways[job.gateway].url}${send.path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify(send.bodyOf(job.to)),
+        });
+        answer.status = res.status;
+        if (res.ok) answer.flowId = send.flowIdOf(await res.json());
+      } catch {
+        // the replica is gone: no answer, so not accepted
+      }
+      answers.push(answer);
+      onAnswer?.(answer, answers.length);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return answers;
+}
+
+/** an error message with each replica's last output */
+export function withReplicaOutput(what: string, gateways: GatewayProcess[]): string {
+  return `${what}\n${gateways.map((x, i) => `--- replica ${i}\n${x.output().slice(-3000)}`).join('\n')}`;
+}
