@@ -4,7 +4,7 @@
 // Knobs (env): BENCH_ROUNDS (3), BENCH_ROUND_MS (5000), BENCH_WARMUP_MS (3000),
 // BENCH_CONNECTIONS (50), BENCH_WORKER_FLOWS (10000), BENCH_LIST_ROWS (1000000),
 // BENCH_REACTION_FLOWS (110, the first 10 warm up), BENCH_REACTION_RATE (5/s), BENCH_PENDING_FLOWS (20),
-// BENCH_SKIP (comma list of send,get,reaction,worker,list).
+// BENCH_SKIP (comma list of send,get,failover,reaction,worker,list).
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -231,6 +231,39 @@ const sendRequest = (prefix, suffix) => () => ({
   headers: { ...AUTH, 'content-type': 'application/json' },
   body: sendBody(phone(prefix, suffix)),
 });
+/** Routee's Failover API: seed 004's three steps, Sms → Voice → Viber, to one number */
+function failoverBody(to) {
+  return JSON.stringify({
+    flow: [
+      { type: 'Sms', order: 1, from: 'Acme', to: `+${to}`, ttl: 30, message: { body: 'Your code is 482913' } },
+      {
+        type: 'Voice',
+        order: 2,
+        from: 'Acme',
+        to: { phone: `+${to}` },
+        dialPlan: {
+          verbs: [{ type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Your code is 4 8 2 9 1 3' } }],
+        },
+        machineDetection: { strategy: 'Hangup' },
+        failoverOnStatuses: ['Busy', 'NoAnswer'],
+      },
+      {
+        type: 'Viber',
+        order: 3,
+        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+        to: `+${to}`,
+        ttl: 10,
+        message: { text: 'Your code is 482913' },
+      },
+    ],
+  });
+}
+const failoverRequest = (prefix, suffix) => () => ({
+  method: 'POST',
+  path: '/failover',
+  headers: { ...AUTH, 'content-type': 'application/json' },
+  body: failoverBody(phone(prefix, suffix)),
+});
 
 async function http(method, url, body) {
   const res = await request(url, {
@@ -323,6 +356,29 @@ async function benchSendAndGet() {
       notes.push(`send: ${send.gateway.bad} gateway / ${send.baseline.bad} baseline answers were not 200`);
     const peak = peakRssMb(gw.child.pid);
     record('memory: gateway peak RSS during send (VmHWM)', `${fmt(peak)} MB`, '<= 250 MB', peak <= 250);
+  }
+
+  if (!SKIP.has('failover')) {
+    // Routee's Failover API, seed 004's three steps (…06: the SMS is Undelivered later, as the worker sees): against the bare send
+    const check = await http('POST', `${gw.url}/failover`, failoverBody(phone('30697', '06')));
+    if (check.status !== 200) throw new Error(`failover send check failed: ${check.status} ${check.text}`);
+    log(`failover send answer size: ${check.text.length} B`);
+    const send = await abRounds('failover send', gw, base, failoverRequest('30697', '06'), sendRequest('30692', '71'));
+    const ratio = send.gateway.rps / send.baseline.rps;
+    record(
+      'failover send (POST /failover, 3 steps) req/s (p50 / p99 ms)',
+      `${fmt(send.gateway.rps)} (${fmt(send.gateway.p50, 1)} / ${fmt(send.gateway.p99, 1)})`,
+      '-',
+      undefined,
+    );
+    record(
+      'failover send ratio gateway/baseline send',
+      fmt(ratio, 2),
+      '>= 0.50',
+      ratio >= 0.5 && send.gateway.bad === 0,
+    );
+    if (send.gateway.bad)
+      notes.push(`failover send: ${send.gateway.bad} answers were not 200 (${send.gateway.badSample ?? ''})`);
   }
 
   if (!SKIP.has('get')) {
@@ -480,28 +536,42 @@ async function benchReaction() {
     );
 }
 
-async function benchWorker() {
-  // 1. flows whose primary (Viber, scenario 01: EXPIRED) is sent, made by a gateway that does not run the worker
+/**
+ * The worker phase, over Failover OTP flows (Viber OTP → SMS, the Viber EXPIRED: scenario 01) or Routee
+ * Failover API flows of three steps (Sms → Voice → Viber, the SMS Undelivered: scenario 06): each flow's
+ * first step is refreshed and its second step fired.
+ */
+const WORKER_KINDS = {
+  otp: { label: 'worker', prefix: '30695', request: () => sendRequest('30695', '01') },
+  failover: {
+    label: 'worker (3-step Failover API flows)',
+    prefix: '30698',
+    request: () => failoverRequest('30698', '06'),
+  },
+};
+
+async function benchWorker(kind) {
+  const { label, prefix, request: makeRequest } = WORKER_KINDS[kind];
+  // 1. flows whose first step is sent and has failed at the sandbox, made by a gateway that does not run the worker
   const sender = await startGatewayChild({ WORKER_ENABLED: 'false' }, 'gateway (sender)');
-  const prefix = '30695';
-  log(`worker: sending ${WORKER_FLOWS} flows with the worker off`);
+  log(`${label}: sending ${WORKER_FLOWS} flows with the worker off`);
   const sent = await load({
     origin: sender.url,
     connections: CONNECTIONS,
     count: WORKER_FLOWS,
-    request: sendRequest(prefix, '01'),
+    request: makeRequest(),
   });
   await stopChild(sender.child);
-  log(`worker: ${WORKER_FLOWS} flows sent at ${fmt(sent.rps)} req/s`);
-  if (sent.bad || sent.errors) throw new Error(`worker: ${sent.bad + sent.errors} sends failed (${sent.badSample})`);
-  await sleep(STATUS_DELAY_MS + 200); // every primary is EXPIRED at the sandbox now
+  log(`${label}: ${WORKER_FLOWS} flows sent at ${fmt(sent.rps)} req/s`);
+  if (sent.bad || sent.errors) throw new Error(`${label}: ${sent.bad + sent.errors} sends failed (${sent.badSample})`);
+  await sleep(STATUS_DELAY_MS + 200); // every first step has failed at the sandbox now
   // only these flows are due, all of them now (the earlier benchmarks' flows are left alone)
   await parkEarlierFlows();
   const { rowCount } = await admin.query(
     `UPDATE flows f SET next_check_at = now() FROM steps s WHERE s.flow_id = f.id AND s.role = 'primary' AND s.phone_number LIKE $1 AND f.status = 'InProgress'`,
     [`${prefix}%`],
   );
-  if (rowCount !== WORKER_FLOWS) throw new Error(`worker: ${rowCount} due flows, expected ${WORKER_FLOWS}`);
+  if (rowCount !== WORKER_FLOWS) throw new Error(`${label}: ${rowCount} due flows, expected ${WORKER_FLOWS}`);
   // 2. a worker process; timed from its start (ready) to the last failover SMS recorded as sent
   const t0 = Date.now();
   const worker = await startGatewayChild({ WORKER_ENABLED: 'true' }, 'gateway (worker)', profiledNodeArgs());
@@ -516,7 +586,7 @@ async function benchWorker() {
   const deadline = Date.now() + 120_000; // keeps the whole run under 10 minutes; the rate counts what was done
   while (Date.now() < deadline) {
     const r = await admin.query(
-      `SELECT count(*)::int AS n FROM steps WHERE role = 'failover' AND send_state = 'sent' AND phone_number LIKE $1`,
+      `SELECT count(*)::int AS n FROM steps WHERE step_order = 2 AND send_state = 'sent' AND phone_number LIKE $1`,
       [`${prefix}%`],
     );
     done = r.rows[0].n;
@@ -525,7 +595,7 @@ async function benchWorker() {
   }
   const t1 = Date.now();
   const span = await admin.query(
-    `SELECT extract(epoch FROM min(created_at)) * 1000 AS first, extract(epoch FROM max(sent_at)) * 1000 AS last FROM steps WHERE role = 'failover' AND phone_number LIKE $1`,
+    `SELECT extract(epoch FROM min(created_at)) * 1000 AS first, extract(epoch FROM max(sent_at)) * 1000 AS last FROM steps WHERE step_order = 2 AND phone_number LIKE $1`,
     [`${prefix}%`],
   );
   const peak = peakRssMb(worker.child.pid);
@@ -538,7 +608,7 @@ async function benchWorker() {
   await stopChild(worker.child);
   const perStep = (ms) => fmt(ms / Math.max(1, done), 2);
   log(
-    `worker: CPU per step: gateway ${perStep(cpu.gateway)} ms, sandbox ${perStep(cpu.sandbox)} ms, Postgres ${perStep(cpu.postgres)} ms, ` +
+    `${label}: CPU per step: gateway ${perStep(cpu.gateway)} ms, sandbox ${perStep(cpu.sandbox)} ms, Postgres ${perStep(cpu.postgres)} ms, ` +
       `rest of the machine (this bench, other work) ${perStep(cpu.machine - cpu.gateway - cpu.sandbox - cpu.postgres)} ms; the machine was ${fmt((100 * cpu.machine) / ((t1 - t0) * cpus().length))} % busy`,
   );
   const first = Number(span.rows[0].first);
@@ -546,15 +616,15 @@ async function benchWorker() {
   const fromReady = done / ((last - worker.readyAt) / 1000);
   const steady = done / ((last - first) / 1000);
   log(
-    `worker: process start -> ready ${worker.readyAt - t0} ms, ready -> first failover ${fmt(first - worker.readyAt)} ms, first -> last ${fmt(last - first)} ms, peak RSS ${fmt(peak)} MB`,
+    `${label}: process start -> ready ${worker.readyAt - t0} ms, ready -> first failover ${fmt(first - worker.readyAt)} ms, first -> last ${fmt(last - first)} ms, peak RSS ${fmt(peak)} MB`,
   );
   record(
-    `worker: ${done}/${WORKER_FLOWS} pending steps refreshed + failover fired, from worker ready`,
+    `${label}: ${done}/${WORKER_FLOWS} pending steps refreshed + next step fired, from worker ready`,
     `${fmt(fromReady)} steps/s`,
     '>= 1000 steps/s',
     fromReady >= 1000 && done === WORKER_FLOWS,
   );
-  record('worker: first to last failover (steady rate)', `${fmt(steady)} steps/s`, '-', undefined);
+  record(`${label}: first to last next step (steady rate)`, `${fmt(steady)} steps/s`, '-', undefined);
 }
 
 const LIST_INDEXES = [
@@ -717,9 +787,10 @@ async function main() {
   const info = await machine();
   log(`machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, Postgres ${info.postgres}`);
 
-  if (!SKIP.has('send') || !SKIP.has('get')) await benchSendAndGet();
+  if (!SKIP.has('send') || !SKIP.has('get') || !SKIP.has('failover')) await benchSendAndGet();
   if (!SKIP.has('reaction')) await benchReaction();
-  if (!SKIP.has('worker')) await benchWorker();
+  if (!SKIP.has('worker')) await benchWorker('otp');
+  if (!SKIP.has('worker') && !SKIP.has('failover')) await benchWorker('failover');
   if (!SKIP.has('list')) await benchList();
 
   await cleanup(); // the children and Postgres are stopped first: the figure says how fast the machine itself is now

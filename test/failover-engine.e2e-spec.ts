@@ -131,6 +131,19 @@ describe('Failover API flows on the engine: the outcome matrix, end to end', () 
     expect((await messages(id))[1]).toBe('sms Delivered');
   });
 
+  it('Routee unreachable for every step (503, …07 on Viber and Voice): Failed 0 once the last step cannot be sent', async () => {
+    const { id } = await start([viber(phone('07'), 1), voice(phone('07'), 2)]);
+    expect(await finalFlow(t.db, id)).toMatchObject({ status: 'Failed', status_code: 0 });
+    const { rows } = await t.db.query(
+      `SELECT send_state, send_error FROM steps WHERE flow_id = $1 ORDER BY step_order`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { send_state: 'failed', send_error: 'unavailable' },
+      { send_state: 'failed', send_error: 'unavailable' },
+    ]);
+  });
+
   it('expireOnDelivery: a Viber step delivered and never seen counts as Expired after its ttl, and the next step goes out', async () => {
     // …03: DELIVERED, never SEEN; ttl 1 s from delivery
     const smsTo = phone(SMS.DELIVERED);
