@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlowEngine } from '@app/engine';
 import type { StepDefinition } from '@app/persistence';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
+import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { phone } from './support/factories';
 import { finalFlow } from './support/engine-support';
 
@@ -142,6 +142,28 @@ describe('Failover API flows on the engine: the outcome matrix, end to end', () 
       { send_state: 'failed', send_error: 'unavailable' },
       { send_state: 'failed', send_error: 'unavailable' },
     ]);
+  });
+
+  it('the deliveries list shows every step of a Failover API flow, each failed over from the one before; /otp/failover/{id} does not read it', async () => {
+    const to = phone(VOICE.Busy);
+    const { id } = await start([
+      voice(to, 1, ['Busy']),
+      viber(phone(VIBER.UNDELIVERED), 2),
+      sms(phone(SMS.DELIVERED), 3),
+    ]);
+    await finalFlow(t.db, id);
+    const list = await t.http.get('/otp/failover').query({ flow_id: id }).set(AUTH);
+    expect(list.status).toBe(200);
+    const results = list.body.results as {
+      channel: string;
+      trackingId: string;
+      failover_from_message_token?: string;
+    }[];
+    // newest first
+    expect(results.map((r) => r.channel)).toEqual(['sms', 'viber', 'voice']);
+    expect(results[0].failover_from_message_token).toBe(results[1].trackingId);
+    expect(results[1].failover_from_message_token).toBe(results[2].trackingId);
+    expect((await t.http.get(`/otp/failover/${id}`).set(AUTH)).status).toBe(404);
   });
 
   it('expireOnDelivery: a Viber step delivered and never seen counts as Expired after its ttl, and the next step goes out', async () => {

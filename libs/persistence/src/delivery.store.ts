@@ -106,7 +106,8 @@ export class DeliveryStore {
             ORDER BY s.created_at DESC, s.id DESC
             LIMIT $${params.length + 1} OFFSET $${params.length + 2}) page
       JOIN steps s ON s.id = page.id
-      LEFT JOIN steps p ON s.role = 'failover' AND p.flow_id = s.flow_id AND p.role = 'primary'
+      -- the step a later step failed over from: the one before it (a Failover API flow has up to N)
+      LEFT JOIN steps p ON p.flow_id = s.flow_id AND p.step_order = s.step_order - 1
       ORDER BY page.created_at DESC, page.id DESC`,
     );
     // The total is counted up to a bound: an exact count on a broad filter reads every match (see README).

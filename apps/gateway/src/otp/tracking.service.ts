@@ -24,9 +24,16 @@ export class TrackingService {
     private readonly deliveries: DeliveryStore,
   ) {}
 
-  /** One flow's story by flowId or either step's trackingId, its stale steps refreshed from Routee within the budget (ReadRefresher). */
+  /**
+   * One flow's story by flowId or either step's trackingId, its stale steps
+   * refreshed from Routee within the budget (ReadRefresher). Failover OTP
+   * flows only: a Failover API flow is read at GET /failover/tracking/{id}.
+   */
   async track(id: string): Promise<FlowTrackingDto> {
-    const found = await orNotFound(id, (trackable) => this.flows.loadByAnyId(trackable));
+    const found = await orNotFound(id, async (trackable) => {
+      const flow = await this.flows.loadByAnyId(trackable);
+      return flow?.flow.kind === 'otp' ? flow : null;
+    });
     return toTrackingView(await this.refresher.refresh(found, TRACKING_REFRESH_BUDGET_MS));
   }
 

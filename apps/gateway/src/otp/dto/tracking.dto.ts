@@ -34,7 +34,11 @@ export class TrackingStepDto {
   })
   status: string;
 
-  @ApiProperty({ description: 'Channel of this delivery', enum: ['viber', 'sms'], example: 'viber' })
+  @ApiProperty({
+    description: 'Channel of this delivery (voice: a Failover API call, in the deliveries list)',
+    enum: ['viber', 'sms', 'voice'],
+    example: 'viber',
+  })
   channel: string;
 
   @ApiProperty({ description: 'Recipient, digits without +', example: '306912345671' })
