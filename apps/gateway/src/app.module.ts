@@ -8,6 +8,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { KeyRateLimiter } from './auth/key-rate-limiter';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { FailoverApiModule } from './failover-api/failover-api.module';
 import { GATEWAY_CONFIG } from './gateway-config.provider';
 import { HealthController } from './health/health.controller';
 import { FailoverController } from './otp/failover.controller';
@@ -47,6 +48,7 @@ export class AppModule {
           },
           routee,
         ),
+        FailoverApiModule.forRoot(config),
       ],
       controllers: [RootController, HealthController, OtpController, FailoverController, RouteeCallbacksController],
       providers: [

@@ -1,15 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { FlowEngine, WebhookService } from '@app/engine';
-import {
-  FlowStore,
-  IdempotencyStore,
-  type FlowWithSteps,
-  type IdempotencyClaim,
-  type StepDefinition,
-} from '@app/persistence';
+import { FlowStore, IdempotencyStore, type FlowWithSteps, type StepDefinition } from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
+import { checkIdempotencyKey, requestHashOf, sendOnce } from '../common/idempotent-send';
 import type { Caller } from '../auth/api-key.service';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
 import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
@@ -54,75 +49,15 @@ export class SendFailoverService {
     }
     if (idempotencyKey === undefined) return this.start(randomUUID(), definition, callbackUrl, caller);
 
-    if (idempotencyKey.length === 0 || idempotencyKey.length > 255) {
-      throw GatewayError.field(['header', 'Idempotency-Key'], 'Idempotency-Key must be 1 to 255 characters');
-    }
-    const requestHash = createHash('sha256').update(JSON.stringify({ definition, callbackUrl })).digest('hex');
-    return this.sendOnce(idempotencyKey, requestHash, definition, callbackUrl, caller);
-  }
-
-  /**
-   * A send under an Idempotency-Key: the first request with the key runs the
-   * flow, a repeat gets its answer, waiting up to IDEMPOTENCY_WAIT_MS while
-   * the first still runs. A first request that died leaves its claim
-   * unanswered: once it is IDEMPOTENCY_CLAIM_MS old, a retry takes it over.
-   */
-  private async sendOnce(
-    key: string,
-    requestHash: string,
-    definition: StepDefinition[],
-    callbackUrl: string | null,
-    caller: Caller,
-  ): Promise<SendFailoverResponseDto> {
+    checkIdempotencyKey(idempotencyKey);
     const { claimMs, waitMs } = this.config.idempotency;
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const claim = await this.idempotency.claim(caller.keyId, key, requestHash, randomUUID(), claimMs);
-      switch (claim.kind) {
-        case 'mismatch':
-          throw new GatewayError(
-            'idempotency_mismatch',
-            'Idempotency-Key was already used with a different request body',
-          );
-        case 'replay':
-          return claim.response as SendFailoverResponseDto;
-        case 'claimed':
-        case 'taken_over':
-          return this.answerClaim(key, claim, definition, callbackUrl, caller);
-        case 'in_progress':
-          // the first request with this key is still running: wait for its answer
-          if (Date.now() > deadline)
-            throw new GatewayError(
-              'idempotency_in_progress',
-              'a request with this Idempotency-Key is still being processed',
-            );
-          await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  }
-
-  /**
-   * The answer for a key this request holds, stored for the repeats: from the
-   * flow the claim names when a first request that died had created it, else
-   * from starting that flow now, under that id.
-   */
-  private async answerClaim(
-    key: string,
-    claim: Extract<IdempotencyClaim, { flowId: string }>,
-    definition: StepDefinition[],
-    callbackUrl: string | null,
-    caller: Caller,
-  ): Promise<SendFailoverResponseDto> {
-    let response: SendFailoverResponseDto;
-    try {
-      const created = claim.kind === 'taken_over' ? await this.flows.load(claim.flowId) : null;
-      response = created ? toResponse(created) : await this.start(claim.flowId, definition, callbackUrl, caller);
-    } catch (err) {
-      await this.idempotency.release(caller.keyId, key, claim.flowId).catch(() => undefined);
-      throw err;
-    }
-    await this.idempotency.complete(caller.keyId, key, claim.flowId, 200, response);
-    return response;
+    return sendOnce(
+      { idempotency: this.idempotency, flows: this.flows, claimMs, waitMs },
+      caller.keyId,
+      idempotencyKey,
+      requestHashOf({ definition, callbackUrl }),
+      { start: (flowId) => this.start(flowId, definition, callbackUrl, caller), answer: toResponse },
+    );
   }
 
   /** the per-phone limit refuses in the statement that would store the flow (PhoneRateLimitedError, a 429) */
