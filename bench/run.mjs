@@ -359,11 +359,11 @@ async function benchSendAndGet() {
   }
 
   if (!SKIP.has('failover')) {
-    // Routee's Failover API, seed 004's three steps (…06: the SMS is Undelivered later, as the worker sees): against the bare send
-    const check = await http('POST', `${gw.url}/failover`, failoverBody(phone('30697', '06')));
+    // Routee's Failover API, seed 004's three steps, against the bare send; …71: the SMS is delivered, as the send phase's Viber
+    const check = await http('POST', `${gw.url}/failover`, failoverBody(phone('30697', '71')));
     if (check.status !== 200) throw new Error(`failover send check failed: ${check.status} ${check.text}`);
     log(`failover send answer size: ${check.text.length} B`);
-    const send = await abRounds('failover send', gw, base, failoverRequest('30697', '06'), sendRequest('30692', '71'));
+    const send = await abRounds('failover send', gw, base, failoverRequest('30697', '71'), sendRequest('30692', '71'));
     const ratio = send.gateway.rps / send.baseline.rps;
     record(
       'failover send (POST /failover, 3 steps) req/s (p50 / p99 ms)',
