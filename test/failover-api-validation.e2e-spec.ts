@@ -64,6 +64,16 @@ describe('POST /failover validation: 400 naming the field, nothing sent', () => 
     // every step
     ['type missing', one(sms({ type: undefined })), 'flow[0].type'],
     ['type unknown', one(sms({ type: 'Email' })), 'flow[0].type'],
+    ['type __proto__', one(sms({ type: '__proto__' })), 'flow[0].type'],
+    ['an optional field null', one(sms({ ttl: null })), 'flow[0].ttl'],
+    ['Viber text empty', one(viber({ message: { text: '' } })), 'flow[0].message.text'],
+    ['Viber action null', one(viber({ message: { text: 'x', action: null } })), 'flow[0].message.action'],
+    ['Voice machineDetection null', one(voice({ machineDetection: null })), 'flow[0].machineDetection'],
+    [
+      'Voice verb type __proto__',
+      one(voice({ dialPlan: { verbs: [play({ type: '__proto__' })] } })),
+      'flow[0].dialPlan.verbs[0].type',
+    ],
     ['type ViberOtp (the other surface)', one(sms({ type: 'ViberOtp' })), 'flow[0].type'],
     ['order missing', one(sms({ order: undefined })), 'flow[0].order'],
     ['order 0', one(sms({ order: 0 })), 'flow[0].order'],

@@ -12,7 +12,6 @@ import {
   IsNotEmpty,
   IsNumber,
   IsObject,
-  IsOptional,
   IsString,
   Length,
   Matches,
@@ -24,6 +23,7 @@ import {
   ValidateNested,
   type ValidationArguments,
 } from 'class-validator';
+import { WhenPresent } from '../../common/validation';
 import {
   FAILOVER_ON_STATUSES,
   FAILOVER_STEP_TYPES,
@@ -58,7 +58,8 @@ function Field(
   const required = options.required !== false;
   return applyDecorators(
     (required ? ApiProperty(options) : ApiPropertyOptional(options)) as PropertyDecorator,
-    required ? Required() : IsOptional(),
+    // an optional field may be absent, not null: null is checked (and refused by its type's check)
+    required ? Required() : WhenPresent(),
     ...checks,
   );
 }
@@ -275,6 +276,7 @@ export class ViberMessageDto {
     maxLength: 1000,
   })
   @MaxLength(1000)
+  @IsNotEmpty()
   @IsString()
   @IsDefined({ message: 'text is required unless imageUrl or viberFile is given' })
   @ValidateIf((m: ViberMessageDto) => m.text !== undefined || (m.imageUrl === undefined && m.viberFile === undefined))
@@ -588,7 +590,7 @@ function byType(
   return list.map((item: unknown) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
     const type = canonical(types, (item as { type?: unknown }).type);
-    const cls = typeof type === 'string' ? classes[type] : undefined;
+    const cls = typeof type === 'string' && Object.hasOwn(classes, type) ? classes[type] : undefined;
     return cls ? plainToInstance(cls, item) : plainToInstance(unknown, { type: (item as { type?: unknown }).type });
   });
 }
