@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FlowEngine } from '@app/engine';
-import type { StepDefinition } from '@app/persistence';
+import { FlowStore, type StepDefinition } from '@app/persistence';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { phone } from './support/factories';
 import { finalFlow } from './support/engine-support';
@@ -109,6 +109,22 @@ describe('Failover API flows on the engine: the outcome matrix, end to end', () 
     expect(flow.status_code).toBe(status === 'Failed' ? 2 : null);
     // a flow stops being polled once final: a Viber step may stay at the first success it was seen with
     expect((await messages(id)).map((m) => m.replace('viber DELIVERED', 'viber SEEN'))).toEqual(story);
+  });
+
+  it("a call's report brings its messageId, duration and who answered; the flow is found by that messageId too", async () => {
+    const { id } = await start([voice(phone('06'), 1)]);
+    expect(await finalFlow(t.db, id)).toMatchObject({ status: 'Succeeded' });
+    const { rows } = await t.db.query(
+      `SELECT tracking_id, message_id, duration_sec, answered_by FROM steps WHERE flow_id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { tracking_id: expect.any(String), message_id: expect.any(String), duration_sec: 4, answered_by: 'MACHINE' },
+    ]);
+    expect(rows[0].message_id).not.toBe(rows[0].tracking_id);
+    const store = t.gateway.app.get(FlowStore);
+    expect((await store.loadByAnyId(rows[0].message_id))?.flow.id).toBe(id);
+    expect((await store.loadByAnyId(rows[0].tracking_id))?.flow.id).toBe(id);
   });
 
   it("a call failure that is not among the step's failoverOnStatuses ends the flow Failed 3, with no next step", async () => {

@@ -98,6 +98,7 @@ export class StepEntity {
   operator: string | null;
 
   /** Voice: the dialled call's message id (the step's trackingId is the conversation's) */
+  @Index('ix_steps_message_id', { where: 'message_id IS NOT NULL' })
   @Column({ name: 'message_id', type: 'text', nullable: true })
   messageId: string | null;
 

@@ -5,8 +5,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * - flows.kind (`otp` | `failover`: which surface made the flow) and
  *   flows.callback_strategy (the Failover API's `OnStep` | `OnCompletion`);
- * - steps.channel may be `voice`; a Voice step keeps its call's message id,
- *   duration and who answered (message_id, duration_sec, answered_by);
+ * - steps.channel may be `voice`; a Voice step keeps its call's message id
+ *   (indexed: a flow is tracked by it too), duration and who answered
+ *   (message_id, duration_sec, answered_by);
  * - a flow has 1 to N steps: (flow_id, step_order) is the unique key each
  *   next step's exactly-once claim inserts against, and uq_steps_flow_role
  *   goes (steps 2 to N all have the role `failover`);
@@ -34,6 +35,10 @@ export class FailoverApi1795600000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "steps" ADD "message_id" text`);
     await queryRunner.query(`ALTER TABLE "steps" ADD "duration_sec" integer`);
     await queryRunner.query(`ALTER TABLE "steps" ADD "answered_by" text`);
+    // GET /failover/tracking/{id} takes a call's messageId too
+    await queryRunner.query(
+      `CREATE INDEX "ix_steps_message_id" ON "steps" ("message_id") WHERE message_id IS NOT NULL`,
+    );
     await queryRunner.query(`ALTER TABLE "steps" DROP CONSTRAINT "uq_steps_flow_role"`);
     await queryRunner.query(`DROP FUNCTION create_flow_with_primary(${OLD_SIGNATURE})`);
     await queryRunner.query(CREATE_FUNCTION);
@@ -44,6 +49,7 @@ export class FailoverApi1795600000000 implements MigrationInterface {
     await queryRunner.query(`DELETE FROM "flows" WHERE kind = 'failover'`);
     await queryRunner.query(`DROP FUNCTION create_flow_with_primary(${OLD_SIGNATURE}, text, text)`);
     await queryRunner.query(`ALTER TABLE "steps" ADD CONSTRAINT "uq_steps_flow_role" UNIQUE ("flow_id", "role")`);
+    await queryRunner.query(`DROP INDEX "ix_steps_message_id"`);
     await queryRunner.query(`ALTER TABLE "steps" DROP COLUMN "answered_by"`);
     await queryRunner.query(`ALTER TABLE "steps" DROP COLUMN "duration_sec"`);
     await queryRunner.query(`ALTER TABLE "steps" DROP COLUMN "message_id"`);

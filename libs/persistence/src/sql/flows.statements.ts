@@ -72,14 +72,19 @@ export const FLOW_ID_BY_TRACKING_ID = statement<[trackingId: string], { flow_id:
 );
 
 /**
- * The flow a flowId or a step's trackingId names. flows.id is compared as a
- * uuid so the primary key serves it (`id::text = $1` read every flow: 125 ms
- * at 700k flows); an id that is no UUID can only be a trackingId
- * (FLOW_ID_BY_TRACKING_ID).
+ * The flow a flowId, a step's trackingId or a Voice call's messageId names
+ * (the Failover API's tracking takes "the flow's or any message's id"; a
+ * call's conversation id is its trackingId). flows.id is compared as a uuid
+ * so the primary key serves it (`id::text = $1` read every flow: 125 ms at
+ * 700k flows); an id that is no UUID can only be a trackingId
+ * (FLOW_ID_BY_TRACKING_ID). Each branch is an index probe, run only while
+ * the earlier ones found nothing.
  */
 export const FLOW_ID_BY_ANY_ID = statement<[id: string], { flow_id: string }>(
   'flow_id_by_any_id',
-  `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text LIMIT 1`,
+  `SELECT id AS flow_id FROM flows WHERE id = $1::text::uuid
+   UNION ALL SELECT flow_id FROM steps WHERE tracking_id = $1::text
+   UNION ALL SELECT flow_id FROM steps WHERE message_id = $1::text LIMIT 1`,
 );
 
 export const FLOW_BY_TRACKING_ID = statement<[trackingId: string], FlowStepRow>(
