@@ -282,6 +282,60 @@ describe('Failover API', () => {
     }, 30000);
   });
 
+  describe('first steps on each channel', () => {
+    it('a Viber first step: handed to Routee, in progress', async () => {
+      const to = phone('04');
+      const res = await send({ flow: [viber(to, { order: 1 }), sms(phone('00'), { order: 2 })] });
+      expect(res.status).toBe(200);
+      expect(t.sandbox.state.sends).toEqual([expect.objectContaining({ channel: 'viber', to, text: 'string' })]);
+      expect(res.body).toMatchObject({
+        status: 'InProgress',
+        messages: [
+          {
+            type: 'Viber',
+            trackingId: t.sandbox.state.sends[0].trackingId,
+            to: `+${to}`,
+            from: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+            ttl: 30,
+            body: {
+              text: 'string',
+              imageUrl: 'https://image.example.com/a.png',
+              action: { caption: 'Go', targetUrl: 'https://www.routee.net/' },
+            },
+            inboundUrl: 'https://inbound.example.com',
+            expireOnDelivery: false,
+            expiredOnDeliveryAt: null,
+          },
+        ],
+      });
+    });
+
+    it("a Voice first step answered: Succeeded on Voice, tracked by the conversation's id", async () => {
+      const to = phone('01');
+      const res = await send({ flow: [voice(to, { order: 1 }), sms(phone('00'), { order: 2 })] });
+      expect(res.status).toBe(200);
+      expect(res.body.messages[0]).toMatchObject({ type: 'Voice', to: `+${to}`, from: 'ASenderId', label: null });
+      const conversation = res.body.messages[0].conversationTrackingId as string;
+      expect(conversation).toEqual(expect.any(String));
+      const done = await trackUntil(conversation, (b) => b.status === 'Succeeded' || b.status === 'Failed');
+      expect(done).toMatchObject({
+        trackingId: res.body.trackingId,
+        status: 'Succeeded',
+        terminationChannel: 'Voice',
+        messages: [{ type: 'Voice', status: { name: 'Completed' }, duration: expect.any(Number) }],
+      });
+      expect(done.messages).toHaveLength(1);
+    });
+
+    it('insufficient balance on step 1: 200, Failed with statusCode "1", nothing further sent', async () => {
+      const res = await send({ flow: [sms(phone('05')), viber(phone('00'), { order: 2 })] });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'Failed', statusCode: '1', terminationChannel: 'Sms' });
+      expect(res.body.messages).toHaveLength(1);
+      expect(t.sandbox.state.sends).toHaveLength(0);
+    });
+  });
+
   describe('GET /failover/tracking/{trackingId}', () => {
     it("answers the same object by the flow's trackingId and by a message's id", async () => {
       const sent = await send({ flow: [sms(phone('00'))] });
