@@ -310,7 +310,7 @@ describe('Failover API', () => {
       });
     });
 
-    it("a Voice first step answered: Succeeded on Voice, tracked by the conversation's id", async () => {
+    it("a Voice first step answered: Succeeded on Voice, tracked by the conversation's id and the call's", async () => {
       const to = phone('01');
       const res = await send({ flow: [voice(to, { order: 1 }), sms(phone('00'), { order: 2 })] });
       expect(res.status).toBe(200);
@@ -325,6 +325,12 @@ describe('Failover API', () => {
         messages: [{ type: 'Voice', status: { name: 'Completed' }, duration: expect.any(Number) }],
       });
       expect(done.messages).toHaveLength(1);
+      // the call's own id (its messageId) finds the flow too
+      const callId = (done.messages as Json[])[0].messageId as string;
+      expect(callId).toEqual(expect.any(String));
+      const byCall = await track(callId);
+      expect(byCall.status).toBe(200);
+      expect(byCall.body.trackingId).toBe(res.body.trackingId);
     });
 
     it('insufficient balance on step 1: 200, Failed with statusCode "1", nothing further sent', async () => {

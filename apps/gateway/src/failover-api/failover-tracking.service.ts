@@ -16,7 +16,7 @@ export class FailoverTrackingService {
   ) {}
 
   /**
-   * A Failover API flow by its trackingId or any of its messages' (a Voice step's conversationTrackingId), its
+   * A Failover API flow by its trackingId or any of its messages' (a Voice step's conversationTrackingId or its call's messageId), its
    * pending steps refreshed from Routee within 1 s. A Failover OTP flow is not one: it answers 404 here.
    */
   async track(id: string): Promise<FailoverTrackingView> {
