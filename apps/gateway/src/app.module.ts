@@ -8,6 +8,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { KeyRateLimiter } from './auth/key-rate-limiter';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { FailoverSearchModule } from './failover-api/search/failover-search.module';
 import { FailoverApiModule } from './failover-api/failover-api.module';
 import { GATEWAY_CONFIG } from './gateway-config.provider';
 import { HealthController } from './health/health.controller';
@@ -48,6 +49,7 @@ export class AppModule {
           },
           routee,
         ),
+        FailoverSearchModule,
         FailoverApiModule.forRoot(config),
       ],
       controllers: [RootController, HealthController, OtpController, FailoverController, RouteeCallbacksController],

@@ -9,6 +9,7 @@ export * from './flow.store';
 export * from './api-key.store';
 export * from './idempotency.store';
 export * from './delivery.store';
+export * from './failover-search.store';
 export * from './work-queue.store';
 export * from './persistence.module';
 export * from './api-key-secret';

@@ -6,6 +6,7 @@ import { FlowStore } from './flow.store';
 import { ApiKeyStore } from './api-key.store';
 import { IdempotencyStore } from './idempotency.store';
 import { DeliveryStore } from './delivery.store';
+import { FailoverSearchStore } from './failover-search.store';
 import { WebhookEventStore } from './webhook-event.store';
 import { WorkQueueStore } from './work-queue.store';
 import { PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
@@ -43,10 +44,19 @@ export class PersistenceModule {
         ApiKeyStore,
         IdempotencyStore,
         DeliveryStore,
+        FailoverSearchStore,
         WorkQueueStore,
         WebhookEventStore,
       ],
-      exports: [FlowStore, ApiKeyStore, IdempotencyStore, DeliveryStore, WorkQueueStore, WebhookEventStore],
+      exports: [
+        FlowStore,
+        ApiKeyStore,
+        IdempotencyStore,
+        DeliveryStore,
+        FailoverSearchStore,
+        WorkQueueStore,
+        WebhookEventStore,
+      ],
     };
   }
 }

@@ -10,6 +10,7 @@ import { StepStateChecks1795570000000 } from './1795570000000-StepStateChecks';
 import { StepOrder1795580000000 } from './1795580000000-StepOrder';
 import { CreateFlowReturnsRows1795590000000 } from './1795590000000-CreateFlowReturnsRows';
 import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
+import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   StepOrder1795580000000,
   CreateFlowReturnsRows1795590000000,
   FailoverApi1795600000000,
+  FailoverSearchIndexes1795610000000,
 ];

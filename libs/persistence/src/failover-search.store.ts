@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { FlowStore, type FlowWithSteps } from './flow.store';
+import {
+  failoverSearchCount,
+  failoverSearchPage,
+  failoverSearchWhere,
+  type FailoverSearchWhere,
+} from './sql/failover-search.statements';
+import { run } from './sql/statement';
+
+export {
+  FAILOVER_SEARCH_FIELDS,
+  FAILOVER_SEARCH_OPERATORS,
+  type FailoverSearchField,
+  type FailoverSearchFilter,
+  type FailoverSearchOperator,
+  type FailoverSearchWhere,
+} from './sql/failover-search.statements';
+
+export interface FailoverSearchResult {
+  /** the page's flows with their steps, newest first */
+  flows: FlowWithSteps[];
+  /** every match, not only this page, when `totalExact`; otherwise a lower bound (FAILOVER_SEARCH_COUNT_AHEAD) */
+  total: number;
+  totalExact: boolean;
+}
+
+/**
+ * How far past the end of the page matches are counted, as for the deliveries
+ * list (DeliveryStore, TOTAL_COUNT_AHEAD): an exact count of a broad filter
+ * reads every match, which no index makes fast at 1M flows (the unfiltered
+ * count alone is ~40 ms there). Counting stops at offset + limit + this: the
+ * total is exact up to there, a lower bound beyond, and whether a next page
+ * exists is always known. docs/failover-search.md has the figures.
+ */
+export const FAILOVER_SEARCH_COUNT_AHEAD = 1_000;
+
+/**
+ * Searches Failover API flows for POST /failover/tracking. Reads what is
+ * stored: the search never asks Routee. The page's ids come from one query
+ * (its indexes: migration FailoverSearchIndexes), the flows with their steps
+ * from FlowStore, the bounded count from a second query run alongside.
+ */
+@Injectable()
+export class FailoverSearchStore {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly flowStore: FlowStore,
+  ) {}
+
+  async search(where: FailoverSearchWhere, limit: number, offset: number): Promise<FailoverSearchResult> {
+    const sql = failoverSearchWhere(where);
+    const bound = offset + limit + FAILOVER_SEARCH_COUNT_AHEAD;
+    const [ids, counted] = await Promise.all([
+      run(this.db, failoverSearchPage(sql), [...sql.params, limit, offset]),
+      run(this.db, failoverSearchCount(sql), [...sql.params, bound + 1]),
+    ]);
+    const loaded = new Map((await this.flowStore.loadMany(ids.map((r) => r.id))).map((f) => [f.flow.id, f]));
+    // a flow deleted between the two reads is left out
+    const flows = ids.flatMap((r) => loaded.get(r.id) ?? []);
+    const total = Number(counted[0].total);
+    // the count runs on another connection (another snapshot): it never says fewer than this page shows
+    const seen = ids.length > 0 ? offset + ids.length : 0;
+    return { flows, total: Math.max(Math.min(total, bound), seen), totalExact: total <= bound };
+  }
+}

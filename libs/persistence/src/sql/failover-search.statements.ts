@@ -1,0 +1,180 @@
+import { statement, type Statement } from './statement';
+
+/**
+ * The search of Failover API flows (POST /failover/tracking) as SQL: a WHERE
+ * built from a fixed set of fragments, one per field and operator, every
+ * search term a parameter (`$n`). The fragments are written to match the
+ * indexes of migration FailoverSearchIndexes (docs/failover-search.md has the
+ * plans at 1M flows); the statements are unnamed: their best plan depends on
+ * the terms (a rare phone number is read from its index, a common label by
+ * walking the newest flows), so they are planned on every call.
+ */
+
+export const FAILOVER_SEARCH_FIELDS = [
+  'to',
+  'from',
+  'type',
+  'status',
+  'label',
+  'trackingId',
+  'terminationChannel',
+] as const;
+export type FailoverSearchField = (typeof FAILOVER_SEARCH_FIELDS)[number];
+
+export const FAILOVER_SEARCH_OPERATORS = ['is', 'is_not', 'contains', 'not_contains'] as const;
+export type FailoverSearchOperator = (typeof FAILOVER_SEARCH_OPERATORS)[number];
+
+/** one filter of the body, its field and operator already known to be valid; the term as the integrator sent it */
+export interface FailoverSearchFilter {
+  field: FailoverSearchField;
+  operator: FailoverSearchOperator;
+  term: string;
+}
+
+export interface FailoverSearchWhere {
+  /** createdAt ≥ this (inclusive) */
+  createdFrom?: Date;
+  /** createdAt < this (exclusive) */
+  createdBefore?: Date;
+  /** all must hold */
+  filters: readonly FailoverSearchFilter[];
+}
+
+/** a flow's statuses and a message's types as stored (flows.status; a definition's `type`) */
+const FLOW_STATUSES = ['Queued', 'InProgress', 'Succeeded', 'Failed'] as const;
+const MESSAGE_TYPES = ['Sms', 'Viber', 'Voice'] as const;
+/** the statuses after which a flow has a terminationChannel (failover-tracking-view: FINAL) */
+const FINAL_STATUSES = `('Succeeded', 'Failed')`;
+
+/**
+ * The message-level text fields, as the inlined SQL function failover_search_text gives them: the
+ * definition's values of that field as a lower-cased JSON array (`["306912345678", "306912345678"]`).
+ * The literal field name is part of the indexed expression: it must be written here, never bound.
+ */
+const SEARCH_TEXT: Record<'to' | 'from' | 'label', string> = {
+  to: `failover_search_text(f.definition, 'to')`,
+  from: `failover_search_text(f.definition, 'from')`,
+  label: `failover_search_text(f.definition, 'label')`,
+};
+
+/** the channel of the flow's last step, the stored step with the highest step_order (index ix_steps_flow_last_step) */
+const LAST_STEP_CHANNEL = `(SELECT s.channel FROM steps s WHERE s.flow_id = f.id ORDER BY s.step_order DESC LIMIT 1)`;
+
+/** The SQL of a search, its parameters in order ($1 …). */
+export interface FailoverSearchSql {
+  where: string;
+  params: unknown[];
+}
+
+export function failoverSearchWhere(search: FailoverSearchWhere): FailoverSearchSql {
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  // the literal kind is what the partial indexes' predicate matches
+  const conditions = [`f.kind = 'failover'`];
+  if (search.createdFrom) conditions.push(`f.created_at >= ${param(search.createdFrom)}::timestamptz`);
+  if (search.createdBefore) conditions.push(`f.created_at < ${param(search.createdBefore)}::timestamptz`);
+  for (const filter of search.filters) conditions.push(`(${condition(filter, param)})`);
+  return { where: conditions.join('\n        AND '), params };
+}
+
+/**
+ * One filter. `is_not` is NOT `is` and `not_contains` NOT `contains`: a flow
+ * matches `type is_not Voice` when none of its messages is Voice (and
+ * `terminationChannel is_not Sms` when it did not end on Sms, not ended yet
+ * included). Every positive condition is true or false, never null, so NOT
+ * keeps exactly the other flows.
+ */
+function condition({ field, operator, term }: FailoverSearchFilter, param: (value: unknown) => string): string {
+  const negated = operator === 'is_not' || operator === 'not_contains';
+  const exact = operator === 'is' || operator === 'is_not';
+  const positive = positiveCondition(field, exact, term, param);
+  return negated ? `NOT ${positive}` : positive;
+}
+
+function positiveCondition(
+  field: FailoverSearchField,
+  exact: boolean,
+  term: string,
+  param: (value: unknown) => string,
+): string {
+  switch (field) {
+    case 'to': {
+      // stored as digits (E.164 without the +)
+      const digits = term.replace(/^\+/, '');
+      return exact
+        ? `(jsonb_path_query_array(f.definition, '$[*].to') @> ${param(JSON.stringify([digits]))}::jsonb)`
+        : `(${SEARCH_TEXT.to} LIKE lower(${param(containsPattern(jsonInner(digits)))}))`;
+    }
+    case 'from':
+    case 'label':
+      // is: the whole JSON string `"term"` within the array's text; contains: the escaped term anywhere in a string
+      return `(${SEARCH_TEXT[field]} LIKE lower(${param(containsPattern(exact ? JSON.stringify(term) : jsonInner(term)))}))`;
+    case 'trackingId':
+      if (exact) return UUID.test(term) ? `(f.id = ${param(term)}::uuid)` : 'false';
+      return `(f.id::text LIKE lower(${param(containsPattern(term))}))`;
+    case 'status': {
+      // four stored values: the ones the term names, read from ix_flows_failover_status_created_at
+      const statuses = FLOW_STATUSES.filter((s) => matches(s, term, exact));
+      return statuses.length ? `(f.status = ANY(${param(statuses)}::text[]))` : 'false';
+    }
+    case 'type': {
+      const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
+      if (types.length === 0) return 'false';
+      return `(${types.map((t) => `f.definition @> ${param(JSON.stringify([{ type: t }]))}::jsonb`).join(' OR ')})`;
+    }
+    case 'terminationChannel': {
+      const channels = MESSAGE_TYPES.filter((t) => matches(t, term, exact)).map((t) => t.toLowerCase());
+      if (channels.length === 0) return 'false';
+      return `(f.status IN ${FINAL_STATUSES} AND coalesce(${LAST_STEP_CHANNEL} = ANY(${param(channels)}::text[]), false))`;
+    }
+  }
+}
+
+/** a stored value against a term, case-insensitive: the same value, or one holding the term */
+function matches(value: string, term: string, exact: boolean): boolean {
+  const v = value.toLowerCase();
+  const t = term.toLowerCase();
+  return exact ? v === t : v.includes(t);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The term as it reads inside a JSON string (Postgres's jsonb output escapes `"` and `\` as JSON.stringify
+ * does; control characters, which it writes differently, are refused in terms before this).
+ */
+function jsonInner(term: string): string {
+  return JSON.stringify(term).slice(1, -1);
+}
+
+/** `%text%` with LIKE's own wildcards in `text` taken literally (backslash is LIKE's default escape) */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The page's flow ids, newest first (created_at, then id: stable when two
+ * flows share a timestamp), `limit` from `offset`.
+ */
+export function failoverSearchPage(sql: FailoverSearchSql): Statement<unknown[], { id: string }> {
+  const n = sql.params.length;
+  return statement(
+    null,
+    `SELECT f.id FROM flows f
+      WHERE ${sql.where}
+      ORDER BY f.created_at DESC, f.id DESC
+      LIMIT $${n + 1} OFFSET $${n + 2}`,
+  );
+}
+
+/** how many flows match, counted up to `$n+1` (the store's bound; see FailoverSearchStore) */
+export function failoverSearchCount(sql: FailoverSearchSql): Statement<unknown[], { total: string }> {
+  const n = sql.params.length;
+  return statement(
+    null,
+    `SELECT count(*)::bigint AS total FROM (SELECT 1 FROM flows f WHERE ${sql.where} LIMIT $${n + 1}) matches`,
+  );
+}
