@@ -374,6 +374,12 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ detail: 'malformed URL' });
     });
+
+    it("on the Failover API's routes the router's refusal is in Routee's platform body", async () => {
+      const res = await t.http.get('/failover/tracking/%FF').set(AUTH);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ code: '400000000', developerMessage: 'malformed URL' });
+    });
   });
 
   it('needs a key', async () => {

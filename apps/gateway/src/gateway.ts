@@ -12,10 +12,12 @@ import { RouteeClient } from '@app/routee';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/routee-sandbox/sandbox';
 import { AppModule } from './app.module';
 import { ApiKeyService } from './auth/api-key.service';
+import { isFailoverApi } from './common/api-exception.filter';
 import { registerHttpHardening } from './common/http-hardening';
 import { applySecurityHeaders } from './common/security-headers';
 import { RedactingLogger, secretsOf } from './common/redacting-logger';
 import { createValidationPipe } from './common/validation';
+import { platformCode } from './failover-api/platform-error';
 import { VERSION } from './version';
 
 export interface StartOptions {
@@ -54,7 +56,11 @@ const MAX_PARAM_LENGTH = 8 * 1024;
 function routerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   applySecurityHeaders(request, reply); // no onSend hook runs for these
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL parameter too long' : 'malformed URL';
-  void reply.code(error.statusCode ?? 400).send({ detail });
+  const status = error.statusCode ?? 400;
+  // each surface its own error body (ApiExceptionFilter)
+  void reply
+    .code(status)
+    .send(isFailoverApi(request) ? { code: platformCode(status), developerMessage: detail } : { detail });
 }
 
 /**

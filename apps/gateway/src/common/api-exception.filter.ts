@@ -95,7 +95,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 }
 
-function isFailoverApi(request: FastifyRequest | undefined): boolean {
+export function isFailoverApi(request: FastifyRequest | undefined): boolean {
   const url = request?.url;
   return typeof url === 'string' && FAILOVER_API_PATH.test(url);
 }
