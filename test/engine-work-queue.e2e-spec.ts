@@ -105,6 +105,8 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
         callbackUrl: null,
         callbackStrategy: null,
         apiKeyId: null,
+        codeHash: null,
+        codeExpiresAt: null,
       },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: to, label: 'login', status: 'QUEUED' },
       -1000, // the flow is due and the claim has run out

@@ -332,6 +332,7 @@ describe('POST /otp/send-failover', () => {
         status: 'InProgress',
         statusCode: null,
         steps: [['primary', 'QUEUED', viberSends[0].trackingId]],
+        verification: 'pending',
       });
     });
 

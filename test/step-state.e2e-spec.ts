@@ -5,6 +5,7 @@ import { StepStateChecks1795570000000 } from '../libs/persistence/src/migrations
 import { StepOrder1795580000000 } from '../libs/persistence/src/migrations/1795580000000-StepOrder';
 import { CreateFlowReturnsRows1795590000000 } from '../libs/persistence/src/migrations/1795590000000-CreateFlowReturnsRows';
 import { FailoverApi1795600000000 } from '../libs/persistence/src/migrations/1795600000000-FailoverApi';
+import { Verification1795620000000 } from '../libs/persistence/src/migrations/1795620000000-Verification';
 import { CLAIM_DUE_SENDS } from '../libs/persistence/src/sql/work-queue.statements';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { failoverRequest, phone } from './support/factories';
@@ -23,6 +24,11 @@ describe('steps: typed state, step order, the flow function', () => {
   let store: FlowStore;
   let queue: WorkQueueStore;
   const runner = () => ({ query: (sql: string) => t.db.query(sql) }) as unknown as QueryRunner;
+  /** the migrations after `name`, undone newest first (inside rolledBack): a test of an older one runs on its schema */
+  const undoLaterThan = async (name: 'StepOrder' | 'FailoverApi') => {
+    await new Verification1795620000000().down(runner());
+    if (name === 'StepOrder') await new FailoverApi1795600000000().down(runner());
+  };
 
   beforeAll(async () => {
     t = await startTestGateway({ env: { WORKER_ENABLED: 'false' } });
@@ -149,6 +155,8 @@ describe('steps: typed state, step order, the flow function', () => {
         callbackUrl: null,
         callbackStrategy: null,
         apiKeyId: null,
+        codeHash: null,
+        codeExpiresAt: null,
       },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: phone('44'), label: 'login', status: 'QUEUED' },
       60_000,
@@ -181,7 +189,7 @@ describe('steps: typed state, step order, the flow function', () => {
     const before = (await t.db.query(`SELECT id, send_state, error_message FROM steps ORDER BY id`)).rows;
     expect(before.length).toBeGreaterThan(5);
     await rolledBack(async () => {
-      await new FailoverApi1795600000000().down(runner()); // the later migration first
+      await undoLaterThan('StepOrder'); // the later migrations first
       await migration.down(runner());
       expect(Object.keys(await checks())).toEqual(['ck_steps_step_order']);
       // as the previous version left them: a send queued behind the open circuit, one mid-send, one failed
@@ -250,7 +258,7 @@ describe('steps: typed state, step order, the flow function', () => {
     expect(stored[0].failovers).toBeGreaterThan(2);
     expect(await stepOrderMismatches()).toBe(0);
     await rolledBack(async () => {
-      await new FailoverApi1795600000000().down(runner()); // the later migration first
+      await undoLaterThan('StepOrder'); // the later migrations first
       await migration.down(runner());
       expect(await hasColumn()).toBe(false);
       const flowId = await newFlow();
@@ -287,7 +295,7 @@ describe('steps: typed state, step order, the flow function', () => {
         )
       ).rows;
     await rolledBack(async () => {
-      await new FailoverApi1795600000000().down(runner()); // the later migration first
+      await undoLaterThan('StepOrder'); // the later migrations first
       await migration.down(runner());
       const [old] = await create(phone('44'));
       expect(old).toEqual({ step_id: expect.any(String), flow_created_at: expect.any(Date), retry_after_sec: null });
@@ -325,9 +333,10 @@ describe('steps: typed state, step order, the flow function', () => {
           [randomUUID(), kind === 'otp' ? 'viber' : 'voice', phone('55'), kind, strategy],
         )
       ).rows[0];
-    const otp = await create('otp', null);
-    expect(otp).toMatchObject({ f_status: 'InProgress', f_kind: 'otp', f_callback_strategy: null });
     await rolledBack(async () => {
+      await undoLaterThan('FailoverApi');
+      const otp = await create('otp', null);
+      expect(otp).toMatchObject({ f_status: 'InProgress', f_kind: 'otp', f_callback_strategy: null });
       const failover = await create('failover', 'OnCompletion');
       expect(failover).toMatchObject({
         f_status: 'Queued',
@@ -352,6 +361,32 @@ describe('steps: typed state, step order, the flow function', () => {
       await migration.up(runner());
       expect(await create('failover', 'OnStep')).toMatchObject({ f_status: 'Queued', f_callback_strategy: 'OnStep' });
       await expect(create('failover', 'Sometimes')).rejects.toThrow(/ck_flows_callback_strategy/);
+    });
+  });
+  it('migration Verification: a flow with a code is written pending with its hash; down() and up() again keep the flows', async () => {
+    const migration = new Verification1795620000000();
+    const create = async (hash: string | null) =>
+      (
+        await t.db.query(
+          `SELECT * FROM create_flow_with_primary($1, '[]'::jsonb, false, NULL, NULL, 'viber', $2, NULL, 'QUEUED', 60000, 0, 0, 'otp', NULL, $3, now() + interval '10 minutes')`,
+          [randomUUID(), phone('66'), hash],
+        )
+      ).rows[0];
+    await rolledBack(async () => {
+      expect(await create('ab'.repeat(32))).toMatchObject({
+        f_code_hash: 'ab'.repeat(32),
+        f_verification_status: 'pending',
+        f_verify_attempts: 0,
+        f_verified_at: null,
+      });
+      expect(await create(null)).toMatchObject({ f_code_hash: null, f_verification_status: null });
+      const flows = (await t.db.query(`SELECT count(*)::int AS n FROM flows`)).rows[0].n;
+      await migration.down(runner());
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM flows`)).rows[0].n).toBe(flows);
+      await migration.up(runner());
+      await expect(
+        t.db.query(`UPDATE flows SET verification_status = 'maybe' WHERE id = (SELECT id FROM flows LIMIT 1)`),
+      ).rejects.toThrow(/ck_flows_verification_status/);
     });
   });
 });

@@ -88,6 +88,8 @@ describe('GET /otp/failover/{id} (tracking)', () => {
         statusCode: null,
         // the sandbox charges nothing for an EXPIRED Viber message (seed 002's Routee did: see the SQL test below)
         total_cost: 0.0375,
+        // the pin is checked by POST /otp/verify: not yet here
+        verification: { status: 'pending', verified_at: null, attempts: 0 },
         steps: [
           defined({
             trackingId: viberId,
@@ -135,6 +137,8 @@ describe('GET /otp/failover/{id} (tracking)', () => {
         status: 'Succeeded',
         statusCode: null,
         total_cost: 0.0375,
+        // the pin is checked by POST /otp/verify: not yet here
+        verification: { status: 'pending', verified_at: null, attempts: 0 },
         steps: [
           expect.objectContaining({ trackingId: viberId, role: 'primary', status: 'EXPIRED' }),
           defined({
@@ -287,6 +291,8 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'InProgress',
       statusCode: null,
       total_cost: 0,
+      // the pin is checked by POST /otp/verify: not yet here
+      verification: { status: 'pending', verified_at: null, attempts: 0 },
       steps: [
         defined({
           trackingId: viberId,
@@ -313,6 +319,8 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'InProgress',
       statusCode: null,
       total_cost: 0,
+      // the pin is checked by POST /otp/verify: not yet here
+      verification: { status: 'pending', verified_at: null, attempts: 0 },
       steps: [
         defined({
           trackingId: sent.flow[0].trackingId,
@@ -337,6 +345,8 @@ describe('GET /otp/failover/{id} (tracking)', () => {
       status: 'Failed',
       statusCode: 1,
       total_cost: 0,
+      // the pin is checked by POST /otp/verify: not yet here
+      verification: { status: 'pending', verified_at: null, attempts: 0 },
       steps: [
         {
           trackingId: null,

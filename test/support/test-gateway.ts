@@ -26,6 +26,7 @@ export async function startTestGateway(
   const config = loadGatewayConfig({
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     GATEWAY_API_KEYS: TEST_KEY,
+    CODE_SECRET: 'test-code-secret-0123456789abcdef0123456789',
     ROUTEE_APP_ID: sandbox.appId,
     ROUTEE_APP_SECRET: sandbox.appSecret,
     ROUTEE_AUTH_URL: sandbox.url,

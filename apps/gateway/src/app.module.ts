@@ -21,6 +21,7 @@ import { RootController } from './root/root.controller';
 import { CallbackTokenGuard } from './routee-callbacks/callback-token.guard';
 import { RouteeCallbacksController } from './routee-callbacks/routee-callbacks.controller';
 import { RouteeCallbacksService } from './routee-callbacks/routee-callbacks.service';
+import { VerificationService } from './otp/verification.service';
 
 export interface AppModuleOptions {
   config: GatewayConfig;
@@ -60,6 +61,7 @@ export class AppModule {
         SendFailoverService,
         WebhookEventsService,
         TrackingService,
+        VerificationService,
         RouteeCallbacksService,
         CallbackTokenGuard,
         { provide: APP_GUARD, useClass: BearerAuthGuard },

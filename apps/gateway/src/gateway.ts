@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleLogger, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
@@ -68,7 +69,8 @@ function routerError(error: FastifyError, request: FastifyRequest, reply: Fastif
  * the Routee sandbox when no credentials are set, the Nest app with its one
  * validation pipe, error filter and Swagger UI. Used by main.ts and the tests.
  */
-export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+export async function startGateway(given: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const config = resolveCodeSecret(given);
   // One logger instance, set globally up front: Nest keeps the logger statically, and an
   // app created with `logger: false` (the in-process sandbox) would otherwise mute ours.
   const sink =
@@ -198,6 +200,25 @@ function setupSwagger(app: NestFastifyApplication): void {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
+}
+
+/**
+ * CODE_SECRET, or the one kept in <dataDir>/code-secret, created on the first
+ * start (0600; replicas started together from one DATA_DIR agree on it: the
+ * first to create the file wins). Replicas on several machines need CODE_SECRET
+ * set, the same for all: a code hashed by one is checked by another.
+ */
+export function resolveCodeSecret(config: GatewayConfig): GatewayConfig {
+  if (config.verification.codeSecret) return config;
+  const file = join(config.dataDir, 'code-secret');
+  mkdirSync(config.dataDir, { recursive: true });
+  try {
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const codeSecret = readFileSync(file, 'utf8').trim();
+  return { ...config, verification: { ...config.verification, codeSecret } };
 }
 
 /**

@@ -61,6 +61,15 @@ export interface GatewayConfig {
     /** IDEMPOTENCY_WAIT_MS: how long a repeat waits for a first request still running before it is a 409 */
     waitMs: number;
   };
+  /** code verification (README, "Verifying the code") */
+  verification: {
+    /** CODE_SECRET: the HMAC key of the codes; unset: generated once and kept in DATA_DIR/code-secret (resolveCodeSecret) */
+    codeSecret?: string;
+    /** VERIFY_MAX_ATTEMPTS: code checks per flow */
+    maxAttempts: number;
+    /** CODE_TTL_SEC: how long a code may be checked, from the send, when the request does not say */
+    codeTtlSec: number;
+  };
   webhooks: {
     /** WEBHOOK_SECRET: HMAC key for X-Webhook-Signature */
     secret?: string;
@@ -93,6 +102,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   }
   const callbackToken = optional(env, 'ROUTEE_CALLBACK_TOKEN') ?? randomBytes(24).toString('base64url');
   if (callbackToken.length < 16) throw new ConfigError('ROUTEE_CALLBACK_TOKEN', 'must be at least 16 characters');
+
+  const codeSecret = optional(env, 'CODE_SECRET');
+  if (codeSecret !== undefined && codeSecret.length < 32)
+    throw new ConfigError('CODE_SECRET', 'must be at least 32 characters');
 
   const connectTimeoutMs = integer(env, 'ROUTEE_CONNECT_TIMEOUT_MS', 2000, 1, 60000);
   const requestTimeoutMs = integer(env, 'ROUTEE_REQUEST_TIMEOUT_MS', 5000, 1, 120000);
@@ -130,6 +143,11 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
     workerEnabled: boolean(env, 'WORKER_ENABLED', true),
     sendClaimMs,
+    verification: {
+      codeSecret,
+      maxAttempts: integer(env, 'VERIFY_MAX_ATTEMPTS', 5, 1, 100),
+      codeTtlSec: integer(env, 'CODE_TTL_SEC', 600, 30, 86_400),
+    },
     idempotency: {
       claimMs: integer(
         env,

@@ -21,15 +21,27 @@ import { channelOf, failoverStepSpec, flowConfigOf, stepProgressOf, stepStateOf 
 /**
  * The flow's status and what to do next: a Failover API flow by its
  * definition's N steps (decideSteps), a Failover OTP flow by its two-step
- * rules (decideFlow), its failover named as step index 1.
+ * rules (decideFlow), its failover named as step index 1. A verified code
+ * ends the flow Succeeded and a cancel ends it as its steps stand (Succeeded
+ * if one did, else Failed 2): neither sends a further step. Read under the
+ * flow's lock, like the approval's write, so an approval and a failover
+ * trigger racing each other give one outcome.
  */
 export function decide(current: FlowWithSteps, now: Date): StepsDecision {
   const decision = current.flow.kind === 'failover' ? decideFailoverApi(current, now) : decideOtp(current, now);
+  const { verificationStatus } = current.flow;
   // Succeeded is final: a later report (an SMS "Sent" turning "Undelivered") updates the step, not the flow
-  if (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded')
-    return { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
+  if (
+    verificationStatus === 'approved' ||
+    (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded') ||
+    (verificationStatus === 'canceled' && decision.status === 'Succeeded')
+  )
+    return { status: 'Succeeded', statusCode: null, next: NO_NEXT };
+  if (verificationStatus === 'canceled') return { status: 'Failed', statusCode: 2, next: NO_NEXT };
   return decision;
 }
+
+const NO_NEXT = { kind: 'none' } as const;
 
 function decideFailoverApi({ flow, steps }: FlowWithSteps, now: Date): StepsDecision {
   return decideSteps(flow.definition.map(failoverStepSpec), steps.map(stepProgressOf), now);
@@ -60,6 +72,7 @@ export function nextCheckAt(decision: StepsDecision, now: Date, refreshIntervalM
 
 /** a failed flow's `error`: what its last step ended with */
 export function failureReason(current: FlowWithSteps): string {
+  if (current.flow.verificationStatus === 'canceled') return 'canceled: no further step was sent';
   const last = current.steps[current.steps.length - 1];
   return last.errorMessage ?? last.detailedStatus ?? `${last.channel} step ended ${last.status}`;
 }

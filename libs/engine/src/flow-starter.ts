@@ -27,6 +27,8 @@ export interface NewFlow {
   /** the Failover API's callback.strategy; null on Failover OTP flows */
   callbackStrategy: CallbackStrategy | null;
   apiKeyId: string | null;
+  /** the code the user will be checked against (POST /otp/verify): its HMAC, and until when; none on Failover API flows */
+  code?: { hash: string; expiresAt: Date };
 }
 
 /** what recording the first send wrote: the step, and the flow's answer when the shortcut wrote the flow too */
@@ -67,6 +69,8 @@ export class FlowStarter {
         callbackUrl: input.callbackUrl,
         callbackStrategy: input.callbackStrategy,
         apiKeyId: input.apiKeyId,
+        codeHash: input.code?.hash ?? null,
+        codeExpiresAt: input.code?.expiresAt ?? null,
       },
       {
         flowId: id,

@@ -27,11 +27,20 @@ export interface TrackingStepView {
   failover_from_message_token?: string;
 }
 
+/** the code check (POST /otp/verify): pending, approved or canceled, when it was approved, the checks made */
+export interface VerificationView {
+  status: string;
+  verified_at: string | null;
+  attempts: number;
+}
+
 export interface TrackingView {
   flowId: string;
   status: string;
   statusCode: number | null;
   total_cost: number;
+  /** left out when the flow has no code (created before verification existed) */
+  verification?: VerificationView;
   steps: TrackingStepView[];
 }
 
@@ -63,6 +72,13 @@ export function toTrackingView({ flow, steps }: FlowWithSteps): TrackingView {
     status: flow.status,
     statusCode: flow.statusCode,
     total_cost: sumPrices(steps.map((s) => s.price)),
+    ...(flow.verificationStatus !== null && {
+      verification: {
+        status: flow.verificationStatus,
+        verified_at: flow.verifiedAt?.toISOString() ?? null,
+        attempts: flow.verifyAttempts,
+      },
+    }),
     steps: steps.map((s) => toStepView(s, s.role === 'failover' ? (primary?.trackingId ?? null) : null)),
   };
 }

@@ -41,3 +41,4 @@ export { isStatusProgress } from './status-progress';
 export type { AppliedReport, ReportedStep, StatusReport } from './apply-report';
 export { applyReportTo } from './apply-report';
 export { DomainError, type DomainErrorCode } from './domain-error';
+export { attemptsLeft, checkGate, type VerificationAnswer, type VerificationState } from './verification';

@@ -48,7 +48,15 @@ export type FlowChange = Pick<FlowEntity, 'id' | 'status' | 'statusCode' | 'next
 export type NewStep = Pick<StepEntity, 'flowId' | 'order' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
 export type NewFlow = Pick<
   FlowEntity,
-  'id' | 'kind' | 'definition' | 'failoverOnDelivered' | 'callbackUrl' | 'callbackStrategy' | 'apiKeyId'
+  | 'id'
+  | 'kind'
+  | 'definition'
+  | 'failoverOnDelivered'
+  | 'callbackUrl'
+  | 'callbackStrategy'
+  | 'apiKeyId'
+  | 'codeHash'
+  | 'codeExpiresAt'
 >;
 
 /** Flows and their steps (deliveries). Every multi-row change runs in one transaction. */
@@ -84,6 +92,8 @@ export class FlowStore {
       windowSec,
       flow.kind,
       flow.callbackStrategy,
+      flow.codeHash,
+      flow.codeExpiresAt,
     ]);
     if (row.retry_after_sec !== null) throw new PhoneRateLimitedError(row.retry_after_sec, limit, windowSec);
     return withStepsOf([row])!;
@@ -308,6 +318,11 @@ function flowOf(r: FlowColumns): FlowEntity {
     status: r.f_status,
     kind: r.f_kind,
     callbackStrategy: r.f_callback_strategy,
+    codeHash: r.f_code_hash,
+    codeExpiresAt: r.f_code_expires_at,
+    verifyAttempts: r.f_verify_attempts,
+    verificationStatus: r.f_verification_status,
+    verifiedAt: r.f_verified_at,
     statusCode: r.f_status_code,
     definition: r.f_definition,
     failoverOnDelivered: r.f_failover_on_delivered,

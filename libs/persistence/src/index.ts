@@ -17,3 +17,4 @@ export * from './entities/webhook-event.entity';
 export * from './webhook-event.store';
 export * from './database-errors';
 export * from './phone-rate-limit';
+export * from './verification.store';

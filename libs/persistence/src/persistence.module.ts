@@ -10,6 +10,7 @@ import { FailoverSearchStore } from './failover-search.store';
 import { WebhookEventStore } from './webhook-event.store';
 import { WorkQueueStore } from './work-queue.store';
 import { PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
+import { VerificationStore } from './verification.store';
 
 export interface PersistenceOptions {
   /** the per-phone limit on new flows (off when absent or limit 0) */
@@ -47,6 +48,7 @@ export class PersistenceModule {
         FailoverSearchStore,
         WorkQueueStore,
         WebhookEventStore,
+        VerificationStore,
       ],
       exports: [
         FlowStore,
@@ -56,6 +58,7 @@ export class PersistenceModule {
         FailoverSearchStore,
         WorkQueueStore,
         WebhookEventStore,
+        VerificationStore,
       ],
     };
   }

@@ -16,6 +16,7 @@ import { FlowTrackingDto } from './dto/tracking.dto';
 import { TrackingService } from './tracking.service';
 import { WebhookEventListDto, WebhookResendDto } from './dto/webhook-event.dto';
 import { WebhookEventsService } from './webhook-events.service';
+import { VerificationService } from './verification.service';
 
 @ApiTags('otp')
 @ApiBearerAuth()
@@ -26,6 +27,7 @@ export class FailoverController {
   constructor(
     private readonly tracking: TrackingService,
     private readonly webhookEvents: WebhookEventsService,
+    private readonly verification: VerificationService,
   ) {}
 
   @Get()
@@ -53,6 +55,27 @@ export class FailoverController {
   @ApiOkResponse({ type: FlowTrackingDto })
   @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
   track(@Param('id') id: string): Promise<FlowTrackingDto> {
+    return this.tracking.track(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Send no further step: the flow ends as its steps stand (Succeeded if one did, else Failed 2), its verification canceled',
+  })
+  @ApiParam({
+    name: 'id',
+    description: 'The flowId, or the trackingId of either step',
+    example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+  })
+  @ApiOkResponse({
+    type: FlowTrackingDto,
+    description: 'The flow as it now stands (a flow already final is answered as it is)',
+  })
+  @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
+  async cancel(@Param('id') id: string): Promise<FlowTrackingDto> {
+    await this.verification.cancel(id);
     return this.tracking.track(id);
   }
 

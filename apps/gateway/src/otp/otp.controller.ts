@@ -12,12 +12,15 @@ import {
   ApiUnprocessableEntityResponse,
   ApiConflictResponse,
   ApiTooManyRequestsResponse,
+  ApiNotFoundResponse,
 } from '@nestjs/swagger';
 import type { AuthedRequest } from '../auth/bearer-auth.guard';
 import { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import { SendFailoverResponseDto } from './dto/send-failover-response.dto';
 import { TemplateListDto } from './dto/template.dto';
 import { SendFailoverService } from './send-failover.service';
+import { VerifyCodeDto, VerifyResponseDto } from './dto/verify.dto';
+import { VerificationService } from './verification.service';
 import { VIBER_TEMPLATES } from '@app/routee';
 
 @ApiTags('otp')
@@ -27,7 +30,10 @@ import { VIBER_TEMPLATES } from '@app/routee';
 @ApiExtraModels(FlowStepDto)
 @Controller('otp')
 export class OtpController {
-  constructor(private readonly sender: SendFailoverService) {}
+  constructor(
+    private readonly sender: SendFailoverService,
+    private readonly verification: VerificationService,
+  ) {}
 
   @Post('send-failover')
   @HttpCode(200)
@@ -56,6 +62,24 @@ export class OtpController {
   // the header is read from the request: @Headers() would also declare it, as a required parameter, in the OpenAPI document
   send(@Body() dto: SendFailoverDto, @Req() req: AuthedRequest): Promise<SendFailoverResponseDto> {
     return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']));
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check the code the user typed; an approved code ends the flow, and a failover not yet sent is never sent',
+    description:
+      'At most VERIFY_MAX_ATTEMPTS checks per flow are counted (exact across replicas); approved is final, and a repeat of the right code answers approved again',
+  })
+  @ApiBody({ type: VerifyCodeDto })
+  @ApiOkResponse({
+    type: VerifyResponseDto,
+    description: 'What the check found; a wrong code is a 200 with status denied',
+  })
+  @ApiNotFoundResponse({ description: 'No flow has this id, or it has no code: {"detail":"tracking not found"}' })
+  @ApiUnprocessableEntityResponse({ description: 'id or code missing or malformed' })
+  verify(@Body() dto: VerifyCodeDto): Promise<VerifyResponseDto> {
+    return this.verification.verify(dto.id, dto.code);
   }
 
   @Get('templates')

@@ -6,6 +6,7 @@ import { FlowStore, IdempotencyStore, type FlowWithSteps, type StepDefinition } 
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import { checkIdempotencyKey, requestHashOf, sendOnce } from '../common/idempotent-send';
 import type { Caller } from '../auth/api-key.service';
+import { codeHash } from './code';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
 import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
@@ -75,8 +76,20 @@ export class SendFailoverService {
         callbackUrl,
         callbackStrategy: null,
         apiKeyId: caller.keyId,
+        code: this.codeOf(id, definition),
       }),
     );
+  }
+
+  /** the pin the user will type, as POST /otp/verify checks it: its HMAC (bound to the flow), valid CODE_TTL_SEC */
+  private codeOf(flowId: string, definition: StepDefinition[]): { hash: string; expiresAt: Date } | undefined {
+    const pin = definition.find((def) => def.type === 'ViberOtp')?.templateParams?.pin;
+    const secret = this.config.verification.codeSecret;
+    if (pin === undefined || !secret) return undefined;
+    return {
+      hash: codeHash(secret, flowId, String(pin)),
+      expiresAt: new Date(Date.now() + this.config.verification.codeTtlSec * 1000),
+    };
   }
 }
 

@@ -16,6 +16,8 @@ interface Digest {
   status: string;
   statusCode: number | null;
   steps: [role: string, status: string, trackingId: string | null][];
+  /** the code check's status, on flows that have a code (absent otherwise, as in digests stored before it existed) */
+  verification?: string;
 }
 
 /**
@@ -104,6 +106,7 @@ function digestOf({ flow, steps }: FlowWithSteps): Digest {
     status: flow.status,
     statusCode: flow.statusCode,
     steps: steps.map((s) => [s.role, s.status, s.trackingId]),
+    ...(flow.verificationStatus !== null && { verification: flow.verificationStatus }),
   };
 }
 

@@ -14,6 +14,9 @@ export type FlowKind = 'otp' | 'failover';
 /** the Failover API's callback strategies (https://docs.routee.net/reference/send-a-failover-message) */
 export type CallbackStrategy = 'OnStep' | 'OnCompletion';
 
+/** where a flow's code check stands (migration Verification); expired and too many attempts are read from the time and the count */
+export type VerificationStatus = 'pending' | 'approved' | 'canceled';
+
 interface StepDefinitionBase {
   /** the number dialled or messaged, digits only */
   to: string;
@@ -77,6 +80,7 @@ export interface VoiceStepDefinition extends StepDefinitionBase {
 @Entity({ name: 'flows' })
 @Check('ck_flows_kind', `kind IN ('otp', 'failover')`)
 @Check('ck_flows_callback_strategy', `callback_strategy IN ('OnStep', 'OnCompletion')`)
+@Check('ck_flows_verification_status', `verification_status IN ('pending', 'approved', 'canceled')`)
 export class FlowEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -108,6 +112,25 @@ export class FlowEntity {
   /** why the flow failed, when it did */
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /** HMAC-SHA256 (hex) of the flow's code under CODE_SECRET, bound to the flow's id; never the code */
+  @Column({ name: 'code_hash', type: 'text', nullable: true })
+  codeHash: string | null;
+
+  /** after this, a check answers expired */
+  @Column({ name: 'code_expires_at', type: 'timestamptz', nullable: true })
+  codeExpiresAt: Date | null;
+
+  /** checks made, counted in Postgres: at most VERIFY_MAX_ATTEMPTS */
+  @Column({ name: 'verify_attempts', type: 'integer', default: 0 })
+  verifyAttempts: number;
+
+  /** null when the flow has no code (a Failover API flow) */
+  @Column({ name: 'verification_status', type: 'text', nullable: true })
+  verificationStatus: VerificationStatus | null;
+
+  @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
+  verifiedAt: Date | null;
 
   /** the API key that created it */
   @Column({ name: 'api_key_id', type: 'text', nullable: true })

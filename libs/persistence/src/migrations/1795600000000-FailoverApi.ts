@@ -128,6 +128,7 @@ END
 $fn$`;
 }
 
-const CREATE_FUNCTION = createFunction('new');
+/** the function as this migration creates it (migration Verification's down() restores it) */
+export const CREATE_FUNCTION = createFunction('new');
 /** as migration CreateFlowReturnsRows created it */
 const PREVIOUS_FUNCTION = createFunction('previous');

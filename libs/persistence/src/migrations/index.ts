@@ -11,6 +11,7 @@ import { StepOrder1795580000000 } from './1795580000000-StepOrder';
 import { CreateFlowReturnsRows1795590000000 } from './1795590000000-CreateFlowReturnsRows';
 import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
+import { Verification1795620000000 } from './1795620000000-Verification';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   CreateFlowReturnsRows1795590000000,
   FailoverApi1795600000000,
   FailoverSearchIndexes1795610000000,
+  Verification1795620000000,
 ];

@@ -27,11 +27,13 @@ export const CREATE_FLOW_WITH_PRIMARY = statement<
     windowSec: number,
     kind: string,
     callbackStrategy: string | null,
+    codeHash: string | null,
+    codeExpiresAt: Date | null,
   ],
   { retry_after_sec: number | null } & FlowStepRow
 >(
   'create_flow_with_primary',
-  `SELECT * FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+  `SELECT * FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 );
 
 /** flows' evaluated state, one array per column, for unnest */

@@ -106,6 +106,26 @@ export class TrackingStepDto {
   failover_from_message_token?: string;
 }
 
+export class FlowVerificationDto {
+  @ApiProperty({
+    description: 'pending (not checked right yet), approved (final) or canceled',
+    enum: ['pending', 'approved', 'canceled'],
+    example: 'approved',
+  })
+  status: string;
+
+  @ApiProperty({
+    description: 'When the code was approved',
+    example: '2026-12-01T12:00:41.000Z',
+    nullable: true,
+    type: String,
+  })
+  verified_at: string | null;
+
+  @ApiProperty({ description: 'Checks made (POST /otp/verify), at most VERIFY_MAX_ATTEMPTS', example: 1 })
+  attempts: number;
+}
+
 export class FlowTrackingDto {
   @ApiProperty({ description: 'The flow id', example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', format: 'uuid' })
   flowId: string;
@@ -129,6 +149,13 @@ export class FlowTrackingDto {
 
   @ApiProperty({ description: 'Sum of the known prices of the steps (0 when none is known yet)', example: 0.0468 })
   total_cost: number;
+
+  @ApiPropertyOptional({
+    type: FlowVerificationDto,
+    description: 'The code check (POST /otp/verify); absent on a flow that has no code',
+    example: { status: 'approved', verified_at: '2026-12-01T12:00:41.000Z', attempts: 1 },
+  })
+  verification?: FlowVerificationDto;
 
   @ApiProperty({
     type: [TrackingStepDto],
