@@ -25,6 +25,7 @@ import {
   startChild,
   stopChild,
 } from './lib.mjs';
+import { benchSearch } from './failover-search.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -792,6 +793,7 @@ async function main() {
   if (!SKIP.has('worker')) await benchWorker('otp');
   if (!SKIP.has('worker') && !SKIP.has('failover')) await benchWorker('failover');
   if (!SKIP.has('list')) await benchList();
+  if (!SKIP.has('search')) await benchSearch({ admin, startGatewayChild, http, record, log, stopChild, fmt });
 
   await cleanup(); // the children and Postgres are stopped first: the figure says how fast the machine itself is now
   speed.push(calibrationMs());

@@ -508,6 +508,24 @@ describe('POST /failover/tracking (search Failover flows)', () => {
     });
   });
 
+  it('is documented in the OpenAPI document: query, body and answer, each field with a description and an example', async () => {
+    const doc = (await t.http.get('/docs-json')).body;
+    const op = doc.paths['/failover/tracking'].post;
+    expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['dateEnd', 'dateStart', 'page', 'size']);
+    for (const p of op.parameters)
+      expect(p).toMatchObject({ in: 'query', required: false, description: expect.any(String) });
+    expect(Object.keys(op.requestBody.content['application/json'].examples)).toHaveLength(4);
+    const missing: string[] = [];
+    for (const name of ['FailoverSearchFilterDto', 'FailoverSearchPageDto']) {
+      const schema = doc.components.schemas[name] as { properties: Record<string, { description?: string }> };
+      for (const [field, prop] of Object.entries(schema.properties)) {
+        if (!prop.description) missing.push(`${name}.${field} description`);
+        if (!('example' in prop)) missing.push(`${name}.${field} example`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   describe('auth', () => {
     it('no Bearer credentials: 403; an unknown key: 401 (platform body)', async () => {
       const none = await t.http.post('/failover/tracking').send([]);
@@ -519,7 +537,7 @@ describe('POST /failover/tracking (search Failover flows)', () => {
     });
   });
 
-  describe('DECISION: totalElements is counted up to 1,000 past the end of the page, a lower bound beyond', () => {
+  describe('DECISION: totalElements is counted up to 200 past the end of the page, a lower bound beyond', () => {
     const MANY = 1_100;
     const OLD = `dateEnd=${at(1000).toISOString()}`;
 
@@ -538,14 +556,17 @@ describe('POST /failover/tracking (search Failover flows)', () => {
       );
     });
 
-    it('page 0 of 20: at least 1,020, not the last page; the last page counts them all', async () => {
+    it('page 0 of 20: at least 220, not the last page; the bound moves on with the page; the last page counts them all', async () => {
       const p0 = await search([], `?${OLD}`);
       expect(p0.body).toMatchObject({
         totalElements: 20 + FAILOVER_SEARCH_COUNT_AHEAD,
-        totalPages: 51,
+        totalPages: 11,
         numberOfElements: 20,
+        first: true,
         last: false,
       });
+      const p10 = await search([], `?${OLD}&page=10`);
+      expect(p10.body).toMatchObject({ totalElements: 220 + FAILOVER_SEARCH_COUNT_AHEAD, totalPages: 21, last: false });
       const end = await search([], `?${OLD}&page=54`);
       expect(end.body).toMatchObject({ totalElements: MANY, totalPages: 55, numberOfElements: 20, last: true });
       // a filter the extra flows do not match is exact again

@@ -30,12 +30,15 @@ export interface FailoverSearchResult {
 /**
  * How far past the end of the page matches are counted, as for the deliveries
  * list (DeliveryStore, TOTAL_COUNT_AHEAD): an exact count of a broad filter
- * reads every match, which no index makes fast at 1M flows (the unfiltered
- * count alone is ~40 ms there). Counting stops at offset + limit + this: the
- * total is exact up to there, a lower bound beyond, and whether a next page
- * exists is always known. docs/failover-search.md has the figures.
+ * reads every match, which no index makes fast at 1M flows. Counting stops at
+ * offset + limit + this: the total is exact up to there, a lower bound beyond,
+ * and whether a next page exists is always known. 200 rather than the list's
+ * 1,000: a flow costs more to test than a step (its definition's values are
+ * read from jsonb, ~2 µs; terminationChannel probes its last step, ~8 µs), and
+ * at 1,000 a label a tenth of the flows carry took 16 ms to count, a
+ * terminationChannel 78 ms (docs/failover-search.md).
  */
-export const FAILOVER_SEARCH_COUNT_AHEAD = 1_000;
+export const FAILOVER_SEARCH_COUNT_AHEAD = 200;
 
 /**
  * Searches Failover API flows for POST /failover/tracking. Reads what is

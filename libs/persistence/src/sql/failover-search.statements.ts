@@ -126,9 +126,12 @@ function positiveCondition(
       return `(${types.map((t) => `f.definition @> ${param(JSON.stringify([{ type: t }]))}::jsonb`).join(' OR ')})`;
     }
     case 'terminationChannel': {
-      const channels = MESSAGE_TYPES.filter((t) => matches(t, term, exact)).map((t) => t.toLowerCase());
-      if (channels.length === 0) return 'false';
-      return `(f.status IN ${FINAL_STATUSES} AND coalesce(${LAST_STEP_CHANNEL} = ANY(${param(channels)}::text[]), false))`;
+      const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
+      if (types.length === 0) return 'false';
+      // the last step's type is one the definition holds: that cheap test first spares most probes of steps
+      const defined = types.map((t) => `f.definition @> ${param(JSON.stringify([{ type: t }]))}::jsonb`).join(' OR ');
+      const channels = param(types.map((t) => t.toLowerCase()));
+      return `(f.status IN ${FINAL_STATUSES} AND (${defined}) AND coalesce(${LAST_STEP_CHANNEL} = ANY(${channels}::text[]), false))`;
     }
   }
 }

@@ -11,6 +11,45 @@ export class FailoverSearchPageDto {
     description:
       'This page of tracking objects (the same object as GET /failover/tracking/{trackingId}), newest first: ' +
       'createdAt, then trackingId, descending',
+    example: [
+      {
+        trackingId: '30830fad-21ed-49b0-89d0-bbada2fd5640',
+        messages: [
+          {
+            type: 'Sms',
+            messageId: '82a91dc3-e842-41eb-86e5-07d55eb51234',
+            smsId: '82a91dc3-e842-41eb-86e5-07d55eb51234',
+            order: 1,
+            failoverOnStatuses: ['Undelivered', 'Failed'],
+            createdAt: '2025-05-05T15:28:45.227Z',
+            to: '+306912345678',
+            from: 'Routee',
+            country: 'GR',
+            status: {
+              name: 'Delivered',
+              reason: { detailedStatus: 'Delivered', description: 'The SMS was delivered to its recipient.' },
+              updatedDate: '2025-05-05T15:28:49.000Z',
+            },
+            price: 0.036,
+            body: 'Your code is 482913',
+            operator: 'Vodafone',
+            label: 'login',
+            ttl: 1200,
+            part: 1,
+            parts: 1,
+            latency: 4000,
+          },
+        ],
+        terminationChannel: 'Sms',
+        status: 'Succeeded',
+        statusCode: null,
+        totalPrice: 0.036,
+        originatingService: 'Failover',
+        applicationId: 'key_3f2a9c',
+        createdAt: '2025-05-05T15:28:45.120Z',
+        updatedAt: '2025-05-05T15:28:49.310Z',
+      },
+    ],
   })
   content: FailoverTrackingDto[];
 
@@ -19,7 +58,7 @@ export class FailoverSearchPageDto {
 
   @ApiProperty({
     description:
-      'Flows matching the filters, all pages. Counted up to 1,000 past the end of this page: when more match, ' +
+      'Flows matching the filters, all pages. Counted up to 200 past the end of this page: when more match, ' +
       'this is that bound (at least this many; `last` is still exact, and the bound moves on with the page)',
     example: 1,
   })
