@@ -16,6 +16,7 @@ const SEARCH_INDEXES = [
   'ix_flows_failover_from_trgm',
   'ix_flows_failover_label_trgm',
   'ix_flows_failover_to',
+  'ix_flows_failover_type',
   'ix_flows_failover_id_trgm',
   'ix_steps_flow_last_step',
   // the deliveries list's and the rate limit's, on steps: also faster rebuilt than kept up during the load

@@ -1,5 +1,7 @@
 import { toFailoverTracking } from '@app/engine';
 import { FAILOVER_SEARCH_COUNT_AHEAD, FlowStore } from '@app/persistence';
+import { DataSource } from 'typeorm';
+import { FailoverSearchIndexes1795610000000 } from '../libs/persistence/src/migrations/1795610000000-FailoverSearchIndexes';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /**
@@ -524,6 +526,34 @@ describe('POST /failover/tracking (search Failover flows)', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it('migration FailoverSearchIndexes: down() removes what up() made, up() again restores it', async () => {
+    const objects = async () =>
+      (
+        await t.db.query(
+          `SELECT name FROM (SELECT indexname AS name FROM pg_indexes WHERE indexname LIKE 'ix_flows_failover%' OR indexname = 'ix_steps_flow_last_step'
+             UNION ALL SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'st_flows_%'
+             UNION ALL SELECT proname FROM pg_proc WHERE proname = 'failover_search_text') o ORDER BY name`,
+        )
+      ).rows.map((r: { name: string }) => r.name);
+    const made = await objects();
+    expect(made).toHaveLength(16);
+    const migration = new FailoverSearchIndexes1795610000000();
+    const runner = t.gateway.app.get(DataSource).createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await migration.down(runner);
+      await runner.commitTransaction();
+      expect(await objects()).toEqual([]);
+      await runner.startTransaction();
+      await migration.up(runner);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    expect(await objects()).toEqual(made);
+    expect(ids((await search([filter('label', 'contains', 'reset')])).body)).toEqual(keys('c'));
   });
 
   describe('auth', () => {

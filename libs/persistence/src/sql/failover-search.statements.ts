@@ -122,18 +122,23 @@ function positiveCondition(
     }
     case 'type': {
       const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
-      if (types.length === 0) return 'false';
-      return `(${types.map((t) => `f.definition @> ${param(JSON.stringify([{ type: t }]))}::jsonb`).join(' OR ')})`;
+      return types.length ? `(${definesType(types, param)})` : 'false';
     }
     case 'terminationChannel': {
       const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
       if (types.length === 0) return 'false';
       // the last step's type is one the definition holds: that cheap test first spares most probes of steps
-      const defined = types.map((t) => `f.definition @> ${param(JSON.stringify([{ type: t }]))}::jsonb`).join(' OR ');
       const channels = param(types.map((t) => t.toLowerCase()));
-      return `(f.status IN ${FINAL_STATUSES} AND (${defined}) AND coalesce(${LAST_STEP_CHANNEL} = ANY(${channels}::text[]), false))`;
+      return `(f.status IN ${FINAL_STATUSES} AND (${definesType(types, param)}) AND coalesce(${LAST_STEP_CHANNEL} = ANY(${channels}::text[]), false))`;
     }
   }
+}
+
+/** one of the definition's messages has one of these types (ix_flows_failover_type; one containment a type) */
+function definesType(types: readonly string[], param: (value: unknown) => string): string {
+  return types
+    .map((t) => `jsonb_path_query_array(f.definition, '$[*].type') @> ${param(JSON.stringify([t]))}::jsonb`)
+    .join(' OR ');
 }
 
 /** a stored value against a term, case-insensitive: the same value, or one holding the term */
