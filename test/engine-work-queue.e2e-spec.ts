@@ -107,6 +107,7 @@ describe('failover engine: work queue, stranded sends, exactly once', () => {
         apiKeyId: null,
         codeHash: null,
         codeExpiresAt: null,
+        codeCiphertext: null,
       },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: to, label: 'login', status: 'QUEUED' },
       -1000, // the flow is due and the claim has run out

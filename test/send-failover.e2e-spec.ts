@@ -282,7 +282,8 @@ describe('POST /otp/send-failover', () => {
             senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
             templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
             templateLang: 'en',
-            pin: '482913',
+            // the code is never answered back (nor stored): the steps show where it goes
+            pin: '{code}',
             trackingId: viberSends[0].trackingId,
           },
           {
@@ -292,7 +293,7 @@ describe('POST /otp/send-failover', () => {
             ttl: 300,
             label: 'login',
             from: 'Acme',
-            message: { body: 'Your code is 482913' },
+            message: { body: 'Your code is {code}' },
             trackingId: null,
           },
         ],

@@ -157,6 +157,7 @@ describe('steps: typed state, step order, the flow function', () => {
         apiKeyId: null,
         codeHash: null,
         codeExpiresAt: null,
+        codeCiphertext: null,
       },
       { flowId: id, role: 'primary', channel: 'viber', phoneNumber: phone('44'), label: 'login', status: 'QUEUED' },
       60_000,
@@ -368,7 +369,7 @@ describe('steps: typed state, step order, the flow function', () => {
     const create = async (hash: string | null) =>
       (
         await t.db.query(
-          `SELECT * FROM create_flow_with_primary($1, '[]'::jsonb, false, NULL, NULL, 'viber', $2, NULL, 'QUEUED', 60000, 0, 0, 'otp', NULL, $3, now() + interval '10 minutes')`,
+          `SELECT * FROM create_flow_with_primary($1, '[]'::jsonb, false, NULL, NULL, 'viber', $2, NULL, 'QUEUED', 60000, 0, 0, 'otp', NULL, $3, now() + interval '10 minutes', NULL)`,
           [randomUUID(), phone('66'), hash],
         )
       ).rows[0];

@@ -3,6 +3,7 @@ import { FlowEngine } from '@app/engine';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { failoverRequest, phone } from './support/factories';
 import { sleep } from './support/engine-support';
+import { CaptureLogger } from './support/capture-logger';
 
 const PIN = '482913';
 
@@ -16,8 +17,10 @@ describe('code verification', () => {
   let t: TestGateway;
   let engine: FlowEngine;
 
+  const logger = new CaptureLogger();
+
   beforeAll(async () => {
-    t = await startTestGateway({ env: { WORKER_ENABLED: 'false', VERIFY_MAX_ATTEMPTS: '5' } });
+    t = await startTestGateway({ env: { WORKER_ENABLED: 'false', VERIFY_MAX_ATTEMPTS: '5' }, logger });
     engine = t.gateway.app.get(FlowEngine);
   });
   afterAll(() => t.close());
@@ -39,8 +42,8 @@ describe('code verification', () => {
         [flowId],
       )
     ).rows[0];
-  const smsTo = (to: string) =>
-    t.sandbox.state.sends.filter((s) => s.to === `+${to}` || s.to === to).filter((s) => s.channel === 'sms');
+  const sendsTo = (to: string) => t.sandbox.state.sends.filter((s) => s.to === `+${to}` || s.to === to);
+  const smsTo = (to: string) => sendsTo(to).filter((s) => s.channel === 'sms');
   const failoverRow = async (flowId: string) =>
     (await t.db.query(`SELECT created_at FROM steps WHERE flow_id = $1 AND role = 'failover'`, [flowId])).rows[0];
 
@@ -170,5 +173,78 @@ describe('code verification', () => {
     await engine.applyReport(viberId, { status: 'DELIVERED' });
     const res = await t.http.post(`/otp/failover/${flowId}/cancel`).set(AUTH);
     expect(res.body).toMatchObject({ status: 'Succeeded', statusCode: null });
+  });
+  /** every stored text a code could leak into: flows, steps, Idempotency-Key records, webhook events */
+  const storedText = async (flowId: string) =>
+    (
+      await t.db.query(
+        `SELECT (SELECT json_agg(f)::text FROM flows f WHERE f.id = $1) || (SELECT json_agg(s)::text FROM steps s WHERE s.flow_id = $1)
+                || coalesce((SELECT json_agg(i)::text FROM idempotency_records i), '')
+                || coalesce((SELECT json_agg(e)::text FROM webhook_events e WHERE e.flow_id = $1), '') AS text`,
+        [flowId],
+      )
+    ).rows[0].text as string;
+
+  it('pin "auto": the gateway draws the code, puts it in the Viber template and the SMS body, and it is nowhere else', async () => {
+    const to = phone('00');
+    const body = failoverRequest(to, { viber: { pin: 'auto' }, sms: { message: { body: 'Your Acme code: {code}' } } });
+    const sent = await t.http.post('/otp/send-failover').set(AUTH).set('Idempotency-Key', randomUUID()).send(body);
+    expect(sent.status).toBe(200);
+    const flowId = sent.body.flowId as string;
+    const viber = sendsTo(to).find((s) => s.channel === 'viber')!;
+    const code = String(viber.templateParams!.pin);
+    expect(code).toMatch(/^\d{6}$/);
+    expect(sent.body.flow[0].pin).toBe('{code}');
+    expect(sent.body.flow[1].message.body).toBe('Your Acme code: {code}');
+    // the SMS failover, sent later from the stored flow, carries the same code
+    await expired(sent.body.flow[0].trackingId);
+    const sms = smsTo(to)[0];
+    expect(sms.body).toBe(`Your Acme code: ${code}`);
+    // nowhere else: answers, stored rows, log lines
+    const tracked = await t.http.get(`/otp/failover/${flowId}`).set(AUTH);
+    const listed = await t.http.get('/otp/failover').query({ flow_id: flowId }).set(AUTH);
+    for (const text of [sent.text, tracked.text, listed.text, await storedText(flowId), logger.text()])
+      expect(text).not.toContain(code);
+    // checked like any pin; the seal goes once the flow is final
+    expect((await flow(flowId)).status).toBe('InProgress');
+    expect(
+      (await t.db.query(`SELECT code_ciphertext FROM flows WHERE id = $1`, [flowId])).rows[0].code_ciphertext,
+    ).not.toBeNull();
+    expect((await verify(flowId, code)).body.verification.status).toBe('approved');
+    expect(
+      (await t.db.query(`SELECT code_ciphertext FROM flows WHERE id = $1`, [flowId])).rows[0].code_ciphertext,
+    ).toBeNull();
+  });
+
+  it('a top-level code {length, alphabet, ttl} on an SMS-only flow; a drawn code needs {code} in the body (422)', async () => {
+    const to = phone('00');
+    const sms = { type: 'Sms', to, order: 1, ttl: 300, from: 'Acme', message: { body: 'Code {code}, valid 2 min' } };
+    const sent = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send({ flow: [sms], code: { length: 8, alphabet: 'alphanumeric', ttl: 120 } });
+    expect(sent.status).toBe(200);
+    const body = smsTo(to)[0].body!;
+    const code = /^Code ([A-Z0-9]{8}), valid 2 min$/.exec(body)![1];
+    const { rows } = await t.db.query(
+      `SELECT extract(epoch FROM code_expires_at - created_at)::float AS ttl FROM flows WHERE id = $1`,
+      [sent.body.flowId],
+    );
+    expect(Math.abs(rows[0].ttl - 120)).toBeLessThan(5);
+    expect((await verify(sent.body.flowId, code)).body.verification.status).toBe('approved');
+
+    const noPlace = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send({ flow: [{ ...sms, to: phone('00'), message: { body: 'no code here' } }], code: {} });
+    expect(noPlace.status).toBe(422);
+    expect(noPlace.body.detail[0].loc).toEqual(['body', 'flow', 0, 'message', 'body']);
+  });
+
+  it("a caller's pin is kept only as its HMAC and seal: the stored definition and SMS body hold {code}", async () => {
+    const { flowId } = await send();
+    const text = await storedText(flowId);
+    expect(text).not.toContain(PIN);
+    expect(text).toContain('Your code is {code}');
   });
 });

@@ -3,7 +3,7 @@ import { verifyWebhook } from '@app/engine';
 import { startGateway, type RunningGateway } from '../apps/gateway/src/gateway';
 import { finalFlow, sleep, waitFor } from './support/engine-support';
 import { failoverRequest, phone, smsStep } from './support/factories';
-import { AUTH, TEST_KEY, startTestGateway, type TestGateway } from './support/test-gateway';
+import { AUTH, TEST_CODE_SECRET, TEST_KEY, startTestGateway, type TestGateway } from './support/test-gateway';
 import { WebhookReceiver, type ReceivedWebhook } from './support/webhook-receiver';
 
 const SECRET = 'whsec-test-0123456789';
@@ -275,6 +275,7 @@ describe('webhooks with two replicas', () => {
       loadGatewayConfig({
         DATABASE_URL: process.env.TEST_DATABASE_URL,
         GATEWAY_API_KEYS: TEST_KEY,
+        CODE_SECRET: TEST_CODE_SECRET,
         ROUTEE_APP_ID: t.sandbox.appId,
         ROUTEE_APP_SECRET: t.sandbox.appSecret,
         ROUTEE_AUTH_URL: t.sandbox.url,

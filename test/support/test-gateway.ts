@@ -6,6 +6,8 @@ import { startGateway, type RunningGateway, type StartOptions } from '../../apps
 
 export const TEST_KEY = 'test-key-0123456789abcdef';
 export const AUTH = { Authorization: `Bearer ${TEST_KEY}` };
+/** replicas share CODE_SECRET: a code one sealed, another opens for the failover */
+export const TEST_CODE_SECRET = 'test-code-secret-0123456789abcdef0123456789';
 
 export interface TestGateway {
   gateway: RunningGateway;
@@ -26,7 +28,7 @@ export async function startTestGateway(
   const config = loadGatewayConfig({
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     GATEWAY_API_KEYS: TEST_KEY,
-    CODE_SECRET: 'test-code-secret-0123456789abcdef0123456789',
+    CODE_SECRET: TEST_CODE_SECRET,
     ROUTEE_APP_ID: sandbox.appId,
     ROUTEE_APP_SECRET: sandbox.appSecret,
     ROUTEE_AUTH_URL: sandbox.url,

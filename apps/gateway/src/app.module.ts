@@ -42,6 +42,7 @@ export class AppModule {
           {
             publicUrl: config.publicUrl,
             callbackToken: config.callbackToken,
+            codeSecret: config.verification.codeSecret ?? '',
             refreshIntervalMs: config.refreshIntervalMs,
             sendClaimMs: config.sendClaimMs,
             outageQueueMs: config.routee.outageQueueMs,

@@ -8,6 +8,8 @@ export interface EngineOptions {
   publicUrl?: string;
   /** secret carried by the callback URLs */
   callbackToken: string;
+  /** CODE_SECRET: the key of the codes' HMAC and seal (code.ts) */
+  codeSecret: string;
   /** REFRESH_INTERVAL_MS: how soon an InProgress flow is looked at again */
   refreshIntervalMs: number;
   /** SEND_CLAIM_MS: how long a claimed send may go unrenewed before another replica takes it over */

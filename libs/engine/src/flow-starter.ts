@@ -9,6 +9,7 @@ import {
   type FlowWithSteps,
   type StepDefinition,
 } from '@app/persistence';
+import { codeHash, sealCode } from './code';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { FlowEvaluator } from './flow-evaluator';
 import { decide, nextCheckAt } from './flow-rules';
@@ -27,8 +28,12 @@ export interface NewFlow {
   /** the Failover API's callback.strategy; null on Failover OTP flows */
   callbackStrategy: CallbackStrategy | null;
   apiKeyId: string | null;
-  /** the code the user will be checked against (POST /otp/verify): its HMAC, and until when; none on Failover API flows */
-  code?: { hash: string; expiresAt: Date };
+  /**
+   * the code the user types (the pin, or one the gateway drew), which POST
+   * /otp/verify checks for `ttlSec`; the steps carry it as CODE_PLACEHOLDER.
+   * Stored as its HMAC and its seal only. None on Failover API flows.
+   */
+  code?: { value: string; ttlSec: number };
 }
 
 /** what recording the first send wrote: the step, and the flow's answer when the shortcut wrote the flow too */
@@ -69,8 +74,9 @@ export class FlowStarter {
         callbackUrl: input.callbackUrl,
         callbackStrategy: input.callbackStrategy,
         apiKeyId: input.apiKeyId,
-        codeHash: input.code?.hash ?? null,
-        codeExpiresAt: input.code?.expiresAt ?? null,
+        codeHash: input.code ? codeHash(this.options.codeSecret, id, input.code.value) : null,
+        codeExpiresAt: input.code ? new Date(Date.now() + input.code.ttlSec * 1000) : null,
+        codeCiphertext: input.code ? sealCode(this.options.codeSecret, id, input.code.value) : null,
       },
       {
         flowId: id,
@@ -83,7 +89,7 @@ export class FlowStarter {
       this.options.sendClaimMs,
     );
     const [primary] = created.steps;
-    const sent = await this.caller.call(primary, primaryDef, created.flow.createdAt, nextDef);
+    const sent = await this.caller.call(primary, primaryDef, created.flow, nextDef);
     const recorded = sent && (await this.caller.recordOutcome(() => this.recordFirstSend(created, sent)));
     if (sent && recorded && !recorded.stepRecorded) this.caller.warnResentElsewhere(primary, sent.result.trackingId);
     // the state the send response reports is the initial one: no webhook for it

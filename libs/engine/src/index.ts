@@ -13,3 +13,4 @@ export * from './failover-tracking-view';
 export * from './webhooks/webhook.service';
 export * from './webhooks/webhook-signature';
 export * from './webhooks/address-policy';
+export * from './code';

@@ -3,10 +3,12 @@ import {
   FlowStore,
   isDatabaseUnavailable,
   WorkQueueStore,
+  type FlowEntity,
   type StepDefinition,
   type StepEntity,
 } from '@app/persistence';
 import { RouteeClient, RouteeError, type RouteeSendResult } from '@app/routee';
+import { CODE_PLACEHOLDER, openCode } from './code';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { maskPhone } from './mask';
 import { nothingWentOut, refusalOf, refusedStatusOf, sendErrorOf } from './send-refusal';
@@ -63,13 +65,37 @@ export class StepCaller {
   async call(
     step: StepEntity,
     def: StepDefinition,
-    queuedSince: Date,
+    flow: FlowEntity,
     fallback?: StepDefinition,
   ): Promise<SentStep | null> {
-    const answer = await this.withClaimRenewed(step.id, () => this.callRoutee(def));
+    const answer = await this.withClaimRenewed(step.id, async () => this.callRoutee(this.withCode(def, flow)));
     if (answer.took) return { result: answer.result, sentAt: new Date() };
-    await this.recordRefusal(step, answer.error, queuedSince, fallback);
+    // a queued send waits counting from the flow's creation
+    await this.recordRefusal(step, answer.error, flow.createdAt, fallback);
     return null;
+  }
+
+  /** the step as Routee gets it: the flow's code, opened from its seal, where the stored definition holds CODE_PLACEHOLDER */
+  private withCode(def: StepDefinition, flow: FlowEntity): StepDefinition {
+    const needs = (text: string | number) => typeof text === 'string' && text.includes(CODE_PLACEHOLDER);
+    const pins = def.type === 'ViberOtp' ? Object.values(def.templateParams ?? {}) : [];
+    if (!pins.some(needs) && !(def.type === 'Sms' && needs(def.message.body))) return def;
+    // the seal is erased once the flow is final, and a final flow sends nothing
+    if (!flow.codeCiphertext) throw new Error(`flow ${flow.id}: its code is no longer kept`);
+    let code: string;
+    try {
+      code = openCode(this.options.codeSecret, flow.id, flow.codeCiphertext);
+    } catch {
+      throw new Error(
+        `flow ${flow.id}: its code cannot be opened: this replica's CODE_SECRET is not the one that sealed it`,
+      );
+    }
+    const put = <T extends string | number>(value: T): T =>
+      (typeof value === 'string' ? value.replaceAll(CODE_PLACEHOLDER, code) : value) as T;
+    if (def.type === 'Sms') return { ...def, message: { ...def.message, body: put(def.message.body) } };
+    if (def.type !== 'ViberOtp') return def;
+    const params = Object.fromEntries(Object.entries(def.templateParams ?? {}).map(([k, v]) => [k, put(v)]));
+    return { ...def, templateParams: params };
   }
 
   /**

@@ -49,7 +49,7 @@ export class StepSender {
     }
     // the next step, which a refused send may move on to at once (StepCaller)
     const fallback = current.flow.definition[step.order];
-    const sent = await this.caller.call(step, def, current.flow.createdAt, fallback);
+    const sent = await this.caller.call(step, def, current.flow, fallback);
     if (!sent) return;
     const recorded = await this.caller.recordOutcome(() =>
       this.store.markStepsSent([
@@ -78,12 +78,7 @@ export class StepSender {
         const line = `flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`;
         if (claimed.length > 1) this.log.debug(line);
         else this.log.log(line);
-        const sent = await this.caller.call(
-          step,
-          flow.definition[step.order - 1],
-          flow.createdAt,
-          flow.definition[step.order],
-        );
+        const sent = await this.caller.call(step, flow.definition[step.order - 1], flow, flow.definition[step.order]);
         return (
           sent && {
             id: step.id,

@@ -57,6 +57,7 @@ export type NewFlow = Pick<
   | 'apiKeyId'
   | 'codeHash'
   | 'codeExpiresAt'
+  | 'codeCiphertext'
 >;
 
 /** Flows and their steps (deliveries). Every multi-row change runs in one transaction. */
@@ -94,6 +95,7 @@ export class FlowStore {
       flow.callbackStrategy,
       flow.codeHash,
       flow.codeExpiresAt,
+      flow.codeCiphertext,
     ]);
     if (row.retry_after_sec !== null) throw new PhoneRateLimitedError(row.retry_after_sec, limit, windowSec);
     return withStepsOf([row])!;
@@ -323,6 +325,7 @@ function flowOf(r: FlowColumns): FlowEntity {
     verifyAttempts: r.f_verify_attempts,
     verificationStatus: r.f_verification_status,
     verifiedAt: r.f_verified_at,
+    codeCiphertext: r.f_code_ciphertext,
     statusCode: r.f_status_code,
     definition: r.f_definition,
     failoverOnDelivered: r.f_failover_on_delivered,

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
-import { FlowEngine, WebhookService } from '@app/engine';
+import { CODE_PLACEHOLDER, codeHash, FlowEngine, generateCode, WebhookService } from '@app/engine';
 import { FlowStore, IdempotencyStore, type FlowWithSteps, type StepDefinition } from '@app/persistence';
 import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import { checkIdempotencyKey, requestHashOf, sendOnce } from '../common/idempotent-send';
 import type { Caller } from '../auth/api-key.service';
-import { codeHash } from './code';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
 import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
@@ -35,7 +34,7 @@ export class SendFailoverService {
     caller: Caller,
     idempotencyKey: string | undefined,
   ): Promise<SendFailoverResponseDto> {
-    const definition = toDefinition(dto);
+    const { definition, code } = placeCode(dto, toDefinition(dto));
     const refused = destinationProblems(dto, this.config.limits.allowedCountryCodes);
     if (refused.length > 0) throw new GatewayError('validation', 'validation failed', refused);
     const callbackUrl = dto.callback?.url ?? null;
@@ -48,7 +47,7 @@ export class SendFailoverService {
           'value_error.url',
         );
     }
-    if (idempotencyKey === undefined) return this.start(randomUUID(), definition, callbackUrl, caller);
+    if (idempotencyKey === undefined) return this.start(randomUUID(), definition, callbackUrl, caller, code);
 
     checkIdempotencyKey(idempotencyKey);
     const { claimMs, waitMs } = this.config.idempotency;
@@ -56,8 +55,9 @@ export class SendFailoverService {
       { idempotency: this.idempotency, flows: this.flows, claimMs, waitMs },
       caller.keyId,
       idempotencyKey,
-      requestHashOf({ definition, callbackUrl }),
-      { start: (flowId) => this.start(flowId, definition, callbackUrl, caller), answer: toResponse },
+      // a caller's pin counts as its HMAC (the record keeps no code), a drawn one as how it is drawn
+      requestHashOf({ definition, callbackUrl, code: code && this.idempotentFormOf(code, dto) }),
+      { start: (flowId) => this.start(flowId, definition, callbackUrl, caller, code), answer: toResponse },
     );
   }
 
@@ -67,6 +67,7 @@ export class SendFailoverService {
     definition: StepDefinition[],
     callbackUrl: string | null,
     caller: Caller,
+    code: FlowCode | null,
   ): Promise<SendFailoverResponseDto> {
     return toResponse(
       await this.engine.startFlow({
@@ -76,21 +77,69 @@ export class SendFailoverService {
         callbackUrl,
         callbackStrategy: null,
         apiKeyId: caller.keyId,
-        code: this.codeOf(id, definition),
+        ...(code && { code: { value: code.value, ttlSec: code.ttlSec ?? this.config.verification.codeTtlSec } }),
       }),
     );
   }
 
-  /** the pin the user will type, as POST /otp/verify checks it: its HMAC (bound to the flow), valid CODE_TTL_SEC */
-  private codeOf(flowId: string, definition: StepDefinition[]): { hash: string; expiresAt: Date } | undefined {
-    const pin = definition.find((def) => def.type === 'ViberOtp')?.templateParams?.pin;
-    const secret = this.config.verification.codeSecret;
-    if (pin === undefined || !secret) return undefined;
-    return {
-      hash: codeHash(secret, flowId, String(pin)),
-      expiresAt: new Date(Date.now() + this.config.verification.codeTtlSec * 1000),
-    };
+  private idempotentFormOf(code: FlowCode, dto: SendFailoverDto): unknown {
+    if (code.drawn) return { drawn: dto.code ?? 'auto' };
+    return codeHash(this.config.verification.codeSecret ?? '', 'idempotency', code.value);
   }
+}
+
+/** the flow's code: the caller's pin or one the gateway drew */
+interface FlowCode {
+  value: string;
+  drawn: boolean;
+  /** the request's code.ttl, if it gave one */
+  ttlSec?: number;
+}
+
+/**
+ * The code the flow carries, and the steps with CODE_PLACEHOLDER where it
+ * goes (CONTRACT section 11): the Viber template's pin, and the SMS body's
+ * `{code}` (a drawn code needs one there; a caller's pin written into the
+ * body is taken out of it), so that the stored definition holds no code.
+ * `pin: "auto"` or a top-level `code` has the gateway draw it with the CSPRNG.
+ */
+export function placeCode(
+  dto: SendFailoverDto,
+  definition: StepDefinition[],
+): { definition: StepDefinition[]; code: FlowCode | null } {
+  const pin = definition.find((def) => def.type === 'ViberOtp')?.templateParams?.pin;
+  const drawn = dto.code !== undefined || pin === 'auto';
+  const value = drawn
+    ? generateCode(dto.code?.length ?? 6, dto.code?.alphabet ?? 'numeric')
+    : pin === undefined
+      ? null
+      : String(pin);
+  const problems: FieldProblem[] = [];
+  const placed = definition.map((def): StepDefinition => {
+    if (def.type === 'ViberOtp' && def.templateParams?.pin !== undefined)
+      return { ...def, templateParams: { ...def.templateParams, pin: CODE_PLACEHOLDER } };
+    if (def.type !== 'Sms') return def;
+    const { body } = def.message;
+    const loc = ['body', 'flow', dto.flow.findIndex((step) => step.order === def.order), 'message', 'body'];
+    if (value === null || drawn) {
+      if (value === null && body.includes(CODE_PLACEHOLDER))
+        problems.push({
+          loc,
+          msg: 'message.body has {code}, but the flow has no code: give pin, or code',
+          type: 'value_error',
+        });
+      if (drawn && !body.includes(CODE_PLACEHOLDER))
+        problems.push({
+          loc,
+          msg: 'message.body must contain {code}: the gateway draws the code and puts it there',
+          type: 'value_error',
+        });
+      return def;
+    }
+    return { ...def, message: { ...def.message, body: body.replaceAll(value, CODE_PLACEHOLDER) } };
+  });
+  if (problems.length > 0) throw new GatewayError('validation', 'validation failed', problems);
+  return { definition: placed, code: value === null ? null : { value, drawn, ttlSec: dto.code?.ttl } };
 }
 
 /** Checks what the DTO can't express alone and returns the steps in send order. */

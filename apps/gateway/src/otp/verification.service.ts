@@ -5,7 +5,7 @@ import { attemptsLeft, checkGate, type VerificationAnswer } from '@app/flow';
 import { FlowStore, VerificationStore, type StoredVerification, type VerificationStatus } from '@app/persistence';
 import { GatewayError } from '../common/gateway-error';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
-import { codeMatches } from './code';
+import { codeMatches } from '@app/engine';
 import type { VerifyResponseDto } from './dto/verify.dto';
 import { findFlowOrFail } from './tracking.service';
 

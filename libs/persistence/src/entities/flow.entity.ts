@@ -132,6 +132,10 @@ export class FlowEntity {
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt: Date | null;
 
+  /** the code, sealed (AES-256-GCM, @app/engine sealCode) for the steps still to send; erased once the flow is final */
+  @Column({ name: 'code_ciphertext', type: 'text', nullable: true })
+  codeCiphertext: string | null;
+
   /** the API key that created it */
   @Column({ name: 'api_key_id', type: 'text', nullable: true })
   apiKeyId: string | null;

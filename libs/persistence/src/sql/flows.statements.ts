@@ -29,11 +29,12 @@ export const CREATE_FLOW_WITH_PRIMARY = statement<
     callbackStrategy: string | null,
     codeHash: string | null,
     codeExpiresAt: Date | null,
+    codeCiphertext: string | null,
   ],
   { retry_after_sec: number | null } & FlowStepRow
 >(
   'create_flow_with_primary',
-  `SELECT * FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+  `SELECT * FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 );
 
 /** flows' evaluated state, one array per column, for unnest */
@@ -49,7 +50,9 @@ export const UPDATE_FLOWS = statement<
 >(
   'update_flows',
   `UPDATE flows f SET status = v.status, status_code = v.status_code, next_check_at = v.next_check_at, error = v.error,
-          webhook_state = v.webhook_state, updated_at = now()
+          webhook_state = v.webhook_state, updated_at = now(),
+          -- the code is kept only while a step may still need it (CONTRACT section 11)
+          code_ciphertext = CASE WHEN v.status IN ('Succeeded', 'Failed') THEN NULL ELSE f.code_ciphertext END
      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::timestamptz[], $5::text[], $6::text[])
        AS v(id, status, status_code, next_check_at, error, webhook_state)
     WHERE f.id = v.id`,

@@ -44,6 +44,7 @@ export interface FlowColumns {
   f_verify_attempts: number;
   f_verification_status: VerificationStatus | null;
   f_verified_at: Date | null;
+  f_code_ciphertext: string | null;
   f_status_code: number | null;
   f_definition: StepDefinition[];
   f_failover_on_delivered: boolean;
@@ -62,7 +63,7 @@ export type FlowStepRow = FlowColumns & StepRow;
 /** the select list of a FlowStepRow from `flows f JOIN steps s` */
 export const FLOW_STEP_COLUMNS = `f.id AS f_id, f.status AS f_status, f.kind AS f_kind, f.callback_strategy AS f_callback_strategy,
        f.code_hash AS f_code_hash, f.code_expires_at AS f_code_expires_at, f.verify_attempts AS f_verify_attempts,
-       f.verification_status AS f_verification_status, f.verified_at AS f_verified_at, f.status_code AS f_status_code, f.definition AS f_definition,
+       f.verification_status AS f_verification_status, f.verified_at AS f_verified_at, f.code_ciphertext AS f_code_ciphertext, f.status_code AS f_status_code, f.definition AS f_definition,
        f.failover_on_delivered AS f_failover_on_delivered, f.callback_url AS f_callback_url, f.error AS f_error, f.api_key_id AS f_api_key_id,
        f.next_check_at AS f_next_check_at, f.webhook_state AS f_webhook_state, f.created_at AS f_created_at, f.updated_at AS f_updated_at,
        s.id, s.flow_id, s.step_order, s.role, s.channel, s.phone_number, s.label, s.tracking_id, s.status, s.send_state, s.send_error, s.claimed_until,

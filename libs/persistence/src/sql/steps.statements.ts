@@ -64,7 +64,8 @@ export const MARK_PRIMARY_SENT = statement<
       WHERE id = $1 AND send_state = 'sending'
       RETURNING flow_id),
    f AS (
-     UPDATE flows SET status = $5, status_code = $6, next_check_at = $7, webhook_state = $8, error = NULL, updated_at = now()
+     UPDATE flows SET status = $5, status_code = $6, next_check_at = $7, webhook_state = $8, error = NULL, updated_at = now(),
+            code_ciphertext = CASE WHEN $5 IN ('Succeeded', 'Failed') THEN NULL ELSE code_ciphertext END
       WHERE id IN (SELECT flow_id FROM s) AND status IN ('Queued', 'InProgress')
       RETURNING id)
    SELECT (SELECT count(*) FROM s)::int AS steps, (SELECT count(*) FROM f)::int AS flows`,

@@ -209,8 +209,9 @@ export class FlowStepDto {
   templateLang?: string;
 
   @ApiPropertyOptional({
-    description: 'ViberOtp: the one-time code, 4 to 10 characters. Required for ViberOtp',
-    example: '482913',
+    description:
+      'ViberOtp: the one-time code, 4 to 10 characters, or "auto": the gateway draws one (see `code`). Required for ViberOtp. Never answered back: the steps show {code} where it goes',
+    example: 'auto',
     minLength: 4,
     maxLength: 10,
   })
@@ -280,6 +281,33 @@ export class FlowStepDto {
   message?: SmsMessageDto;
 }
 
+export class CodeOptionsDto {
+  @OptionalProperty({ description: 'Characters of the code the gateway draws', example: 6, minimum: 4, maximum: 10 })
+  @IsInt()
+  @Min(4)
+  @Max(10)
+  length?: number;
+
+  @OptionalProperty({
+    description: 'numeric (0-9) or alphanumeric (A-Z, 0-9)',
+    enum: ['numeric', 'alphanumeric'],
+    example: 'numeric',
+  })
+  @IsIn(['numeric', 'alphanumeric'], { message: 'alphanumeric must be one of numeric, alphanumeric' })
+  alphabet?: 'numeric' | 'alphanumeric';
+
+  @OptionalProperty({
+    description: 'Seconds the code may be checked (POST /otp/verify) after the send (default CODE_TTL_SEC)',
+    example: 600,
+    minimum: 30,
+    maximum: 86400,
+  })
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  ttl?: number;
+}
+
 export class CallbackDto {
   @ApiProperty({
     description: 'http(s) URL that receives the flow events (webhooks)',
@@ -332,6 +360,17 @@ export class SendFailoverDto {
   @Type(() => FlowStepDto)
   @Required()
   flow: FlowStepDto[];
+
+  @OptionalProperty({
+    description:
+      'The gateway draws the code (as with pin "auto"): put {code} in the SMS body where it goes; POST /otp/verify checks it',
+    type: CodeOptionsDto,
+    example: { length: 6, alphabet: 'numeric', ttl: 600 },
+  })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CodeOptionsDto)
+  code?: CodeOptionsDto;
 
   @OptionalProperty({
     description: 'Where to send webhooks about this flow',
