@@ -9,13 +9,15 @@ import {
   generateKey,
   hashKey,
   keyPrefix,
+  PumpingStore,
   startEmbeddedDatabase,
+  type PumpingBlock,
 } from '@app/persistence';
 
-const USAGE = `usage: npm run keys -- create <name> | list | revoke <id>`;
+const USAGE = `usage: npm run keys -- create <name> | list | revoke <id> | blocks [--all] | unblock <prefix>`;
 
 /**
- * API key administration. Talks to DATABASE_URL, or to the embedded Postgres
+ * API key administration, and the pumping guard's blocks (list, lift). Talks to DATABASE_URL, or to the embedded Postgres
  * under DATA_DIR (.data): the running gateway's, or one started for the call.
  */
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +62,24 @@ async function main(argv: string[]): Promise<number> {
         console.log(`revoked ${arg} (running gateways stop accepting it within 5 s)`);
         return 0;
       }
+      case 'blocks': {
+        if (arg !== undefined && arg !== '--all') return usage(`blocks takes --all or nothing, got "${arg}"`);
+        const blocks = await new PumpingStore(dataSource).list(arg === '--all');
+        if (blocks.length === 0) console.log(arg ? 'no blocks' : 'no blocks in force');
+        for (const b of blocks) console.log(describeBlock(b));
+        return 0;
+      }
+      case 'unblock': {
+        const prefix = (arg ?? '').replace(/^\+/, '');
+        if (!/^[1-9]\d{2,4}$/.test(prefix)) return usage('unblock needs a prefix of 3 to 5 digits (see blocks)');
+        const lifted = await new PumpingStore(dataSource).lift(prefix);
+        if (!lifted) {
+          console.error(`no block in force on +${prefix}`);
+          return 1;
+        }
+        console.log(`lifted the block on +${prefix}: sends to it go through at once, on every gateway`);
+        return 0;
+      }
       default:
         return usage(`unknown command "${command}"`);
     }
@@ -67,6 +87,15 @@ async function main(argv: string[]): Promise<number> {
     await dataSource.destroy();
     await db?.stop();
   }
+}
+
+function describeBlock(b: PumpingBlock): string {
+  const state = b.liftedAt
+    ? `LIFTED ${b.liftedAt.toISOString()}`
+    : b.until.getTime() > Date.now()
+      ? 'IN FORCE'
+      : 'ENDED';
+  return `+${b.prefix}  blocked ${b.blockedAt.toISOString()}  until ${b.until.toISOString()}  ${b.approved} of ${b.flows} flows approved (conversion ${b.conversion.toFixed(3)})  ${state}`;
 }
 
 function usage(problem?: string): number {

@@ -91,3 +91,46 @@ describe('loadGatewayConfig: abuse limits', () => {
     expect(() => loadGatewayConfig(env)).toThrow(new RegExp(`^${variable}: `));
   });
 });
+
+describe('loadGatewayConfig: the pumping guard', () => {
+  it('defaults: off; 50 flows, 20 % verified, a block of an hour, flows counted from 5 minutes old', () => {
+    expect(loadGatewayConfig({}).pumping).toEqual({
+      enabled: false,
+      minFlows: 50,
+      minConversion: 0.2,
+      blockSec: 3600,
+      settleSec: 300,
+    });
+  });
+
+  it('reads the settings', () => {
+    const env = {
+      PUMPING_GUARD: 'true',
+      PUMPING_MIN_FLOWS: '20',
+      PUMPING_MIN_CONVERSION: '.35',
+      PUMPING_BLOCK_SEC: '600',
+      PUMPING_SETTLE_SEC: '0',
+    };
+    expect(loadGatewayConfig(env).pumping).toEqual({
+      enabled: true,
+      minFlows: 20,
+      minConversion: 0.35,
+      blockSec: 600,
+      settleSec: 0,
+    });
+    expect(loadGatewayConfig({ PUMPING_MIN_CONVERSION: '1' }).pumping.minConversion).toBe(1);
+    expect(loadGatewayConfig({ PUMPING_MIN_CONVERSION: '0' }).pumping.minConversion).toBe(0);
+  });
+
+  it.each([
+    [{ PUMPING_GUARD: 'sometimes' }, 'PUMPING_GUARD'],
+    [{ PUMPING_MIN_FLOWS: '0' }, 'PUMPING_MIN_FLOWS'],
+    [{ PUMPING_MIN_CONVERSION: '20%' }, 'PUMPING_MIN_CONVERSION'],
+    [{ PUMPING_MIN_CONVERSION: '1.5' }, 'PUMPING_MIN_CONVERSION'],
+    [{ PUMPING_MIN_CONVERSION: '-0.1' }, 'PUMPING_MIN_CONVERSION'],
+    [{ PUMPING_BLOCK_SEC: '0' }, 'PUMPING_BLOCK_SEC'],
+    [{ PUMPING_SETTLE_SEC: '3600' }, 'PUMPING_SETTLE_SEC'],
+  ])('%j is refused naming %s', (env, variable) => {
+    expect(() => loadGatewayConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+});

@@ -45,6 +45,19 @@ export interface GatewayConfig {
     /** ALLOWED_COUNTRY_CODES: E.164 calling-code prefixes a destination must start with (empty: any) */
     allowedCountryCodes: string[];
   };
+  /** the pumping guard (docs/operations.md, "Pumping guard"): blocks a destination prefix whose flows are not verified */
+  pumping: {
+    /** PUMPING_GUARD: on (default off) */
+    enabled: boolean;
+    /** PUMPING_MIN_FLOWS: how many of a prefix's latest flows (of the last hour) are counted; fewer never block */
+    minFlows: number;
+    /** PUMPING_MIN_CONVERSION: approved / flows under which the prefix is blocked (0 to 1) */
+    minConversion: number;
+    /** PUMPING_BLOCK_SEC: how long a block lasts */
+    blockSec: number;
+    /** PUMPING_SETTLE_SEC: flows younger than this have not had the time to be verified and are not counted yet */
+    settleSec: number;
+  };
   publicUrl?: string;
   callbackToken: string;
   /** false: ROUTEE_CALLBACK_TOKEN is unset and the token was generated for this start */
@@ -137,6 +150,13 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       keyRatePerMin: integer(env, 'KEY_RATE_LIMIT_PER_MIN', 0, 0, 1_000_000),
       allowedCountryCodes: countryCodes(env, 'ALLOWED_COUNTRY_CODES'),
     },
+    pumping: {
+      enabled: boolean(env, 'PUMPING_GUARD', false),
+      minFlows: integer(env, 'PUMPING_MIN_FLOWS', 50, 1, 10_000),
+      minConversion: fraction(env, 'PUMPING_MIN_CONVERSION', 0.2),
+      blockSec: integer(env, 'PUMPING_BLOCK_SEC', 3600, 1, 30 * 86_400),
+      settleSec: integer(env, 'PUMPING_SETTLE_SEC', 300, 0, 3000),
+    },
     publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),
     callbackToken,
     callbackTokenSet: optional(env, 'ROUTEE_CALLBACK_TOKEN') !== undefined,
@@ -198,6 +218,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** a decimal from 0 to 1 ("0.2", ".25", "1") */
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(raw)) throw new ConfigError(name, `must be a decimal number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < 0 || value > 1) throw new ConfigError(name, `must be between 0 and 1, got ${value}`);
   return value;
 }
 
