@@ -22,6 +22,7 @@ import { CallbackTokenGuard } from './routee-callbacks/callback-token.guard';
 import { RouteeCallbacksController } from './routee-callbacks/routee-callbacks.controller';
 import { RouteeCallbacksService } from './routee-callbacks/routee-callbacks.service';
 import { VerificationService } from './otp/verification.service';
+import { PumpingGuard } from './otp/pumping-guard';
 
 export interface AppModuleOptions {
   config: GatewayConfig;
@@ -63,6 +64,7 @@ export class AppModule {
         WebhookEventsService,
         TrackingService,
         VerificationService,
+        PumpingGuard,
         RouteeCallbacksService,
         CallbackTokenGuard,
         { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -18,3 +18,4 @@ export * from './webhook-event.store';
 export * from './database-errors';
 export * from './phone-rate-limit';
 export * from './verification.store';
+export * from './pumping.store';

@@ -11,6 +11,7 @@ import { WebhookEventStore } from './webhook-event.store';
 import { WorkQueueStore } from './work-queue.store';
 import { PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
 import { VerificationStore } from './verification.store';
+import { PumpingStore } from './pumping.store';
 
 export interface PersistenceOptions {
   /** the per-phone limit on new flows (off when absent or limit 0) */
@@ -49,6 +50,7 @@ export class PersistenceModule {
         WorkQueueStore,
         WebhookEventStore,
         VerificationStore,
+        PumpingStore,
       ],
       exports: [
         FlowStore,
@@ -59,6 +61,7 @@ export class PersistenceModule {
         WorkQueueStore,
         WebhookEventStore,
         VerificationStore,
+        PumpingStore,
       ],
     };
   }

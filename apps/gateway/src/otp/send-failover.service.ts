@@ -7,6 +7,7 @@ import { GatewayError, type FieldProblem } from '../common/gateway-error';
 import { checkIdempotencyKey, requestHashOf, sendOnce } from '../common/idempotent-send';
 import type { Caller } from '../auth/api-key.service';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
+import { PumpingGuard } from './pumping-guard';
 import type { FlowStepDto, SendFailoverDto } from './dto/send-failover.dto';
 import type { SendFailoverResponseDto, SentStepDto } from './dto/send-failover-response.dto';
 import { findTemplate, findTemplateByType, type TemplateParam } from '@app/routee';
@@ -27,6 +28,7 @@ export class SendFailoverService {
     private readonly flows: FlowStore,
     private readonly webhooks: WebhookService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly pumping: PumpingGuard,
   ) {}
 
   async send(
@@ -34,6 +36,7 @@ export class SendFailoverService {
     caller: Caller,
     idempotencyKey: string | undefined,
   ): Promise<SendFailoverResponseDto> {
+    await this.pumping.check(dto);
     const { definition, code } = placeCode(dto, toDefinition(dto));
     const refused = destinationProblems(dto, this.config.limits.allowedCountryCodes);
     if (refused.length > 0) throw new GatewayError('validation', 'validation failed', refused);

@@ -12,6 +12,7 @@ import { CreateFlowReturnsRows1795590000000 } from './1795590000000-CreateFlowRe
 import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
 import { Verification1795620000000 } from './1795620000000-Verification';
+import { PumpingGuard1795640000000 } from './1795640000000-PumpingGuard';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   FailoverApi1795600000000,
   FailoverSearchIndexes1795610000000,
   Verification1795620000000,
+  PumpingGuard1795640000000,
 ];
