@@ -6,6 +6,7 @@ import { APPROVE, CANCEL, COUNT_ATTEMPT, VERIFICATION_OF, type VerificationRow }
 import type { VerificationStatus } from './entities/flow.entity';
 
 export interface StoredVerification {
+  flowId: string;
   codeHash: string | null;
   expiresAt: Date | null;
   attempts: number;
@@ -18,13 +19,14 @@ export interface StoredVerification {
 export class VerificationStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async stateOf(flowId: string): Promise<StoredVerification | null> {
-    return verificationOf((await run(this.db, VERIFICATION_OF, [flowId]))[0]);
+  /** the Failover OTP flow `id` names (its id or a step's trackingId); null when none */
+  async stateOf(id: string): Promise<StoredVerification | null> {
+    return verificationOf((await run(this.db, VERIFICATION_OF, [id]))[0]);
   }
 
-  /** the state after counting one check; null when it could not be counted (expired, used up, no longer pending) */
-  async countAttempt(flowId: string, maxAttempts: number): Promise<StoredVerification | null> {
-    return verificationOf((await run(this.db, COUNT_ATTEMPT, [flowId, maxAttempts]))[0]);
+  /** as stateOf, after counting one check; null when none was counted (no such flow, expired, used up, not pending) */
+  async countAttempt(id: string, maxAttempts: number): Promise<StoredVerification | null> {
+    return verificationOf((await run(this.db, COUNT_ATTEMPT, [id, maxAttempts]))[0]);
   }
 
   /** null when it was no longer pending (approved or canceled meanwhile) */
@@ -41,6 +43,7 @@ export class VerificationStore {
 function verificationOf(row: VerificationRow | undefined): StoredVerification | null {
   if (!row) return null;
   return {
+    flowId: row.flow_id,
     codeHash: row.code_hash,
     expiresAt: row.code_expires_at,
     attempts: row.verify_attempts,

@@ -13,7 +13,7 @@ export const TRACKING_REFRESH_BUDGET_MS = 1000;
  * trackingIds are too, but any step's trackingId is accepted as stored. Anything
  * else (too long, a NUL byte Postgres would refuse) is simply not found.
  */
-const TRACKABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const TRACKABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** GET /otp/failover/{id} and GET /otp/failover. */
 @Injectable()

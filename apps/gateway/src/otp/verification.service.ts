@@ -7,7 +7,7 @@ import { GatewayError } from '../common/gateway-error';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
 import { codeMatches } from '@app/engine';
 import type { VerifyResponseDto } from './dto/verify.dto';
-import { findFlowOrFail } from './tracking.service';
+import { findFlowOrFail, TRACKABLE_ID } from './tracking.service';
 
 /**
  * POST /otp/verify and POST /otp/failover/{id}/cancel (CONTRACT section 11).
@@ -35,31 +35,31 @@ export class VerificationService {
   private readonly secret: string;
 
   async verify(id: string, code: string): Promise<VerifyResponseDto> {
-    const flowId = await findFlowOrFail(this.flows, id);
-    const { maxAttempts } = this.config.verification;
-    // at most one read again: a check that lost a race for the row (the last attempt taken, the flow approved or
-    // canceled meanwhile) is answered from the row as it then is
-    for (let round = 0; ; round++) {
-      const state = checkable(flowId, await this.store.stateOf(flowId));
-      const gate = checkGate(state, new Date(), maxAttempts);
-      if (gate === 'compare')
-        return this.answer(flowId, state, this.matches(flowId, code, state) ? 'approved' : 'denied');
-      if (gate !== 'count') return this.answer(flowId, state, gate);
-      const counted = await this.store.countAttempt(flowId, maxAttempts);
-      if (!counted) {
-        // still countable by this clock, not by Postgres': the code expired at its boundary
-        if (round > 0) return this.answer(flowId, state, 'expired');
-        continue;
-      }
-      const after = checkable(flowId, counted);
-      if (!this.matches(flowId, code, after)) return this.answer(flowId, after, 'denied');
-      const approved = await this.store.approve(flowId);
-      if (!approved) continue;
-      this.log.log(`flow ${flowId}: code approved after ${approved.attempts} check(s)`);
-      // ends the flow (Succeeded) now, so that no further step is sent and the webhook tells it
-      await this.engine.evaluate(flowId);
-      return this.answer(flowId, approved, 'approved');
-    }
+    // the usual check is one statement: counted (if it may be) and read back together
+    const counted = TRACKABLE_ID.test(id) ? await this.store.countAttempt(id, this.maxAttempts) : null;
+    if (!counted) return this.uncounted(id, code);
+    const state = checkable(counted);
+    if (!this.matches(code, state)) return this.answer(state, 'denied');
+    const approved = await this.store.approve(state.flowId);
+    // approved or canceled meanwhile by a concurrent check: answered as it now stands
+    if (!approved) return this.uncounted(id, code);
+    this.log.log(`flow ${state.flowId}: code approved after ${approved.attempts} check(s)`);
+    // ends the flow (Succeeded) now, so that no further step is sent and the webhook tells it
+    await this.engine.evaluate(state.flowId);
+    return this.answer(checkable(approved), 'approved');
+  }
+
+  /** a check that was not counted: no such flow, or the verification answers without counting (checkGate) */
+  private async uncounted(id: string, code: string): Promise<VerifyResponseDto> {
+    const stored = TRACKABLE_ID.test(id) ? await this.store.stateOf(id) : null;
+    if (!stored) throw new GatewayError('not_found', 'tracking not found');
+    const state = checkable(stored);
+    const gate = checkGate(state, new Date(), this.maxAttempts);
+    if (gate === 'compare') return this.answer(state, this.matches(code, state) ? 'approved' : 'denied');
+    // countable by this clock, not by Postgres' (or the last attempt just went to another check): expired at its boundary
+    if (gate === 'count')
+      return this.answer(state, state.attempts >= this.maxAttempts ? 'too_many_attempts' : 'expired');
+    return this.answer(state, gate);
   }
 
   /** No further step: the flow ends as its steps stand (Succeeded if one did, else Failed 2). */
@@ -71,13 +71,17 @@ export class VerificationService {
     }
   }
 
-  private matches(flowId: string, code: string, state: Checkable): boolean {
-    return codeMatches(this.secret, flowId, code, state.codeHash);
+  private matches(code: string, state: Checkable): boolean {
+    return codeMatches(this.secret, state.flowId, code, state.codeHash);
   }
 
-  private answer(flowId: string, state: StoredVerification, status: VerificationAnswer): VerifyResponseDto {
+  private get maxAttempts(): number {
+    return this.config.verification.maxAttempts;
+  }
+
+  private answer(state: StoredVerification, status: VerificationAnswer): VerifyResponseDto {
     return {
-      flowId,
+      flowId: state.flowId,
       verification: {
         status,
         attemptsLeft: attemptsLeft(state.attempts, this.config.verification.maxAttempts),
@@ -90,8 +94,8 @@ export class VerificationService {
 /** a flow's verification that has a code to check */
 type Checkable = StoredVerification & { codeHash: string; status: VerificationStatus };
 
-function checkable(flowId: string, state: StoredVerification | null): Checkable {
-  if (!state?.codeHash || state.status === null)
-    throw new GatewayError('not_found', `flow ${flowId} has no code to verify`);
+function checkable(state: StoredVerification): Checkable {
+  if (!state.codeHash || state.status === null)
+    throw new GatewayError('not_found', `flow ${state.flowId} has no code to verify`);
   return state as Checkable;
 }
