@@ -4,16 +4,20 @@
 //     flow row and its primary step row into the gateway's tables, the same
 //     Routee (sandbox) Viber OTP call with an OAuth token cache, a response of
 //     the gateway's shape and size;
-//   GET /otp/failover/:id: the flow and its steps by primary key in one select.
+//   GET /otp/failover/:id: the flow and its steps by primary key in one select;
+//   POST /otp/verify: the same single-row check as the gateway's usual one: one prepared UPDATE counting the
+//     check and answering the code's HMAC, compared in constant time, an answer of the gateway's shape.
 // Its rows are written as already sent and not due (send_state 'sent', next_check_at NULL), so
 // that no gateway worker of a later phase takes them for stranded sends and sends them again.
 // Env: DATABASE_URL, ROUTEE_URL, ROUTEE_APP_ID, ROUTEE_APP_SECRET, API_KEY, PORT (0: free).
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 
-const { DATABASE_URL, ROUTEE_URL, ROUTEE_APP_ID, ROUTEE_APP_SECRET, API_KEY } = process.env;
+const { DATABASE_URL, ROUTEE_URL, ROUTEE_APP_ID, ROUTEE_APP_SECRET, API_KEY, CODE_SECRET, VERIFY_MAX_ATTEMPTS } =
+  process.env;
+const MAX_ATTEMPTS = Number(VERIFY_MAX_ATTEMPTS ?? 5);
 const db = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
 const bearer = `Bearer ${API_KEY}`;
@@ -92,6 +96,29 @@ app.post('/otp/send-failover', async (req, reply) => {
     type: 'Viber',
     flow: steps.map((s, i) => ({ ...s, to: s.to.replace(/\D/g, ''), trackingId: i === 0 ? sent.trackingId : null })),
     createdAt: new Date().toISOString(),
+  });
+});
+
+app.post('/otp/verify', async (req, reply) => {
+  const { id, code } = req.body;
+  const { rows } = await db.query({
+    name: 'verify',
+    text: `UPDATE flows SET verify_attempts = verify_attempts + 1
+            WHERE id = $1 AND verification_status = 'pending' AND verify_attempts < $2 AND (code_expires_at IS NULL OR code_expires_at > now())
+            RETURNING code_hash, verify_attempts, code_expires_at`,
+    values: [id, MAX_ATTEMPTS],
+  });
+  if (rows.length === 0) return reply.code(404).send({ detail: 'tracking not found' });
+  const given = createHmac('sha256', CODE_SECRET).update(`${id}:${code}`).digest();
+  const stored = Buffer.from(rows[0].code_hash, 'hex');
+  const approved = given.length === stored.length && timingSafeEqual(given, stored);
+  return reply.send({
+    flowId: id,
+    verification: {
+      status: approved ? 'approved' : 'denied',
+      attemptsLeft: Math.max(0, MAX_ATTEMPTS - rows[0].verify_attempts),
+      expiresAt: rows[0].code_expires_at.toISOString(),
+    },
   });
 });
 

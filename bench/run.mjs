@@ -44,6 +44,10 @@ const REACTION_WARMUP = 10;
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const API_KEY = 'bench-key-0123456789abcdef';
 const CALLBACK_TOKEN = 'bench-callback-token-0123456789';
+/** the gateway's and the baseline's: the baseline computes the codes' HMAC as the gateway does */
+const CODE_SECRET = 'bench-code-secret-0123456789abcdef0123456789';
+/** enough checks per flow for the verify rounds to count every one (2,000 flows × 100) */
+const VERIFY_MAX_ATTEMPTS = '100';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/gateway/src/main.js');
 const STATUS_DELAY_MS = 300;
@@ -161,6 +165,8 @@ async function startGatewayChild(env, name, nodeArgs = []) {
       DATABASE_URL: db.url,
       DATA_DIR: join(tmp, 'data'),
       GATEWAY_API_KEYS: API_KEY,
+      CODE_SECRET,
+      VERIFY_MAX_ATTEMPTS,
       ROUTEE_APP_ID: sandboxInfo.appId,
       ROUTEE_APP_SECRET: sandboxInfo.appSecret,
       ROUTEE_AUTH_URL: sandboxInfo.url,
@@ -184,6 +190,8 @@ async function startBaseline() {
       ROUTEE_APP_ID: sandboxInfo.appId,
       ROUTEE_APP_SECRET: sandboxInfo.appSecret,
       API_KEY,
+      CODE_SECRET,
+      VERIFY_MAX_ATTEMPTS,
       PORT: '0',
     },
     ready: /BENCH_BASELINE_READY (\S+)/,
@@ -382,6 +390,8 @@ async function benchSendAndGet() {
       notes.push(`failover send: ${send.gateway.bad} answers were not 200 (${send.gateway.badSample ?? ''})`);
   }
 
+  if (!SKIP.has('verify')) await benchVerify(gw, base);
+
   if (!SKIP.has('get')) {
     // a final flow: sent through the gateway, read until the sandbox's SEEN made it Succeeded
     const sent = await http('POST', `${gw.url}/otp/send-failover`, sendBody(phone('30693', '71')));
@@ -474,6 +484,41 @@ async function benchGetPending(gw, base) {
  * The flows an earlier phase left in progress (the send benchmark's thousands) would keep the
  * next gateway's worker busy polling them and skew what that phase measures: they are parked.
  */
+/**
+ * POST /otp/verify: a wrong code for one of 2,000 fresh flows in turn (each check counted and denied: the
+ * usual path), against the baseline's same single-row check on the same flows.
+ */
+async function benchVerify(gw, base) {
+  const made = await load({
+    origin: gw.url,
+    connections: CONNECTIONS,
+    count: 2000,
+    request: sendRequest('30699', '71'),
+  });
+  if (made.bad || made.errors) throw new Error(`verify: ${made.bad + made.errors} sends failed (${made.badSample})`);
+  const { rows } = await admin.query(
+    `SELECT f.id FROM flows f JOIN steps s ON s.flow_id = f.id AND s.step_order = 1 WHERE s.phone_number LIKE '30699%' AND f.verification_status = 'pending'`,
+  );
+  let next = 0;
+  const verifyRequest = () => ({
+    method: 'POST',
+    path: '/otp/verify',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: rows[next++ % rows.length].id, code: '000000' }),
+  });
+  const verify = await abRounds('verify', gw, base, verifyRequest, verifyRequest);
+  const ratio = verify.gateway.rps / verify.baseline.rps;
+  record(
+    'verify gateway req/s (p50 / p99 ms)',
+    `${fmt(verify.gateway.rps)} (${fmt(verify.gateway.p50, 1)} / ${fmt(verify.gateway.p99, 1)})`,
+    '-',
+    undefined,
+  );
+  record('verify ratio gateway/baseline', fmt(ratio, 2), '>= 0.70', ratio >= 0.7 && verify.gateway.bad === 0);
+  if (verify.gateway.bad || verify.baseline.bad)
+    notes.push(`verify: ${verify.gateway.bad} gateway / ${verify.baseline.bad} baseline answers were not 200`);
+}
+
 async function parkEarlierFlows() {
   if (!(await admin.query(`SELECT to_regclass('flows') AS t`)).rows[0].t) return; // no gateway has migrated yet
   const { rowCount } = await admin.query(`UPDATE flows SET next_check_at = NULL WHERE next_check_at IS NOT NULL`);
@@ -788,7 +833,7 @@ async function main() {
   const info = await machine();
   log(`machine: ${info.cpu}, ${info.cores} cores, Node ${info.node}, Postgres ${info.postgres}`);
 
-  if (!SKIP.has('send') || !SKIP.has('get') || !SKIP.has('failover')) await benchSendAndGet();
+  if (['send', 'get', 'failover', 'verify'].some((phase) => !SKIP.has(phase))) await benchSendAndGet();
   if (!SKIP.has('reaction')) await benchReaction();
   if (!SKIP.has('worker')) await benchWorker('otp');
   if (!SKIP.has('worker') && !SKIP.has('failover')) await benchWorker('failover');
