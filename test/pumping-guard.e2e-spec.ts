@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, PumpingStore } from '@app/persistence';
@@ -7,6 +5,7 @@ import { PumpingGuard1795640000000 } from '../libs/persistence/src/migrations/17
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 import { failoverRequest } from './support/factories';
 import { CaptureLogger } from './support/capture-logger';
+import { keys } from './support/keys-cli';
 
 /**
  * The pumping guard (CONTRACT section 11, docs/operations.md "Pumping guard"):
@@ -17,34 +16,6 @@ import { CaptureLogger } from './support/capture-logger';
  * sends that are checked go through the API. The worker is off: nothing but
  * the tests moves a flow.
  */
-
-const run = promisify(execFile);
-
-/** the real CLI, as `npm run keys` runs it, on the test database (as test/api-keys.e2e-spec.ts does) */
-async function keys(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/cli/src/main.ts',
-        'keys',
-        ...args,
-      ],
-      {
-        env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL, TS_NODE_PROJECT: 'tsconfig.json' },
-        timeout: 60_000,
-      },
-    );
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
 
 let serial = 0;
 /** a number under `prefix` (the sandbox delivers it: "00") */
