@@ -168,6 +168,18 @@ describe('code verification', () => {
     expect((await t.http.post(`/otp/failover/${randomUUID()}/cancel`).set(AUTH)).status).toBe(404);
   });
 
+  it('a Failover API flow is neither checked nor canceled here: 404, and it runs on', async () => {
+    const sent = await t.http
+      .post('/failover')
+      .set(AUTH)
+      .send({ flow: [{ type: 'Sms', order: 1, from: 'Acme', to: `+${phone('00')}`, message: { body: 'Hello' } }] });
+    expect(sent.status).toBe(200);
+    const id = sent.body.trackingId as string;
+    expect((await t.http.post(`/otp/failover/${id}/cancel`).set(AUTH)).status).toBe(404);
+    expect((await verify(id, PIN)).status).toBe(404);
+    expect((await flow(id)).verification_status).toBeNull();
+  });
+
   it('cancel after the Viber message was delivered: Succeeded', async () => {
     const { flowId, viberId } = await send();
     await engine.applyReport(viberId, { status: 'DELIVERED' });

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
-import { FlowEngine } from '@app/engine';
+import { codeMatches, FlowEngine } from '@app/engine';
 import { attemptsLeft, checkGate, type VerificationAnswer } from '@app/flow';
-import { FlowStore, VerificationStore, type StoredVerification, type VerificationStatus } from '@app/persistence';
+import { VerificationStore, type StoredVerification, type VerificationStatus } from '@app/persistence';
 import { GatewayError } from '../common/gateway-error';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
-import { codeMatches } from '@app/engine';
 import type { VerifyResponseDto } from './dto/verify.dto';
-import { findFlowOrFail, TRACKABLE_ID } from './tracking.service';
+import { TRACKABLE_ID } from './tracking.service';
 
 /**
  * POST /otp/verify and POST /otp/failover/{id}/cancel (CONTRACT section 11).
@@ -22,7 +21,6 @@ export class VerificationService {
   private readonly log = new Logger('Verification');
 
   constructor(
-    private readonly flows: FlowStore,
     private readonly store: VerificationStore,
     private readonly engine: FlowEngine,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -51,9 +49,7 @@ export class VerificationService {
 
   /** a check that was not counted: no such flow, or the verification answers without counting (checkGate) */
   private async uncounted(id: string, code: string): Promise<VerifyResponseDto> {
-    const stored = TRACKABLE_ID.test(id) ? await this.store.stateOf(id) : null;
-    if (!stored) throw new GatewayError('not_found', 'tracking not found');
-    const state = checkable(stored);
+    const state = checkable(await this.stateOrFail(id));
     const gate = checkGate(state, new Date(), this.maxAttempts);
     if (gate === 'compare') return this.answer(state, this.matches(code, state) ? 'approved' : 'denied');
     // countable by this clock, not by Postgres' (or the last attempt just went to another check): expired at its boundary
@@ -64,11 +60,18 @@ export class VerificationService {
 
   /** No further step: the flow ends as its steps stand (Succeeded if one did, else Failed 2). */
   async cancel(id: string): Promise<void> {
-    const flowId = await findFlowOrFail(this.flows, id);
+    const { flowId } = await this.stateOrFail(id);
     if (await this.store.cancel(flowId)) {
       this.log.log(`flow ${flowId}: canceled, no further step is sent`);
       await this.engine.evaluate(flowId);
     }
+  }
+
+  /** the Failover OTP flow the path or body id names (its id or a step's trackingId), or the 404 */
+  private async stateOrFail(id: string): Promise<StoredVerification> {
+    const stored = TRACKABLE_ID.test(id) ? await this.store.stateOf(id) : null;
+    if (!stored) throw new GatewayError('not_found', 'tracking not found');
+    return stored;
   }
 
   private matches(code: string, state: Checkable): boolean {
@@ -84,7 +87,7 @@ export class VerificationService {
       flowId: state.flowId,
       verification: {
         status,
-        attemptsLeft: attemptsLeft(state.attempts, this.config.verification.maxAttempts),
+        attemptsLeft: attemptsLeft(state.attempts, this.maxAttempts),
         expiresAt: state.expiresAt?.toISOString() ?? null,
       },
     };
