@@ -109,6 +109,9 @@ describe('Failover API flows on the engine: the outcome matrix, end to end', () 
     expect(flow.status_code).toBe(status === 'Failed' ? 2 : null);
     // a flow stops being polled once final: a Viber step may stay at the first success it was seen with
     expect((await messages(id)).map((m) => m.replace('viber DELIVERED', 'viber SEEN'))).toEqual(story);
+    // written with the final status: the search's terminationChannel
+    const { rows } = await t.db.query(`SELECT termination_channel FROM flows WHERE id = $1`, [id]);
+    expect(rows[0].termination_channel).toBe(story[story.length - 1].split(' ')[0]);
   });
 
   it("a call's report brings its messageId, duration and who answered; the flow is found by that messageId too", async () => {

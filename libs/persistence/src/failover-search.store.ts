@@ -34,9 +34,8 @@ export interface FailoverSearchResult {
  * offset + limit + this: the total is exact up to there, a lower bound beyond,
  * and whether a next page exists is always known. 200 rather than the list's
  * 1,000: a flow costs more to test than a step (its definition's values are
- * read from jsonb, ~2 µs; terminationChannel probes its last step, ~8 µs), and
- * at 1,000 a label a tenth of the flows carry took 16 ms to count, a
- * terminationChannel 78 ms (docs/failover-search.md).
+ * read from jsonb, ~2 µs), and at 1,000 a label a tenth of the flows carry
+ * took 16 ms to count (docs/failover-search.md).
  */
 export const FAILOVER_SEARCH_COUNT_AHEAD = 200;
 

@@ -23,9 +23,14 @@ const PHONE = /(?<![\w-])(?<!\bcode )\+?([1-9]\d{7,14})(?![\w-])/g;
 
 /** The secrets of this deployment, to be cut out of any line that carries them (e.g. echoed in an error). */
 export function secretsOf(config: GatewayConfig, extra: (string | undefined)[] = []): string[] {
-  return [...config.apiKeys, config.routee.appSecret, config.callbackToken, config.webhooks.secret, config.verification.codeSecret, ...extra].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 6,
-  );
+  return [
+    ...config.apiKeys,
+    config.routee.appSecret,
+    config.callbackToken,
+    config.webhooks.secret,
+    config.verification.codeSecret,
+    ...extra,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 6);
 }
 
 export function redact(text: string, secrets: readonly string[]): string {

@@ -1,4 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Channel } from '@app/flow';
 import type { StepEntity } from './step.entity';
 
 /**
@@ -91,6 +92,8 @@ export interface VoiceStepDefinition extends StepDefinitionBase {
 @Index('ix_flows_failover_from_trgm', { synchronize: false })
 @Index('ix_flows_failover_label_trgm', { synchronize: false })
 @Index('ix_flows_failover_id_trgm', { synchronize: false })
+@Index('ix_flows_failover_termination_created_at', { synchronize: false })
+@Check('ck_flows_termination_channel', `termination_channel IN ('viber', 'sms', 'voice')`)
 export class FlowEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -141,6 +144,10 @@ export class FlowEntity {
 
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt: Date | null;
+
+  /** the channel of the last step once the flow is final (the Failover API's terminationChannel); null before */
+  @Column({ name: 'termination_channel', type: 'text', nullable: true })
+  terminationChannel: Channel | null;
 
   /** the code, sealed (AES-256-GCM, @app/engine sealCode) for the steps still to send; erased once the flow is final */
   @Column({ name: 'code_ciphertext', type: 'text', nullable: true })

@@ -26,8 +26,6 @@ import type { SendState } from './step-state';
 @Index('ix_steps_label_trgm', { synchronize: false })
 // the per-phone rate limit's (phone_number, created_at DESC) WHERE role = 'primary' (migration PhoneRateLimitIndex)
 @Index('ix_steps_primary_phone_created_at', { synchronize: false })
-// each flow's last step, for the Failover API search's terminationChannel (migration FailoverSearchIndexes)
-@Index('ix_steps_flow_last_step', { synchronize: false })
 export class StepEntity {
   @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
   id: string;

@@ -30,9 +30,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   from the index and stopped at the page, for no filter, the negated
  *   operators and common terms;
  * - (status, created_at DESC, id DESC): the flow's status;
- * - pg_trgm GIN on id::text: `trackingId contains` (`is` uses the primary key);
- * - steps (flow_id, step_order DESC) INCLUDE (channel): a flow's last step's
- *   channel (terminationChannel) from the index alone, one probe a flow.
+ * - pg_trgm GIN on id::text: `trackingId contains` (`is` uses the primary key).
+ *   (terminationChannel has its own column and index: migration TerminationChannel.)
  *
  * Built inside the migration's transaction (writes to flows and steps wait
  * meanwhile, ~1 min at 1M flows); IF NOT EXISTS lets an operator build the
@@ -75,13 +74,9 @@ export class FailoverSearchIndexes1795610000000 implements MigrationInterface {
       `CREATE INDEX IF NOT EXISTS "ix_flows_failover_id_trgm" ON "flows" USING gin (("id"::text) gin_trgm_ops) WHERE kind = 'failover'`,
     );
     await queryRunner.query(`CREATE STATISTICS IF NOT EXISTS "st_flows_id_text" ON (("id"::text)) FROM "flows"`);
-    await queryRunner.query(
-      `CREATE INDEX IF NOT EXISTS "ix_steps_flow_last_step" ON "steps" ("flow_id", "step_order" DESC) INCLUDE ("channel")`,
-    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "public"."ix_steps_flow_last_step"`);
     await queryRunner.query(`DROP STATISTICS "public"."st_flows_id_text"`);
     await queryRunner.query(`DROP INDEX "public"."ix_flows_failover_id_trgm"`);
     await queryRunner.query(`DROP STATISTICS "public"."st_flows_failover_type"`);

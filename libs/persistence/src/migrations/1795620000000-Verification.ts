@@ -34,7 +34,14 @@ export class Verification1795620000000 implements MigrationInterface {
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP FUNCTION create_flow_with_primary(${PREVIOUS_SIGNATURE}, text, timestamptz, text)`);
     await queryRunner.query(`ALTER TABLE "flows" DROP CONSTRAINT "ck_flows_verification_status"`);
-    for (const column of ['code_ciphertext', 'verified_at', 'verification_status', 'verify_attempts', 'code_expires_at', 'code_hash'])
+    for (const column of [
+      'code_ciphertext',
+      'verified_at',
+      'verification_status',
+      'verify_attempts',
+      'code_expires_at',
+      'code_hash',
+    ])
       await queryRunner.query(`ALTER TABLE "flows" DROP COLUMN "${column}"`);
     await queryRunner.query(FAILOVER_API_FUNCTION);
   }

@@ -13,6 +13,7 @@ import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
 import { Verification1795620000000 } from './1795620000000-Verification';
 import { PumpingGuard1795640000000 } from './1795640000000-PumpingGuard';
+import { TerminationChannel1795650000000 } from './1795650000000-TerminationChannel';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   FailoverSearchIndexes1795610000000,
   Verification1795620000000,
   PumpingGuard1795640000000,
+  TerminationChannel1795650000000,
 ];

@@ -43,8 +43,6 @@ export interface FailoverSearchWhere {
 /** a flow's statuses and a message's types as stored (flows.status; a definition's `type`) */
 const FLOW_STATUSES = ['Queued', 'InProgress', 'Succeeded', 'Failed'] as const;
 const MESSAGE_TYPES = ['Sms', 'Viber', 'Voice'] as const;
-/** the statuses after which a flow has a terminationChannel (failover-tracking-view: FINAL) */
-const FINAL_STATUSES = `('Succeeded', 'Failed')`;
 
 /**
  * The message-level text fields, as the inlined SQL function failover_search_text gives them: the
@@ -56,9 +54,6 @@ const SEARCH_TEXT: Record<'to' | 'from' | 'label', string> = {
   from: `failover_search_text(f.definition, 'from')`,
   label: `failover_search_text(f.definition, 'label')`,
 };
-
-/** the channel of the flow's last step, the stored step with the highest step_order (index ix_steps_flow_last_step) */
-const LAST_STEP_CHANNEL = `(SELECT s.channel FROM steps s WHERE s.flow_id = f.id ORDER BY s.step_order DESC LIMIT 1)`;
 
 /** The SQL of a search, its parameters in order ($1 …). */
 export interface FailoverSearchSql {
@@ -127,9 +122,9 @@ function positiveCondition(
     case 'terminationChannel': {
       const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
       if (types.length === 0) return 'false';
-      // the last step's type is one the definition holds: that cheap test first spares most probes of steps
+      // written with the final status (migration TerminationChannel): read from ix_flows_failover_termination_created_at
       const channels = param(types.map((t) => t.toLowerCase()));
-      return `(f.status IN ${FINAL_STATUSES} AND (${definesType(types, param)}) AND coalesce(${LAST_STEP_CHANNEL} = ANY(${channels}::text[]), false))`;
+      return `coalesce(f.termination_channel = ANY(${channels}::text[]), false)`;
     }
   }
 }

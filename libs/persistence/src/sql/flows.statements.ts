@@ -52,7 +52,10 @@ export const UPDATE_FLOWS = statement<
   `UPDATE flows f SET status = v.status, status_code = v.status_code, next_check_at = v.next_check_at, error = v.error,
           webhook_state = v.webhook_state, updated_at = now(),
           -- the code is kept only while a step may still need it (CONTRACT section 11)
-          code_ciphertext = CASE WHEN v.status IN ('Succeeded', 'Failed') THEN NULL ELSE f.code_ciphertext END
+          code_ciphertext = CASE WHEN v.status IN ('Succeeded', 'Failed') THEN NULL ELSE f.code_ciphertext END,
+          -- the last step's channel once final: the Failover API's terminationChannel (its search reads it indexed)
+          termination_channel = CASE WHEN v.status IN ('Succeeded', 'Failed')
+            THEN (SELECT s.channel FROM steps s WHERE s.flow_id = f.id ORDER BY s.step_order DESC LIMIT 1) END
      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::timestamptz[], $5::text[], $6::text[])
        AS v(id, status, status_code, next_check_at, error, webhook_state)
     WHERE f.id = v.id`,

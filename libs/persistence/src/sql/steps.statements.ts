@@ -62,10 +62,11 @@ export const MARK_PRIMARY_SENT = statement<
   `WITH s AS (
      UPDATE steps SET tracking_id = $2, status = $3, send_state = 'sent', sent_at = $4, status_updated_at = $4, claimed_until = NULL, error_message = NULL
       WHERE id = $1 AND send_state = 'sending'
-      RETURNING flow_id),
+      RETURNING flow_id, channel),
    f AS (
      UPDATE flows SET status = $5, status_code = $6, next_check_at = $7, webhook_state = $8, error = NULL, updated_at = now(),
-            code_ciphertext = CASE WHEN $5 IN ('Succeeded', 'Failed') THEN NULL ELSE code_ciphertext END
+            code_ciphertext = CASE WHEN $5 IN ('Succeeded', 'Failed') THEN NULL ELSE code_ciphertext END,
+            termination_channel = CASE WHEN $5 IN ('Succeeded', 'Failed') THEN (SELECT channel FROM s) END
       WHERE id IN (SELECT flow_id FROM s) AND status IN ('Queued', 'InProgress')
       RETURNING id)
    SELECT (SELECT count(*) FROM s)::int AS steps, (SELECT count(*) FROM f)::int AS flows`,
