@@ -26,6 +26,7 @@ import {
   stopChild,
 } from './lib.mjs';
 import { benchSearch } from './failover-search.mjs';
+import { benchStats } from './stats.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -839,6 +840,7 @@ async function main() {
   if (!SKIP.has('worker') && !SKIP.has('failover')) await benchWorker('failover');
   if (!SKIP.has('list')) await benchList();
   if (!SKIP.has('search')) await benchSearch({ admin, startGatewayChild, http, record, log, stopChild, fmt });
+  if (!SKIP.has('stats')) await benchStats({ admin, startGatewayChild, http, record, log, stopChild, fmt });
 
   await cleanup(); // the children and Postgres are stopped first: the figure says how fast the machine itself is now
   speed.push(calibrationMs());

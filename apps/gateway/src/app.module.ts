@@ -22,6 +22,8 @@ import { CallbackTokenGuard } from './routee-callbacks/callback-token.guard';
 import { RouteeCallbacksController } from './routee-callbacks/routee-callbacks.controller';
 import { RouteeCallbacksService } from './routee-callbacks/routee-callbacks.service';
 import { VerificationService } from './otp/verification.service';
+import { StatsController } from './otp/stats.controller';
+import { StatsService } from './otp/stats.service';
 import { PumpingGuard } from './otp/pumping-guard';
 
 export interface AppModuleOptions {
@@ -55,7 +57,14 @@ export class AppModule {
         FailoverSearchModule,
         FailoverApiModule.forRoot(config),
       ],
-      controllers: [RootController, HealthController, OtpController, FailoverController, RouteeCallbacksController],
+      controllers: [
+        RootController,
+        HealthController,
+        OtpController,
+        FailoverController,
+        RouteeCallbacksController,
+        StatsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         ApiKeyService,
@@ -64,6 +73,7 @@ export class AppModule {
         WebhookEventsService,
         TrackingService,
         VerificationService,
+        StatsService,
         PumpingGuard,
         RouteeCallbacksService,
         CallbackTokenGuard,

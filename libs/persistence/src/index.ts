@@ -18,4 +18,5 @@ export * from './webhook-event.store';
 export * from './database-errors';
 export * from './phone-rate-limit';
 export * from './verification.store';
+export * from './stats.store';
 export * from './pumping.store';

@@ -11,6 +11,7 @@ import { WebhookEventStore } from './webhook-event.store';
 import { WorkQueueStore } from './work-queue.store';
 import { PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
 import { VerificationStore } from './verification.store';
+import { StatsStore } from './stats.store';
 import { PumpingStore } from './pumping.store';
 
 export interface PersistenceOptions {
@@ -50,6 +51,7 @@ export class PersistenceModule {
         WorkQueueStore,
         WebhookEventStore,
         VerificationStore,
+        StatsStore,
         PumpingStore,
       ],
       exports: [
@@ -61,6 +63,7 @@ export class PersistenceModule {
         WorkQueueStore,
         WebhookEventStore,
         VerificationStore,
+        StatsStore,
         PumpingStore,
       ],
     };

@@ -12,6 +12,7 @@ import { CreateFlowReturnsRows1795590000000 } from './1795590000000-CreateFlowRe
 import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
 import { Verification1795620000000 } from './1795620000000-Verification';
+import { StatsIndexes1795630000000 } from './1795630000000-StatsIndexes';
 import { PumpingGuard1795640000000 } from './1795640000000-PumpingGuard';
 import { TerminationChannel1795650000000 } from './1795650000000-TerminationChannel';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   FailoverApi1795600000000,
   FailoverSearchIndexes1795610000000,
   Verification1795620000000,
+  StatsIndexes1795630000000,
   PumpingGuard1795640000000,
   TerminationChannel1795650000000,
 ];
