@@ -250,6 +250,8 @@ describe('GET /otp/stats', () => {
     // the ratios, as an integrator reads them
     expect(res.body.total).toMatchObject({ conversion: 0.6, failover_rate: 0.3, cost_per_verified: 0.035367 });
     expect((await stats(`?${WINDOW}&group_by=channel`)).body).toEqual(res.body);
+    // an empty value (what a form sends for an unset field) is the default, like leaving it out
+    expect((await stats(`?${WINDOW}&group_by=`)).body).toEqual(res.body);
   });
 
   it('by country: the primary step country, unknown when Routee gave none', async () => {
@@ -363,6 +365,7 @@ describe('GET /otp/stats', () => {
       ['to twice', '?to=2026-02-16&to=2026-02-17', 'to', 'isString'],
       ['to before from', '?from=2026-02-16T00:00Z&to=2026-02-15T00:00Z', 'to', 'isAfterFrom'],
       ['to equal to from', '?from=2026-02-16T00:00Z&to=2026-02-16T00:00Z', 'to', 'isAfterFrom'],
+      ['from in the future, to absent (now)', '?from=2999-01-01T00:00Z', 'from', 'isBeforeNow'],
       ['an unknown parameter', '?channel=viber', 'channel', 'extra_forbidden'],
     ])('%s', async (_name, query, field, type) => {
       const res = await stats(query);

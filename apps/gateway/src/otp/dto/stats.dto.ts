@@ -35,6 +35,17 @@ export class StatsQueryDto {
     `Flows created at or after this moment (ISO 8601; no offset means UTC). Absent: ${DEFAULT_WINDOW_DAYS} days before to`,
     '2026-02-09T00:00Z',
   )
+  // with to given, the order is checked on to; without it, to is now
+  @ValidateBy({
+    name: 'isBeforeNow',
+    validator: {
+      validate: (value, args) => {
+        const at = typeof value === 'string' ? parseIsoInstant(value) : null;
+        return (args?.object as StatsQueryDto).to !== undefined || !at || at.getTime() < Date.now();
+      },
+      defaultMessage: () => 'from must be in the past when to is absent (to is then now)',
+    },
+  })
   from?: string;
 
   @IsoBound(
@@ -62,7 +73,8 @@ export class StatsQueryDto {
     example: 'channel',
     default: 'channel',
   })
-  @Transform(emptyIsAbsent)
+  // an empty value is the default, as when the parameter is left out (emptyIsAbsent would leave undefined over the default)
+  @Transform(({ value }: { value: unknown }) => (value === '' ? 'channel' : value))
   @IsOptional()
   @IsIn(STATS_GROUP_BY, { message: `group_by must be one of ${STATS_GROUP_BY.join(', ')}` })
   group_by: StatsGroupBy = 'channel';
