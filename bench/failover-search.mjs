@@ -86,7 +86,7 @@ export async function loadFailoverFlows(admin, total, log = () => {}) {
   await admin.query(
     `${rows}
     INSERT INTO flows (id, kind, status, status_code, definition, failover_on_delivered, callback_strategy, api_key_id,
-                       next_check_at, webhook_state, created_at, updated_at)
+                       next_check_at, webhook_state, created_at, updated_at, termination_channel)
     SELECT fid, 'failover', status, status_code,
            (SELECT jsonb_agg(CASE t
               WHEN 'Sms' THEN jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 72000, 'label', ($1::text[])[1 + (g / 3) % 8],
@@ -103,7 +103,9 @@ export async function loadFailoverFlows(admin, total, log = () => {}) {
                   jsonb_build_object('language', 'en-US', 'gender', 'female', 'text', 'Your code is ' || lpad((g % 1000000)::text, 6, '0'))))))
               END ORDER BY k)
               FROM unnest(plan) WITH ORDINALITY AS u(t, k)),
-           false, 'OnCompletion', 'bench', NULL, 'bench', at, at + interval '70 seconds'
+           false, 'OnCompletion', 'bench', NULL, 'bench', at, at + interval '70 seconds',
+           -- as the engine writes it with the final status: the last step's channel
+           CASE WHEN status IN ('Succeeded', 'Failed') THEN lower(plan[reached]) END
       FROM y`,
     [LABELS, SMS_SENDERS, VIBER_SENDERS, VOICE_CALLERS],
   );
