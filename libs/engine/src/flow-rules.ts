@@ -29,19 +29,16 @@ import { channelOf, failoverStepSpec, flowConfigOf, stepProgressOf, stepStateOf 
  */
 export function decide(current: FlowWithSteps, now: Date): StepsDecision {
   const decision = current.flow.kind === 'failover' ? decideFailoverApi(current, now) : decideOtp(current, now);
-  const { verificationStatus } = current.flow;
+  const { verificationStatus, status } = current.flow;
   // Succeeded is final: a later report (an SMS "Sent" turning "Undelivered") updates the step, not the flow
-  if (
-    verificationStatus === 'approved' ||
-    (current.flow.status === 'Succeeded' && decision.status !== 'Succeeded') ||
-    (verificationStatus === 'canceled' && decision.status === 'Succeeded')
-  )
-    return { status: 'Succeeded', statusCode: null, next: NO_NEXT };
-  if (verificationStatus === 'canceled') return { status: 'Failed', statusCode: 2, next: NO_NEXT };
+  if (verificationStatus === 'approved' || status === 'Succeeded') return SUCCEEDED;
+  if (verificationStatus === 'canceled') return decision.status === 'Succeeded' ? SUCCEEDED : CANCELED;
   return decision;
 }
 
-const NO_NEXT = { kind: 'none' } as const;
+const SUCCEEDED: StepsDecision = { status: 'Succeeded', statusCode: null, next: { kind: 'none' } };
+/** a canceled flow none of whose steps succeeded: no next step (2) */
+const CANCELED: StepsDecision = { status: 'Failed', statusCode: 2, next: { kind: 'none' } };
 
 function decideFailoverApi({ flow, steps }: FlowWithSteps, now: Date): StepsDecision {
   return decideSteps(flow.definition.map(failoverStepSpec), steps.map(stepProgressOf), now);
