@@ -4,7 +4,7 @@
 // Knobs (env): BENCH_ROUNDS (3), BENCH_ROUND_MS (5000), BENCH_WARMUP_MS (3000),
 // BENCH_CONNECTIONS (50), BENCH_WORKER_FLOWS (10000), BENCH_LIST_ROWS (1000000),
 // BENCH_REACTION_FLOWS (110, the first 10 warm up), BENCH_REACTION_RATE (5/s), BENCH_PENDING_FLOWS (20),
-// BENCH_SKIP (comma list of send,get,failover,reaction,worker,list).
+// BENCH_SKIP (comma list of send,get,failover,verify,reaction,worker,list,search,stats).
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
