@@ -67,14 +67,15 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
    */
   stateOf(after: FlowWithSteps, initial: boolean): { webhookState: string | null; event: NewWebhookEvent | null } {
     const { flow } = after;
-    if (!flow.callbackUrl) return { webhookState: flow.webhookState, event: null };
+    const url = flow.callbackUrl;
+    if (!url) return { webhookState: flow.webhookState, event: null };
     const digest = digestOf(after);
     const serialized = JSON.stringify(digest);
     const previous = flow.webhookState === null ? null : (JSON.parse(flow.webhookState) as Digest);
     const event = (): NewWebhookEvent => ({
       flowId: flow.id,
       type: eventType(previous, digest),
-      url: flow.callbackUrl!,
+      url,
       // the Failover API posts its tracking object (https://docs.routee.net/docs/failover-callbacks)
       payload: flow.kind === 'failover' ? toFailoverTracking(after) : toTrackingView(after),
     });
