@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { URLSearchParams } from 'node:url';
-import { percentile } from './lib.mjs';
+import { loadWithoutIndexes, percentile } from './lib.mjs';
 
 /** the indexes of migration FailoverSearchIndexes, rebuilt after the load (faster than kept up during it) */
 const SEARCH_INDEXES = [
@@ -56,84 +56,70 @@ export async function loadFailoverFlows(admin, total, log = () => {}) {
   const existing = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE kind = 'failover'`)).rows[0].n;
   const flows = Math.max(0, total - existing);
   log(`search: loading ${flows} Failover API flows (${existing} already there)`);
-  const t0 = Date.now();
-  const defs = (
+  const took = await loadWithoutIndexes(admin, SEARCH_INDEXES, async () => {
+    const plan = `CASE g % 4 WHEN 0 THEN ARRAY['Viber','Sms'] WHEN 1 THEN ARRAY['Sms'] WHEN 2 THEN ARRAY['Viber','Sms','Voice'] ELSE ARRAY['Sms','Voice'] END`;
+    const rows = `
+      WITH x AS (
+        SELECT g, md5('bench-failover-' || (g + ${existing}))::uuid AS fid,
+               now() - (g * (7776000.0 / ${Math.max(flows, 1)})) * interval '1 second' AS at,
+               '3069' || lpad(((g::bigint * 7919 + 54321) % 100000000)::text, 8, '0') AS phone,
+               p.plan, cardinality(p.plan) AS len, (g / 16) % 10 AS r
+          FROM generate_series(1, ${flows}) g, LATERAL (SELECT ${plan} AS plan) p),
+      y AS (
+        SELECT x.*,
+               CASE WHEN g <= 1000 THEN 1
+                    ELSE least(len, CASE WHEN r < 6 OR r = 9 THEN 1 WHEN r < 8 THEN 2 ELSE 3 END) END AS reached,
+               CASE WHEN g <= 100 THEN 'Queued' WHEN g <= 1000 THEN 'InProgress'
+                    WHEN r < 6 OR (r < 8 AND len >= 2) OR (r = 8 AND len >= 3) THEN 'Succeeded' ELSE 'Failed' END AS status,
+               CASE WHEN g <= 1000 OR r < 6 OR (r < 8 AND len >= 2) OR (r = 8 AND len >= 3) THEN NULL
+                    WHEN r = 9 THEN 3 ELSE 2 END AS status_code
+          FROM x)`;
     await admin.query(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('flows', 'steps') AND indexname = ANY($1)`,
-      [SEARCH_INDEXES],
-    )
-  ).rows;
-  await admin.query(`SET maintenance_work_mem = '256MB'`);
-  await admin.query(`SET synchronous_commit = off`);
-  for (const d of defs) await admin.query(`DROP INDEX ${d.indexname}`);
-  const plan = `CASE g % 4 WHEN 0 THEN ARRAY['Viber','Sms'] WHEN 1 THEN ARRAY['Sms'] WHEN 2 THEN ARRAY['Viber','Sms','Voice'] ELSE ARRAY['Sms','Voice'] END`;
-  const rows = `
-    WITH x AS (
-      SELECT g, md5('bench-failover-' || (g + ${existing}))::uuid AS fid,
-             now() - (g * (7776000.0 / ${Math.max(flows, 1)})) * interval '1 second' AS at,
-             '3069' || lpad(((g::bigint * 7919 + 54321) % 100000000)::text, 8, '0') AS phone,
-             p.plan, cardinality(p.plan) AS len, (g / 16) % 10 AS r
-        FROM generate_series(1, ${flows}) g, LATERAL (SELECT ${plan} AS plan) p),
-    y AS (
-      SELECT x.*,
-             CASE WHEN g <= 1000 THEN 1
-                  ELSE least(len, CASE WHEN r < 6 OR r = 9 THEN 1 WHEN r < 8 THEN 2 ELSE 3 END) END AS reached,
-             CASE WHEN g <= 100 THEN 'Queued' WHEN g <= 1000 THEN 'InProgress'
-                  WHEN r < 6 OR (r < 8 AND len >= 2) OR (r = 8 AND len >= 3) THEN 'Succeeded' ELSE 'Failed' END AS status,
-             CASE WHEN g <= 1000 OR r < 6 OR (r < 8 AND len >= 2) OR (r = 8 AND len >= 3) THEN NULL
-                  WHEN r = 9 THEN 3 ELSE 2 END AS status_code
-        FROM x)`;
-  await admin.query(
-    `${rows}
-    INSERT INTO flows (id, kind, status, status_code, definition, failover_on_delivered, callback_strategy, api_key_id,
-                       next_check_at, webhook_state, created_at, updated_at, termination_channel)
-    SELECT fid, 'failover', status, status_code,
-           (SELECT jsonb_agg(CASE t
-              WHEN 'Sms' THEN jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 72000, 'label', ($1::text[])[1 + (g / 3) % 8],
-                'failoverOnStatuses', jsonb_build_array('Undelivered', 'Failed'),
-                'from', ($2::text[])[1 + (g / 4) % 4], 'message', jsonb_build_object('body', 'Your code is ' || lpad((g % 1000000)::text, 6, '0')))
-              WHEN 'Viber' THEN jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 600, 'label', ($1::text[])[1 + (g / 3) % 8],
-                'failoverOnStatuses', jsonb_build_array('Expired', 'Failed', 'Undelivered'),
-                'senderInfoTrackingId', ($3::text[])[1 + (g / 5) % 3], 'expireOnDelivery', false,
-                'message', jsonb_build_object('text', 'Your code is ' || lpad((g % 1000000)::text, 6, '0')))
-              ELSE jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 600, 'label', ($1::text[])[1 + (g / 3) % 8],
-                'failoverOnStatuses', jsonb_build_array('Busy', 'NoAnswer'),
-                'from', ($4::text[])[1 + (g / 7) % 2], 'address', jsonb_build_object('phone', '+' || phone),
-                'dialPlan', jsonb_build_object('verbs', jsonb_build_array(jsonb_build_object('type', 'SAY', 'message',
-                  jsonb_build_object('language', 'en-US', 'gender', 'female', 'text', 'Your code is ' || lpad((g % 1000000)::text, 6, '0'))))))
-              END ORDER BY k)
-              FROM unnest(plan) WITH ORDINALITY AS u(t, k)),
-           false, 'OnCompletion', 'bench', NULL, 'bench', at, at + interval '70 seconds',
-           -- as the engine writes it with the final status: the last step's channel
-           CASE WHEN status IN ('Succeeded', 'Failed') THEN lower(plan[reached]) END
-      FROM y`,
-    [LABELS, SMS_SENDERS, VIBER_SENDERS, VOICE_CALLERS],
-  );
-  await admin.query(
-    `${rows}
-    INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, tracking_id, status, send_state, price, country,
-                       created_at, sent_at, status_updated_at, delivered_at)
-    SELECT fid, k, CASE WHEN k = 1 THEN 'primary' ELSE 'failover' END, lower(plan[k]), phone, ($1::text[])[1 + (g / 3) % 8],
-           md5('bench-failover-step-' || (g + ${existing}) || '-' || k)::uuid::text,
-           CASE WHEN k < reached OR (k = reached AND status = 'Failed')
-                THEN CASE plan[k] WHEN 'Viber' THEN 'Expired' WHEN 'Sms' THEN 'Undelivered' ELSE 'NoAnswer' END
-                WHEN status = 'Succeeded' THEN CASE plan[k] WHEN 'Voice' THEN 'Completed' ELSE 'Delivered' END
-                ELSE 'Queued' END,
-           'sent', CASE plan[k] WHEN 'Sms' THEN 0.0375 WHEN 'Viber' THEN 0.0093 ELSE 0.02 END, 'GR',
-           at + (k - 1) * interval '30 seconds', at + (k - 1) * interval '30 seconds', at + (k - 1) * interval '30 seconds' + interval '3 seconds',
-           CASE WHEN status = 'Succeeded' AND k = reached THEN at + (k - 1) * interval '30 seconds' + interval '3 seconds' END
-      FROM y, generate_series(1, reached) k`,
-    [LABELS],
-  );
-  const loadedAt = Date.now();
-  for (const d of defs) await admin.query(d.indexdef);
-  await admin.query(`VACUUM ANALYZE flows`);
-  await admin.query(`VACUUM ANALYZE steps`);
-  // the load's dirty pages written now, not by a checkpoint during the first queries
-  await admin.query(`CHECKPOINT`);
+      `${rows}
+      INSERT INTO flows (id, kind, status, status_code, definition, failover_on_delivered, callback_strategy, api_key_id,
+                         next_check_at, webhook_state, created_at, updated_at, termination_channel)
+      SELECT fid, 'failover', status, status_code,
+             (SELECT jsonb_agg(CASE t
+                WHEN 'Sms' THEN jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 72000, 'label', ($1::text[])[1 + (g / 3) % 8],
+                  'failoverOnStatuses', jsonb_build_array('Undelivered', 'Failed'),
+                  'from', ($2::text[])[1 + (g / 4) % 4], 'message', jsonb_build_object('body', 'Your code is ' || lpad((g % 1000000)::text, 6, '0')))
+                WHEN 'Viber' THEN jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 600, 'label', ($1::text[])[1 + (g / 3) % 8],
+                  'failoverOnStatuses', jsonb_build_array('Expired', 'Failed', 'Undelivered'),
+                  'senderInfoTrackingId', ($3::text[])[1 + (g / 5) % 3], 'expireOnDelivery', false,
+                  'message', jsonb_build_object('text', 'Your code is ' || lpad((g % 1000000)::text, 6, '0')))
+                ELSE jsonb_build_object('type', t, 'to', phone, 'order', k, 'ttl', 600, 'label', ($1::text[])[1 + (g / 3) % 8],
+                  'failoverOnStatuses', jsonb_build_array('Busy', 'NoAnswer'),
+                  'from', ($4::text[])[1 + (g / 7) % 2], 'address', jsonb_build_object('phone', '+' || phone),
+                  'dialPlan', jsonb_build_object('verbs', jsonb_build_array(jsonb_build_object('type', 'SAY', 'message',
+                    jsonb_build_object('language', 'en-US', 'gender', 'female', 'text', 'Your code is ' || lpad((g % 1000000)::text, 6, '0'))))))
+                END ORDER BY k)
+                FROM unnest(plan) WITH ORDINALITY AS u(t, k)),
+             false, 'OnCompletion', 'bench', NULL, 'bench', at, at + interval '70 seconds',
+             -- as the engine writes it with the final status: the last step's channel
+             CASE WHEN status IN ('Succeeded', 'Failed') THEN lower(plan[reached]) END
+        FROM y`,
+      [LABELS, SMS_SENDERS, VIBER_SENDERS, VOICE_CALLERS],
+    );
+    await admin.query(
+      `${rows}
+      INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, tracking_id, status, send_state, price, country,
+                         created_at, sent_at, status_updated_at, delivered_at)
+      SELECT fid, k, CASE WHEN k = 1 THEN 'primary' ELSE 'failover' END, lower(plan[k]), phone, ($1::text[])[1 + (g / 3) % 8],
+             md5('bench-failover-step-' || (g + ${existing}) || '-' || k)::uuid::text,
+             CASE WHEN k < reached OR (k = reached AND status = 'Failed')
+                  THEN CASE plan[k] WHEN 'Viber' THEN 'Expired' WHEN 'Sms' THEN 'Undelivered' ELSE 'NoAnswer' END
+                  WHEN status = 'Succeeded' THEN CASE plan[k] WHEN 'Voice' THEN 'Completed' ELSE 'Delivered' END
+                  ELSE 'Queued' END,
+             'sent', CASE plan[k] WHEN 'Sms' THEN 0.0375 WHEN 'Viber' THEN 0.0093 ELSE 0.02 END, 'GR',
+             at + (k - 1) * interval '30 seconds', at + (k - 1) * interval '30 seconds', at + (k - 1) * interval '30 seconds' + interval '3 seconds',
+             CASE WHEN status = 'Succeeded' AND k = reached THEN at + (k - 1) * interval '30 seconds' + interval '3 seconds' END
+        FROM y, generate_series(1, reached) k`,
+      [LABELS],
+    );
+  });
   const n = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE kind = 'failover'`)).rows[0].n;
   log(
-    `search: ${n} Failover API flows; rows ${((loadedAt - t0) / 1000).toFixed(1)} s, indexes + analyze ${((Date.now() - loadedAt) / 1000).toFixed(1)} s`,
+    `search: ${n} Failover API flows; rows ${took.rowsSec.toFixed(1)} s, indexes + analyze ${took.indexesSec.toFixed(1)} s`,
   );
   return n;
 }

@@ -16,6 +16,7 @@ import {
   calibrationMs,
   freePort,
   load,
+  loadWithoutIndexes,
   median,
   peakRssMb,
   percentile,
@@ -687,70 +688,57 @@ async function loadDeliveries(total) {
   // 3 flows in 5 fail over: a flow gives 1 or 2 steps; flows = want / 1.6
   const flows = Math.ceil(want / 1.6);
   log(`list: loading ${flows} flows / ~${want} steps (${existing} already there)`);
-  const t0 = Date.now();
-  const defs = (
-    await admin.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'steps' AND indexname = ANY($1)`, [
-      LIST_INDEXES,
-    ])
-  ).rows;
-  await admin.query(`SET maintenance_work_mem = '256MB'`);
-  await admin.query(`SET synchronous_commit = off`);
-  for (const d of defs) await admin.query(`DROP INDEX ${d.indexname}`);
-  const defJson = JSON.stringify([
-    {
-      type: 'ViberOtp',
-      to: '306912345601',
-      order: 1,
-      ttl: 60,
-      label: 'login',
-      templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
-      templateLang: 'en',
-      templateParams: { pin: '482913' },
-      senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-    },
-    {
-      type: 'Sms',
-      to: '306912345601',
-      order: 2,
-      ttl: 300,
-      label: 'login',
-      from: 'Acme',
-      message: { body: 'Your code is 482913' },
-    },
-  ]);
-  // g: 1..flows; failover when g % 5 < 3; created over the last ~90 days, newest g first
-  const base = `FROM generate_series(1, ${flows}) g,
-      LATERAL (SELECT md5('bench-flow-' || g)::uuid AS fid,
-                      now() - (g * (7776000.0 / ${flows})) * interval '1 second' AS at,
-                      '3069' || lpad(((g::bigint * 7919 + 12345) % 100000000)::text, 8, '0') AS phone,
-                      (ARRAY['login','signup','password-reset','2fa-login','checkout','withdrawal','device-link','email-change'])[1 + g % 8] AS label,
-                      g % 5 < 3 AS fo) x`;
-  await admin.query(
-    `INSERT INTO flows (id, status, status_code, definition, failover_on_delivered, api_key_id, next_check_at, webhook_state, created_at, updated_at)
-    SELECT fid, CASE WHEN fo AND g % 10 = 0 THEN 'Failed' ELSE 'Succeeded' END, CASE WHEN fo AND g % 10 = 0 THEN 3 END,
-           $1::jsonb, false, 'bench', NULL, 'bench', at, at + interval '5 seconds' ${base}`,
-    [defJson],
-  );
-  await admin.query(`INSERT INTO steps (flow_id, role, channel, phone_number, label, tracking_id, status, send_state, price, country, operator, created_at, sent_at, delivered_at, status_updated_at, detailed_status)
-    SELECT fid, 'primary', 'viber', phone, label, md5('p' || g)::uuid::text,
-           CASE WHEN fo THEN (ARRAY['EXPIRED','UNDELIVERED','FAILED'])[1 + g % 3] WHEN g % 2 = 0 THEN 'SEEN' ELSE 'DELIVERED' END,
-           'sent', CASE WHEN fo THEN 0 ELSE 0.0093 END, 'GR', (ARRAY['Cosmote','Vodafone','Nova'])[1 + g % 3],
-           at, at, CASE WHEN fo THEN NULL ELSE at + interval '2 seconds' END, at + interval '3 seconds',
-           CASE WHEN fo THEN 'TTL Expired' END ${base}`);
-  await admin.query(`INSERT INTO steps (flow_id, role, channel, phone_number, label, tracking_id, status, send_state, price, country, operator, created_at, sent_at, delivered_at, status_updated_at, detailed_status)
-    SELECT fid, 'failover', 'sms', phone, label, md5('f' || g)::uuid::text,
-           CASE WHEN g % 10 = 0 THEN 'Undelivered' ELSE 'Delivered' END,
-           'sent', 0.0375, 'GR', (ARRAY['Cosmote','Vodafone','Nova'])[1 + g % 3],
-           at + interval '60 seconds', at + interval '60 seconds', CASE WHEN g % 10 = 0 THEN NULL ELSE at + interval '64 seconds' END, at + interval '64 seconds',
-           CASE WHEN g % 10 = 0 THEN 'Undelivered on Handset' ELSE 'Delivered' END ${base} WHERE fo`);
-  const loadedAt = Date.now();
-  for (const d of defs) await admin.query(d.indexdef);
-  await admin.query(`VACUUM ANALYZE flows`);
-  await admin.query(`VACUUM ANALYZE steps`);
+  const took = await loadWithoutIndexes(admin, LIST_INDEXES, async () => {
+    const defJson = JSON.stringify([
+      {
+        type: 'ViberOtp',
+        to: '306912345601',
+        order: 1,
+        ttl: 60,
+        label: 'login',
+        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+        templateLang: 'en',
+        templateParams: { pin: '482913' },
+        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+      },
+      {
+        type: 'Sms',
+        to: '306912345601',
+        order: 2,
+        ttl: 300,
+        label: 'login',
+        from: 'Acme',
+        message: { body: 'Your code is 482913' },
+      },
+    ]);
+    // g: 1..flows; failover when g % 5 < 3; created over the last ~90 days, newest g first
+    const base = `FROM generate_series(1, ${flows}) g,
+        LATERAL (SELECT md5('bench-flow-' || g)::uuid AS fid,
+                        now() - (g * (7776000.0 / ${flows})) * interval '1 second' AS at,
+                        '3069' || lpad(((g::bigint * 7919 + 12345) % 100000000)::text, 8, '0') AS phone,
+                        (ARRAY['login','signup','password-reset','2fa-login','checkout','withdrawal','device-link','email-change'])[1 + g % 8] AS label,
+                        g % 5 < 3 AS fo) x`;
+    await admin.query(
+      `INSERT INTO flows (id, status, status_code, definition, failover_on_delivered, api_key_id, next_check_at, webhook_state, created_at, updated_at)
+      SELECT fid, CASE WHEN fo AND g % 10 = 0 THEN 'Failed' ELSE 'Succeeded' END, CASE WHEN fo AND g % 10 = 0 THEN 3 END,
+             $1::jsonb, false, 'bench', NULL, 'bench', at, at + interval '5 seconds' ${base}`,
+      [defJson],
+    );
+    await admin.query(`INSERT INTO steps (flow_id, role, channel, phone_number, label, tracking_id, status, send_state, price, country, operator, created_at, sent_at, delivered_at, status_updated_at, detailed_status)
+      SELECT fid, 'primary', 'viber', phone, label, md5('p' || g)::uuid::text,
+             CASE WHEN fo THEN (ARRAY['EXPIRED','UNDELIVERED','FAILED'])[1 + g % 3] WHEN g % 2 = 0 THEN 'SEEN' ELSE 'DELIVERED' END,
+             'sent', CASE WHEN fo THEN 0 ELSE 0.0093 END, 'GR', (ARRAY['Cosmote','Vodafone','Nova'])[1 + g % 3],
+             at, at, CASE WHEN fo THEN NULL ELSE at + interval '2 seconds' END, at + interval '3 seconds',
+             CASE WHEN fo THEN 'TTL Expired' END ${base}`);
+    await admin.query(`INSERT INTO steps (flow_id, role, channel, phone_number, label, tracking_id, status, send_state, price, country, operator, created_at, sent_at, delivered_at, status_updated_at, detailed_status)
+      SELECT fid, 'failover', 'sms', phone, label, md5('f' || g)::uuid::text,
+             CASE WHEN g % 10 = 0 THEN 'Undelivered' ELSE 'Delivered' END,
+             'sent', 0.0375, 'GR', (ARRAY['Cosmote','Vodafone','Nova'])[1 + g % 3],
+             at + interval '60 seconds', at + interval '60 seconds', CASE WHEN g % 10 = 0 THEN NULL ELSE at + interval '64 seconds' END, at + interval '64 seconds',
+             CASE WHEN g % 10 = 0 THEN 'Undelivered on Handset' ELSE 'Delivered' END ${base} WHERE fo`);
+  });
   const n = (await admin.query(`SELECT count(*)::int AS n FROM steps`)).rows[0].n;
-  log(
-    `list: ${n} steps; rows ${((loadedAt - t0) / 1000).toFixed(1)} s, indexes + analyze ${((Date.now() - loadedAt) / 1000).toFixed(1)} s`,
-  );
+  log(`list: ${n} steps; rows ${took.rowsSec.toFixed(1)} s, indexes + analyze ${took.indexesSec.toFixed(1)} s`);
   return n;
 }
 

@@ -2,7 +2,7 @@
 // (BENCH_STATS_FLOWS) created over the last BENCH_STATS_DAYS days (90), p50 / p95 per query, target
 // p95 <= 100 ms each (issue 15). Rows are written with SQL, as the list phase does (the stats only read
 // what is stored); the steps and flows indexes the load would keep up are dropped during it and rebuilt.
-import { percentile } from './lib.mjs';
+import { loadWithoutIndexes, percentile } from './lib.mjs';
 
 /** the indexes of migrations DeliveryListIndexes, PhoneRateLimitIndex and StatsIndexes, rebuilt after the load */
 const REBUILT_INDEXES = [
@@ -31,93 +31,79 @@ export async function loadStatsFlows(admin, total, days, log = () => {}) {
   const existing = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE kind = 'otp'`)).rows[0].n;
   const flows = Math.max(0, total - existing);
   log(`stats: loading ${flows} Failover OTP flows over ${days} days (${existing} already there)`);
-  const t0 = Date.now();
-  const defs = (
+  const took = await loadWithoutIndexes(admin, REBUILT_INDEXES, async () => {
+    const rows = `
+      WITH x AS (
+        SELECT g, md5('bench-stats-' || (g + ${existing}))::uuid AS fid,
+               now() - (g * (${days * 86_400}.0 / ${Math.max(flows, 1)})) * interval '1 second' AS at,
+               '3069' || lpad(((g::bigint * 7919 + 24680) % 100000000)::text, 8, '0') AS phone,
+               CASE WHEN g % 5 = 4 THEN 'sms' ELSE 'viber' END AS channel,
+               ($1::text[])[1 + (g / 7) % ${COUNTRIES.length}] AS country,
+               (g / 3) % 10 AS r,
+               (g / 11) % 10 < 6 AS approved
+          FROM generate_series(1, ${flows}) g),
+      y AS (
+        SELECT x.*,
+               CASE WHEN channel = 'viber' THEN CASE WHEN r < 4 THEN 'SEEN' WHEN r < 6 THEN 'DELIVERED' WHEN r < 9 THEN 'EXPIRED' ELSE 'UNDELIVERED' END
+                    ELSE CASE WHEN r < 8 THEN 'Delivered' ELSE 'Undelivered' END END AS p_status,
+               (channel = 'viber' AND r >= 6) OR (channel = 'sms' AND r >= 8) AS p_failed
+          FROM x),
+      z AS (
+        SELECT y.*, p_failed AND NOT (approved AND g % 2 = 0) AS fo_sent FROM y)`;
+    const definition = `jsonb_build_array(
+        CASE WHEN channel = 'viber'
+             THEN jsonb_build_object('type', 'ViberOtp', 'to', phone, 'order', 1, 'ttl', 60, 'label', 'login',
+                    'templateId', '0aac888f-2ee2-4112-9659-1755a951966a', 'templateLang', 'en',
+                    'senderInfoTrackingId', '0094d198-4dd2-4fb5-b451-d46aca191b27')
+             ELSE jsonb_build_object('type', 'Sms', 'to', phone, 'order', 1, 'ttl', 60, 'label', 'login', 'from', 'Acme',
+                    'message', jsonb_build_object('body', 'Your code is {code}')) END,
+        CASE WHEN channel = 'viber'
+             THEN jsonb_build_object('type', 'Sms', 'to', phone, 'order', 2, 'ttl', 300, 'label', 'login', 'from', 'Acme',
+                    'message', jsonb_build_object('body', 'Your code is {code}'))
+             ELSE jsonb_build_object('type', 'ViberOtp', 'to', phone, 'order', 2, 'ttl', 300, 'label', 'login',
+                    'templateId', '0aac888f-2ee2-4112-9659-1755a951966a', 'templateLang', 'en',
+                    'senderInfoTrackingId', '0094d198-4dd2-4fb5-b451-d46aca191b27') END)`;
     await admin.query(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('flows', 'steps') AND indexname = ANY($1)`,
-      [REBUILT_INDEXES],
-    )
-  ).rows;
-  await admin.query(`SET maintenance_work_mem = '256MB'`);
-  await admin.query(`SET synchronous_commit = off`);
-  for (const d of defs) await admin.query(`DROP INDEX ${d.indexname}`);
-  const rows = `
-    WITH x AS (
-      SELECT g, md5('bench-stats-' || (g + ${existing}))::uuid AS fid,
-             now() - (g * (${days * 86_400}.0 / ${Math.max(flows, 1)})) * interval '1 second' AS at,
-             '3069' || lpad(((g::bigint * 7919 + 24680) % 100000000)::text, 8, '0') AS phone,
-             CASE WHEN g % 5 = 4 THEN 'sms' ELSE 'viber' END AS channel,
-             ($1::text[])[1 + (g / 7) % ${COUNTRIES.length}] AS country,
-             (g / 3) % 10 AS r,
-             (g / 11) % 10 < 6 AS approved
-        FROM generate_series(1, ${flows}) g),
-    y AS (
-      SELECT x.*,
-             CASE WHEN channel = 'viber' THEN CASE WHEN r < 4 THEN 'SEEN' WHEN r < 6 THEN 'DELIVERED' WHEN r < 9 THEN 'EXPIRED' ELSE 'UNDELIVERED' END
-                  ELSE CASE WHEN r < 8 THEN 'Delivered' ELSE 'Undelivered' END END AS p_status,
-             (channel = 'viber' AND r >= 6) OR (channel = 'sms' AND r >= 8) AS p_failed
-        FROM x),
-    z AS (
-      SELECT y.*, p_failed AND NOT (approved AND g % 2 = 0) AS fo_sent FROM y)`;
-  const definition = `jsonb_build_array(
-      CASE WHEN channel = 'viber'
-           THEN jsonb_build_object('type', 'ViberOtp', 'to', phone, 'order', 1, 'ttl', 60, 'label', 'login',
-                  'templateId', '0aac888f-2ee2-4112-9659-1755a951966a', 'templateLang', 'en',
-                  'senderInfoTrackingId', '0094d198-4dd2-4fb5-b451-d46aca191b27')
-           ELSE jsonb_build_object('type', 'Sms', 'to', phone, 'order', 1, 'ttl', 60, 'label', 'login', 'from', 'Acme',
-                  'message', jsonb_build_object('body', 'Your code is {code}')) END,
-      CASE WHEN channel = 'viber'
-           THEN jsonb_build_object('type', 'Sms', 'to', phone, 'order', 2, 'ttl', 300, 'label', 'login', 'from', 'Acme',
-                  'message', jsonb_build_object('body', 'Your code is {code}'))
-           ELSE jsonb_build_object('type', 'ViberOtp', 'to', phone, 'order', 2, 'ttl', 300, 'label', 'login',
-                  'templateId', '0aac888f-2ee2-4112-9659-1755a951966a', 'templateLang', 'en',
-                  'senderInfoTrackingId', '0094d198-4dd2-4fb5-b451-d46aca191b27') END)`;
-  await admin.query(
-    `${rows}
-    INSERT INTO flows (id, kind, status, status_code, definition, failover_on_delivered, api_key_id, next_check_at, webhook_state,
-                       code_hash, code_expires_at, verify_attempts, verification_status, verified_at, created_at, updated_at)
-    SELECT fid, 'otp', CASE WHEN approved OR NOT p_failed OR (fo_sent AND g % 10 <> 0) THEN 'Succeeded' ELSE 'Failed' END,
-           CASE WHEN approved OR NOT p_failed OR (fo_sent AND g % 10 <> 0) THEN NULL ELSE 2 END,
-           ${definition}, false, 'bench', NULL, 'bench',
-           md5('code-' || g), at + interval '10 minutes', CASE WHEN approved THEN 1 + g % 2 ELSE g % 3 END,
-           CASE WHEN approved THEN 'approved' ELSE 'pending' END,
-           CASE WHEN approved THEN at + (5 + g % 50) * interval '1 second' END, at, at + interval '70 seconds'
-      FROM z`,
-    [COUNTRIES],
-  );
-  await admin.query(
-    `${rows}
-    INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, tracking_id, status, send_state, price, country,
-                       created_at, sent_at, status_updated_at, delivered_at)
-    SELECT fid, 1, 'primary', channel, phone, 'login', md5('bench-stats-p-' || (g + ${existing}))::uuid::text, p_status, 'sent',
-           CASE WHEN channel = 'sms' THEN 0.0375 WHEN p_failed THEN 0 ELSE 0.0093 END, country,
-           at, at, at + interval '3 seconds', CASE WHEN NOT p_failed THEN at + (1 + g % 5) * interval '1 second' END
-      FROM z`,
-    [COUNTRIES],
-  );
-  await admin.query(
-    `${rows}
-    INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, tracking_id, status, send_state, price, country,
-                       created_at, sent_at, status_updated_at, delivered_at)
-    SELECT fid, 2, 'failover', CASE channel WHEN 'viber' THEN 'sms' ELSE 'viber' END, phone, 'login',
-           md5('bench-stats-f-' || (g + ${existing}))::uuid::text,
-           CASE WHEN g % 10 = 0 THEN CASE channel WHEN 'viber' THEN 'Undelivered' ELSE 'UNDELIVERED' END
-                ELSE CASE channel WHEN 'viber' THEN 'Delivered' ELSE 'DELIVERED' END END, 'sent',
-           CASE WHEN channel = 'viber' THEN 0.0375 WHEN g % 10 = 0 THEN 0 ELSE 0.0093 END, country,
-           at + interval '60 seconds', at + interval '60 seconds', at + interval '64 seconds',
-           CASE WHEN g % 10 <> 0 THEN at + interval '60 seconds' + (2 + g % 7) * interval '1 second' END
-      FROM z WHERE fo_sent`,
-    [COUNTRIES],
-  );
-  const loadedAt = Date.now();
-  for (const d of defs) await admin.query(d.indexdef);
-  await admin.query(`VACUUM ANALYZE flows`);
-  await admin.query(`VACUUM ANALYZE steps`);
-  // the load's dirty pages written now, not by a checkpoint during the first queries
-  await admin.query(`CHECKPOINT`);
+      `${rows}
+      INSERT INTO flows (id, kind, status, status_code, definition, failover_on_delivered, api_key_id, next_check_at, webhook_state,
+                         code_hash, code_expires_at, verify_attempts, verification_status, verified_at, created_at, updated_at)
+      SELECT fid, 'otp', CASE WHEN approved OR NOT p_failed OR (fo_sent AND g % 10 <> 0) THEN 'Succeeded' ELSE 'Failed' END,
+             CASE WHEN approved OR NOT p_failed OR (fo_sent AND g % 10 <> 0) THEN NULL ELSE 2 END,
+             ${definition}, false, 'bench', NULL, 'bench',
+             md5('code-' || g), at + interval '10 minutes', CASE WHEN approved THEN 1 + g % 2 ELSE g % 3 END,
+             CASE WHEN approved THEN 'approved' ELSE 'pending' END,
+             CASE WHEN approved THEN at + (5 + g % 50) * interval '1 second' END, at, at + interval '70 seconds'
+        FROM z`,
+      [COUNTRIES],
+    );
+    await admin.query(
+      `${rows}
+      INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, tracking_id, status, send_state, price, country,
+                         created_at, sent_at, status_updated_at, delivered_at)
+      SELECT fid, 1, 'primary', channel, phone, 'login', md5('bench-stats-p-' || (g + ${existing}))::uuid::text, p_status, 'sent',
+             CASE WHEN channel = 'sms' THEN 0.0375 WHEN p_failed THEN 0 ELSE 0.0093 END, country,
+             at, at, at + interval '3 seconds', CASE WHEN NOT p_failed THEN at + (1 + g % 5) * interval '1 second' END
+        FROM z`,
+      [COUNTRIES],
+    );
+    await admin.query(
+      `${rows}
+      INSERT INTO steps (flow_id, step_order, role, channel, phone_number, label, tracking_id, status, send_state, price, country,
+                         created_at, sent_at, status_updated_at, delivered_at)
+      SELECT fid, 2, 'failover', CASE channel WHEN 'viber' THEN 'sms' ELSE 'viber' END, phone, 'login',
+             md5('bench-stats-f-' || (g + ${existing}))::uuid::text,
+             CASE WHEN g % 10 = 0 THEN CASE channel WHEN 'viber' THEN 'Undelivered' ELSE 'UNDELIVERED' END
+                  ELSE CASE channel WHEN 'viber' THEN 'Delivered' ELSE 'DELIVERED' END END, 'sent',
+             CASE WHEN channel = 'viber' THEN 0.0375 WHEN g % 10 = 0 THEN 0 ELSE 0.0093 END, country,
+             at + interval '60 seconds', at + interval '60 seconds', at + interval '64 seconds',
+             CASE WHEN g % 10 <> 0 THEN at + interval '60 seconds' + (2 + g % 7) * interval '1 second' END
+        FROM z WHERE fo_sent`,
+      [COUNTRIES],
+    );
+  });
   const n = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE kind = 'otp'`)).rows[0].n;
   log(
-    `stats: ${n} Failover OTP flows; rows ${((loadedAt - t0) / 1000).toFixed(1)} s, indexes + analyze ${((Date.now() - loadedAt) / 1000).toFixed(1)} s`,
+    `stats: ${n} Failover OTP flows; rows ${took.rowsSec.toFixed(1)} s, indexes + analyze ${took.indexesSec.toFixed(1)} s`,
   );
   return n;
 }
