@@ -47,6 +47,37 @@ describe('code verification', () => {
   const failoverRow = async (flowId: string) =>
     (await t.db.query(`SELECT created_at FROM steps WHERE flow_id = $1 AND role = 'failover'`, [flowId])).rows[0];
 
+  /**
+   * Which took the flow's row lock first, the failover's claim or the approval: row triggers note each
+   * from a sequence while the writer holds that lock (the claim's INSERT runs inside the evaluation that
+   * locked the flow, the approval's UPDATE holds the row), so the numbers are the lock's order, which is
+   * the commit order. Timestamps are not: now() is when each transaction began, not when it got the lock.
+   */
+  const noteLockOrder = () =>
+    t.db.query(`
+      CREATE TABLE test_lock_order (seq bigserial PRIMARY KEY, flow_id uuid NOT NULL, what text NOT NULL);
+      CREATE FUNCTION test_note_lock_order() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO test_lock_order (flow_id, what)
+            VALUES (coalesce(to_jsonb(NEW) ->> 'flow_id', to_jsonb(NEW) ->> 'id')::uuid, TG_ARGV[0]);
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER test_claim_order AFTER INSERT ON steps FOR EACH ROW WHEN (NEW.role = 'failover')
+        EXECUTE FUNCTION test_note_lock_order('claimed');
+      CREATE TRIGGER test_approval_order AFTER UPDATE OF verification_status ON flows FOR EACH ROW
+        WHEN (NEW.verification_status = 'approved' AND OLD.verification_status IS DISTINCT FROM 'approved')
+        EXECUTE FUNCTION test_note_lock_order('approved');`);
+  const dropLockOrder = () =>
+    t.db.query(`
+      DROP TRIGGER IF EXISTS test_claim_order ON steps;
+      DROP TRIGGER IF EXISTS test_approval_order ON flows;
+      DROP FUNCTION IF EXISTS test_note_lock_order();
+      DROP TABLE IF EXISTS test_lock_order;`);
+  const lockOrder = async (flowId: string) =>
+    (
+      await t.db.query<{ what: string }>(`SELECT what FROM test_lock_order WHERE flow_id = $1 ORDER BY seq`, [flowId])
+    ).rows.map((r) => r.what);
+
   it('a wrong code is denied and counted, the right one approved: the flow ends Succeeded and its failover is never sent', async () => {
     const { to, flowId, viberId } = await send();
     const wrong = await verify(flowId, '000000');
@@ -113,33 +144,40 @@ describe('code verification', () => {
 
   it('the approval racing an EXPIRED report, 20 times: the SMS goes out exactly when the failover was claimed first', async () => {
     let sentFirst = 0;
-    for (let i = 0; i < 20; i++) {
-      const { to, flowId, viberId } = await send();
-      // the first two in a set order (each outcome seen at least once), then racing: the report now at once,
-      // now a few ms late, so that either may take the flow's lock first
-      let approved;
-      if (i === 0) {
-        await expired(viberId);
-        approved = await verify(flowId, PIN);
-      } else if (i === 1) {
-        approved = await verify(flowId, PIN);
-        await expired(viberId);
-      } else {
-        const late = i % 2 === 0 ? 0 : 2 + (i % 7);
-        [, approved] = await Promise.all([sleep(late).then(() => expired(viberId)), verify(flowId, PIN)]);
+    await noteLockOrder();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const { to, flowId, viberId } = await send();
+        // the first two in a set order (each outcome seen at least once), then racing: the report now at once,
+        // now a few ms late, so that either may take the flow's lock first
+        let approved;
+        if (i === 0) {
+          await expired(viberId);
+          approved = await verify(flowId, PIN);
+        } else if (i === 1) {
+          approved = await verify(flowId, PIN);
+          await expired(viberId);
+        } else {
+          const late = i % 2 === 0 ? 0 : 2 + (i % 7);
+          [, approved] = await Promise.all([sleep(late).then(() => expired(viberId)), verify(flowId, PIN)]);
+        }
+        expect(approved.body.verification.status).toBe('approved');
+        const after = await flow(flowId);
+        const claim = await failoverRow(flowId);
+        // one consistent outcome: an SMS only when its claim took the flow's lock before the approval, and then
+        // exactly one; no claim at all once the approval had it
+        if (claim) {
+          sentFirst++;
+          expect(await lockOrder(flowId)).toEqual(['claimed', 'approved']);
+          expect(smsTo(to)).toHaveLength(1);
+        } else {
+          expect(await lockOrder(flowId)).toEqual(['approved']);
+          expect(smsTo(to)).toEqual([]);
+        }
+        expect(after).toMatchObject({ status: 'Succeeded', verification_status: 'approved' });
       }
-      expect(approved.body.verification.status).toBe('approved');
-      const after = await flow(flowId);
-      const claim = await failoverRow(flowId);
-      // one consistent outcome: an SMS only when its claim was written before the approval, and then exactly one
-      if (claim) {
-        sentFirst++;
-        expect(claim.created_at.getTime()).toBeLessThanOrEqual(after.verified_at.getTime());
-        expect(smsTo(to)).toHaveLength(1);
-      } else {
-        expect(smsTo(to)).toEqual([]);
-      }
-      expect(after).toMatchObject({ status: 'Succeeded', verification_status: 'approved' });
+    } finally {
+      await dropLockOrder();
     }
     console.log(`approval vs EXPIRED: the failover was claimed first ${sentFirst} of 20 times`);
     expect(sentFirst).toBeGreaterThan(0);
