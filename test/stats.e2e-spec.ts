@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { StatsIndexes1795630000000 } from '../libs/persistence/src/migrations/1795630000000-StatsIndexes';
+import { StatsStore } from '../libs/persistence/src';
+import { StatsRollup1795660000000 } from '../libs/persistence/src/migrations/1795660000000-StatsRollup';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /**
@@ -374,34 +375,120 @@ describe('GET /otp/stats', () => {
     });
   });
 
-  it('migration StatsIndexes: down() removes its indexes, up() again restores them; the figures do not depend on them', async () => {
-    const indexes = async () =>
-      (
-        await t.db.query(
-          `SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('ix_flows_otp_stats', 'ix_steps_primary_stats', 'ix_steps_failover_stats') ORDER BY indexname`,
-        )
-      ).rows;
-    const made = await indexes();
-    expect(made.map((r: { indexname: string }) => r.indexname)).toEqual([
-      'ix_flows_otp_stats',
-      'ix_steps_failover_stats',
-      'ix_steps_primary_stats',
-    ]);
-    const migration = new StatsIndexes1795630000000();
-    const runner = t.gateway.app.get(DataSource).createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await migration.down(runner);
-      await runner.commitTransaction();
-      expect(await indexes()).toEqual([]);
-      expect((await stats(`?${WINDOW}`)).body.total).toEqual(TOTAL);
-      await runner.startTransaction();
-      await migration.up(runner);
-      await runner.commitTransaction();
-    } finally {
-      await runner.release();
-    }
-    expect(await indexes()).toEqual(made);
+  describe('the rollup (StatsStore.rollUp, the worker once a minute)', () => {
+    const QUERIES = [
+      `?${WINDOW}`,
+      `?${WINDOW}&group_by=country`,
+      `?${WINDOW}&group_by=day`,
+      // partial hours at both ends: read from the flows, the whole hours between from the rollup
+      '?from=2026-02-15T00:30Z&to=2026-02-16T02:30Z',
+      '?from=2026-02-15T00:30Z&to=2026-02-16T02:30Z&group_by=day',
+      '?from=2026-02-15T00:00:00.001Z&to=2026-02-17T00:00:00.001Z&group_by=country',
+    ];
+    const answers = () => Promise.all(QUERIES.map(async (q) => (await stats(q)).body));
+    const rollUp = () => t.gateway.app.get(StatsStore).rollUp();
+    // the fixture's flows are written with updated_at = created_at; these hours' flows as the engine writes them
+    const writtenNow = (hour: number) =>
+      t.db.query(
+        `UPDATE flows SET updated_at = now() WHERE created_at >= $1 AND created_at < $1::timestamptz + interval '1 hour'`,
+        [new Date(hour)],
+      );
+    const rolledRows = async () => (await t.db.query(`SELECT count(*)::int AS n FROM stats_hours`)).rows[0].n;
+
+    it('rolled up, every answer is the same as read from the flows, and it is read from the rollup', async () => {
+      const before = await answers();
+      expect(await rolledRows()).toBe(0);
+      const first = await rollUp();
+      expect(first).toMatchObject({ ran: true, changed: 0, caughtUp: true });
+      expect(first.added).toBeGreaterThan(24 * 2);
+      // one row per hour, channel and country that has flows
+      expect(await rolledRows()).toBeGreaterThan(10);
+      expect(await answers()).toEqual(before);
+      expect(await rollUp()).toEqual({ ran: true, changed: 0, added: 0, caughtUp: true });
+
+      // a figure changed in the rollup alone shows: the answer is the rollup's
+      await t.db.query(`UPDATE stats_hours SET flows = flows + 100 WHERE hour = '2026-02-15T01:00Z'`);
+      expect((await stats(`?${WINDOW}`)).body.total.flows).toBe(110);
+      // ...but not in a window that holds only part of that hour
+      expect((await stats('?from=2026-02-15T01:30Z&to=2026-02-17T00:00Z')).body.total.flows).toBe(8);
+      await t.db.query(`UPDATE stats_hours SET flows = flows - 100 WHERE hour = '2026-02-15T01:00Z'`);
+    });
+
+    it('a flow written after its hour was rolled up is counted again at the next run', async () => {
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+      const at = new Date(hour + 60_000).toISOString();
+      await insertFlow(t.db, { ...FIXTURE.f6, at });
+      await writtenNow(hour);
+      const window = `?from=${new Date(hour).toISOString()}&to=${new Date(hour + 3_600_000).toISOString()}`;
+      await rollUp();
+      expect((await stats(window)).body.total).toMatchObject({ flows: 1, verified: 0 });
+      await t.db.query(
+        `UPDATE flows SET verification_status = 'approved', verified_at = created_at + interval '12 seconds', updated_at = now()
+          WHERE created_at = $1`,
+        [at],
+      );
+      // the rollup still has the old figures until it runs
+      expect((await stats(window)).body.total).toMatchObject({ flows: 1, verified: 0 });
+      expect(await rollUp()).toMatchObject({ ran: true, changed: 1 });
+      expect((await stats(window)).body.total).toMatchObject({ flows: 1, verified: 1, median_time_to_verify_sec: 12 });
+    });
+
+    it('times in one bin (two significant digits) give the median of the bin: its mean, within the bin', async () => {
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000;
+      const window = `?from=${new Date(hour).toISOString()}&to=${new Date(hour + 3_600_000).toISOString()}`;
+      // 10.0, 10.1 and 10.4 s: one bin (10); the exact median is 10.1, the bin's mean 10.1667
+      for (const [i, verifiedAfter] of [10, 10.1, 10.4].entries())
+        await insertFlow(t.db, { ...FIXTURE.f1, at: new Date(hour + (i + 1) * 60_000).toISOString(), verifiedAfter });
+      await writtenNow(hour);
+      // a window inside the hour is read from the flows: their exact times
+      const inside = `?from=${new Date(hour + 1).toISOString()}&to=${new Date(hour + 3_600_000).toISOString()}`;
+      expect((await stats(inside)).body.total.median_time_to_verify_sec).toBe(10.1);
+      await rollUp();
+      expect((await stats(window)).body.total.median_time_to_verify_sec).toBe(10.167);
+    });
+
+    it('one run at a time: while another holds the lock, a run does nothing', async () => {
+      const other = t.gateway.app.get(DataSource).createQueryRunner();
+      try {
+        await other.startTransaction();
+        await other.query(`SELECT pg_advisory_xact_lock(7301157)`);
+        expect(await rollUp()).toEqual({ ran: false, changed: 0, added: 0, caughtUp: false });
+        await other.commitTransaction();
+      } finally {
+        await other.release();
+      }
+      expect((await rollUp()).ran).toBe(true);
+    });
+
+    it('migration StatsRollup: down() drops the rollup and restores the covering indexes, up() again; figures unchanged', async () => {
+      const before = await answers();
+      const objects = async () =>
+        (
+          await t.db.query(
+            `SELECT relname FROM pg_class WHERE relname IN ('stats_hours', 'stats_rollup', 'ix_flows_otp_created_at',
+                    'ix_flows_otp_stats', 'ix_steps_primary_stats', 'ix_steps_failover_stats') ORDER BY relname`,
+          )
+        ).rows.map((r: { relname: string }) => r.relname);
+      expect(await objects()).toEqual(['ix_flows_otp_created_at', 'stats_hours', 'stats_rollup']);
+      const migration = new StatsRollup1795660000000();
+      const runner = t.gateway.app.get(DataSource).createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await migration.down(runner);
+        await runner.commitTransaction();
+        expect(await objects()).toEqual(['ix_flows_otp_stats', 'ix_steps_failover_stats', 'ix_steps_primary_stats']);
+        await runner.startTransaction();
+        await migration.up(runner);
+        await runner.commitTransaction();
+      } finally {
+        await runner.release();
+      }
+      expect(await objects()).toEqual(['ix_flows_otp_created_at', 'stats_hours', 'stats_rollup']);
+      // an empty rollup again: everything from the flows, then rolled up anew
+      expect(await answers()).toEqual(before);
+      await rollUp();
+      expect(await answers()).toEqual(before);
+    });
   });
 
   it('needs a key', async () => {

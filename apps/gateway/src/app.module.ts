@@ -24,6 +24,7 @@ import { RouteeCallbacksService } from './routee-callbacks/routee-callbacks.serv
 import { VerificationService } from './otp/verification.service';
 import { StatsController } from './otp/stats.controller';
 import { StatsService } from './otp/stats.service';
+import { StatsRollupJob } from './otp/stats-rollup.job';
 import { PumpingGuard } from './otp/pumping-guard';
 
 export interface AppModuleOptions {
@@ -74,6 +75,7 @@ export class AppModule {
         TrackingService,
         VerificationService,
         StatsService,
+        StatsRollupJob,
         PumpingGuard,
         RouteeCallbacksService,
         CallbackTokenGuard,

@@ -2,7 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { run } from './sql/statement';
-import { STATS_BY, type StatsGroupBy, type StatsRow } from './sql/stats.statements';
+import {
+  CHANGED_HOURS,
+  DELETE_STATS_HOURS,
+  NEXT_FLOW_HOUR,
+  READ_ROLLUP,
+  ROLL_UP_HOURS,
+  SAVE_ROLLUP,
+  TRY_LOCK_ROLLUP,
+  STATS_BY,
+  type StatsGroupBy,
+  type StatsRow,
+} from './sql/stats.statements';
 
 export type { StatsGroupBy } from './sql/stats.statements';
 
@@ -42,19 +53,118 @@ const NO_FLOWS: StatsFigures = {
   cost: 0,
 };
 
-/** GET /otp/stats: the figures of the Failover OTP flows created in [from, to), in one statement. */
+export interface RollUpResult {
+  /** false when another process was rolling up */
+  ran: boolean;
+  /** hours (re)computed because a flow of theirs was written since the last run */
+  changed: number;
+  /** hours rolled up for the first time */
+  added: number;
+  /** every closed hour is rolled up */
+  caughtUp: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+/**
+ * An hour is rolled up once it has been over this long, and a run looks for flows written since this long
+ * before the previous run began: longer than any transaction that writes a flow (a flow written by a
+ * transaction that began before the run but committed after it read is not missed).
+ */
+const MARGIN_MS = 5 * 60_000;
+/** how far back a run looks for rolled hours whose flows changed (a report or a check that late is not counted) */
+const RECHECK_MS = 24 * HOUR_MS;
+/** hours rolled up per transaction; a backlog (the first run after the upgrade) takes several */
+const HOURS_PER_RUN = 24;
+/** any two processes agree on it: one rollup at a time */
+const ROLLUP_LOCK = 7_301_157;
+
+const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
+const ceilHour = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
+/** hours (their starts, ascending) as [from, to) ranges of consecutive hours */
+function runsOf(hours: Date[]): [Date, Date][] {
+  const runs: [Date, Date][] = [];
+  for (const hour of hours) {
+    const end = new Date(hour.getTime() + HOUR_MS);
+    const lastRun = runs[runs.length - 1];
+    if (lastRun && lastRun[1].getTime() === hour.getTime()) lastRun[1] = end;
+    else runs.push([hour, end]);
+  }
+  return runs;
+}
+const hoursBetween = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, (to - from) / HOUR_MS) }, (_, i) => new Date(from + i * HOUR_MS));
+
+/**
+ * GET /otp/stats: the figures of the Failover OTP flows created in [from, to), in one statement: the whole
+ * hours of the window that are rolled up from stats_hours, the rest from the flows (sql/stats.statements.ts).
+ */
 @Injectable()
 export class StatsStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async stats(from: Date, to: Date, groupBy: StatsGroupBy): Promise<StatsResult> {
-    const rows = await run(this.db, STATS_BY[groupBy], [from, to]);
+    const rolledThrough = (await run(this.db, READ_ROLLUP, []))[0]?.rolled_through.getTime() ?? -Infinity;
+    // the whole hours [first, last) from the rollup; before and after them, from the flows
+    const first = Math.min(ceilHour(from.getTime()), to.getTime());
+    const last = Math.max(first, Math.min(floorHour(to.getTime()), rolledThrough));
+    const rows = await run(this.db, STATS_BY[groupBy], [
+      from,
+      new Date(first),
+      new Date(last),
+      to,
+      new Date(first),
+      new Date(last),
+    ]);
     const total = rows.find((r) => r.is_total);
     return {
       groups: rows.filter((r) => !r.is_total).map((r) => ({ key: r.key ?? 'unknown', ...figuresOf(r) })),
-      // the grand total's grouping set answers a row even over no flows; kept for safety
+      // the total row is there even over no flows; kept for safety
       total: total ? figuresOf(total) : NO_FLOWS,
     };
+  }
+
+  /**
+   * One run of the rollup (the worker's, every minute; any process may call it, one runs at a time): the
+   * rolled hours with a flow written since the last run are computed again, then the closed hours not
+   * rolled up yet, HOURS_PER_RUN at a time, each batch in its own transaction. Times are the database's.
+   */
+  async rollUp(): Promise<RollUpResult> {
+    const result: RollUpResult = { ran: true, changed: 0, added: 0, caughtUp: false };
+    for (let batch = 0; !result.caughtUp; batch++) {
+      const done = await this.db.transaction(async (tx) => {
+        const [{ locked, now }] = await run(tx, TRY_LOCK_ROLLUP, [ROLLUP_LOCK]);
+        if (!locked) return null;
+        const [state] = await run(tx, READ_ROLLUP, []);
+        const closed = floorHour(now.getTime() - MARGIN_MS);
+        const changed =
+          state && batch === 0
+            ? (
+                await run(tx, CHANGED_HOURS, [
+                  new Date(now.getTime() - RECHECK_MS),
+                  state.rolled_through,
+                  state.last_run_at,
+                ])
+              ).map((r) => r.hour)
+            : [];
+        // from the end of the last run, or the first flow's hour; the empty hours up to the next flow are skipped
+        const start = state?.rolled_through.getTime() ?? -Infinity;
+        const next = (await run(tx, NEXT_FLOW_HOUR, [state?.rolled_through ?? '-infinity']))[0].hour?.getTime();
+        const from = Math.min(next ?? closed, closed);
+        const added = hoursBetween(from, Math.min(from + HOURS_PER_RUN * HOUR_MS, closed));
+        for (const [runFrom, runTo] of runsOf([...changed, ...added])) {
+          await run(tx, DELETE_STATS_HOURS, [runFrom, runTo]);
+          await run(tx, ROLL_UP_HOURS, [runFrom, runTo]);
+        }
+        const rolledThrough = Math.max(start, added.length ? added[added.length - 1].getTime() + HOUR_MS : from);
+        await run(tx, SAVE_ROLLUP, [new Date(rolledThrough), new Date(now.getTime() - MARGIN_MS)]);
+        return { changed: changed.length, added: added.length, caughtUp: rolledThrough >= closed };
+      });
+      if (!done) return { ...result, ran: batch > 0 };
+      result.changed += done.changed;
+      result.added += done.added;
+      result.caughtUp = done.caughtUp;
+    }
+    return result;
   }
 }
 

@@ -93,8 +93,8 @@ export interface VoiceStepDefinition extends StepDefinitionBase {
 @Index('ix_flows_failover_label_trgm', { synchronize: false })
 @Index('ix_flows_failover_id_trgm', { synchronize: false })
 @Index('ix_flows_failover_termination_created_at', { synchronize: false })
-// GET /otp/stats's covering index (migration StatsIndexes)
-@Index('ix_flows_otp_stats', { synchronize: false })
+// the Failover OTP flows by created_at, read by the stats rollup (migration StatsRollup)
+@Index('ix_flows_otp_created_at', { synchronize: false })
 @Check('ck_flows_termination_channel', `termination_channel IN ('viber', 'sms', 'voice')`)
 export class FlowEntity {
   @PrimaryColumn('uuid')

@@ -26,9 +26,6 @@ import type { SendState } from './step-state';
 @Index('ix_steps_label_trgm', { synchronize: false })
 // the per-phone rate limit's (phone_number, created_at DESC) WHERE role = 'primary' (migration PhoneRateLimitIndex)
 @Index('ix_steps_primary_phone_created_at', { synchronize: false })
-// GET /otp/stats's covering indexes, one a role (migration StatsIndexes)
-@Index('ix_steps_primary_stats', { synchronize: false })
-@Index('ix_steps_failover_stats', { synchronize: false })
 export class StepEntity {
   @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
   id: string;

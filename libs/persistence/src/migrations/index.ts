@@ -13,6 +13,7 @@ import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
 import { Verification1795620000000 } from './1795620000000-Verification';
 import { StatsIndexes1795630000000 } from './1795630000000-StatsIndexes';
+import { StatsRollup1795660000000 } from './1795660000000-StatsRollup';
 import { PumpingGuard1795640000000 } from './1795640000000-PumpingGuard';
 import { TerminationChannel1795650000000 } from './1795650000000-TerminationChannel';
 
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   StatsIndexes1795630000000,
   PumpingGuard1795640000000,
   TerminationChannel1795650000000,
+  StatsRollup1795660000000,
 ];
