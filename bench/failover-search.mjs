@@ -192,12 +192,20 @@ export async function benchSearch(ctx, total = Number(process.env.BENCH_SEARCH_F
     );
   }
   if (process.env.BENCH_SEARCH_EXPLAIN) await explainSearches(admin, windowQs, process.env.BENCH_SEARCH_EXPLAIN, log);
+  if (process.env.BENCH_HOLD_SEARCH_MS) {
+    // debugging: keep the loaded database (and the gateway) up for EXPLAIN by hand
+    const c = admin.connectionParameters;
+    const url = `postgres://${c.user}:${c.password}@${c.host}:${c.port}/${c.database}`;
+    log(`search: holding ${url} and the gateway ${gw.url} for ${process.env.BENCH_HOLD_SEARCH_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_HOLD_SEARCH_MS)));
+  }
   await stopChild(gw.child);
 }
 
 /**
  * BENCH_SEARCH_EXPLAIN=file: the plans of every query above (EXPLAIN (ANALYZE, BUFFERS), the SQL the store
- * runs, from the build in dist/), page query then count, written to `file` (docs/failover-search.md quotes them).
+ * runs, from the build in dist/: the page and the bounded count in one statement), written to `file`
+ * (docs/failover-search.md quotes them).
  */
 async function explainSearches(admin, windowQs, file, log) {
   const require = createRequire(import.meta.url);
@@ -215,8 +223,7 @@ async function explainSearches(admin, windowQs, file, log) {
       createdBefore: qs.get('dateEnd') ? new Date(qs.get('dateEnd')) : undefined,
       filters: filters.map((f) => ({ field: f.fieldName, operator: f.searchOperator, term: f.searchTerm })),
     });
-    const page = sql.failoverSearchPage(where);
-    const count = sql.failoverSearchCount(where);
+    const matches = sql.failoverSearchMatches(where);
     const explain = async (text, params) =>
       (await admin.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${text}`, values: params })).rows
         .map((r) => r['QUERY PLAN'])
@@ -224,9 +231,12 @@ async function explainSearches(admin, windowQs, file, log) {
     out.push(
       `### ${name}\n\n${JSON.stringify(filters)}${qs0 ? ` ?${qs0 === 'WINDOW' ? 'dateStart=…&dateEnd=… (7 days)' : qs0}` : ''}\n\n` +
         '```\n' +
-        (await explain(page.text, [...where.params, size, offset])) +
-        '\n```\n\ncount:\n\n```\n' +
-        (await explain(count.text, [...where.params, offset + size + FAILOVER_SEARCH_COUNT_AHEAD + 1])) +
+        (await explain(matches.text, [
+          ...where.params,
+          offset + size + FAILOVER_SEARCH_COUNT_AHEAD + 1,
+          size,
+          offset,
+        ])) +
         '\n```\n',
     );
   }

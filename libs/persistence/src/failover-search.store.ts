@@ -2,12 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FlowStore, type FlowWithSteps } from './flow.store';
-import {
-  failoverSearchCount,
-  failoverSearchPage,
-  failoverSearchWhere,
-  type FailoverSearchWhere,
-} from './sql/failover-search.statements';
+import { failoverSearchMatches, failoverSearchWhere, type FailoverSearchWhere } from './sql/failover-search.statements';
 import { run } from './sql/statement';
 
 export {
@@ -41,9 +36,9 @@ export const FAILOVER_SEARCH_COUNT_AHEAD = 200;
 
 /**
  * Searches Failover API flows for POST /failover/tracking. Reads what is
- * stored: the search never asks Routee. The page's ids come from one query
- * (its indexes: migration FailoverSearchIndexes), the flows with their steps
- * from FlowStore, the bounded count from a second query run alongside.
+ * stored: the search never asks Routee. The page's ids and the bounded count
+ * come from one query, one walk over the matches (its indexes: migration
+ * FailoverSearchIndexes), the flows with their steps from FlowStore.
  */
 @Injectable()
 export class FailoverSearchStore {
@@ -55,16 +50,16 @@ export class FailoverSearchStore {
   async search(where: FailoverSearchWhere, limit: number, offset: number): Promise<FailoverSearchResult> {
     const sql = failoverSearchWhere(where);
     const bound = offset + limit + FAILOVER_SEARCH_COUNT_AHEAD;
-    const [ids, counted] = await Promise.all([
-      run(this.db, failoverSearchPage(sql), [...sql.params, limit, offset]),
-      run(this.db, failoverSearchCount(sql), [...sql.params, bound + 1]),
+    const [{ total: counted, ids }] = await run(this.db, failoverSearchMatches(sql), [
+      ...sql.params,
+      bound + 1,
+      limit,
+      offset,
     ]);
-    const loaded = new Map((await this.flowStore.loadMany(ids.map((r) => r.id))).map((f) => [f.flow.id, f]));
+    const loaded = new Map((await this.flowStore.loadMany(ids)).map((f) => [f.flow.id, f]));
     // a flow deleted between the two reads is left out
-    const flows = ids.flatMap((r) => loaded.get(r.id) ?? []);
-    const total = Number(counted[0].total);
-    // the count runs on another connection (another snapshot): it never says fewer than this page shows
-    const seen = ids.length > 0 ? offset + ids.length : 0;
-    return { flows, total: Math.max(Math.min(total, bound), seen), totalExact: total <= bound };
+    const flows = ids.flatMap((id) => loaded.get(id) ?? []);
+    const total = Number(counted);
+    return { flows, total: Math.min(total, bound), totalExact: total <= bound };
   }
 }

@@ -159,25 +159,30 @@ function containsPattern(text: string): string {
 }
 
 /**
- * The page's flow ids, newest first (created_at, then id: stable when two
- * flows share a timestamp), `limit` from `offset`.
+ * The page and the bounded count in one walk: the matches, newest first
+ * (created_at, then id: stable when two flows share a timestamp), taken up to
+ * `$n+1` (the store's bound; see FailoverSearchStore); one row answers how
+ * many were taken and the ids of the page, `$n+2` (limit) of them from `$n+3`
+ * (offset). The count walks in the page's order, so it gets the page's plan:
+ * the newest Failover API flows from ix_flows_failover_created_at_id (or a
+ * selective index, then a sort), stopped at the bound, the page's rows read
+ * once. A count of its own, unordered, was planned as a Seq Scan stopped at
+ * the bound: it reads the heap in physical order, from block 0 or wherever
+ * the table's last scan left off (synchronize_seqscans), so its cost depended
+ * on what lay there; behind the 625,000 Failover OTP flows of the bench's
+ * list phase, from block 0, `from is` took 1.3 s to find 221 matches
+ * (docs/failover-search.md).
  */
-export function failoverSearchPage(sql: FailoverSearchSql): Statement<unknown[], { id: string }> {
+export function failoverSearchMatches(sql: FailoverSearchSql): Statement<unknown[], { total: string; ids: string[] }> {
   const n = sql.params.length;
   return statement(
     null,
-    `SELECT f.id FROM flows f
-      WHERE ${sql.where}
-      ORDER BY f.created_at DESC, f.id DESC
-      LIMIT $${n + 1} OFFSET $${n + 2}`,
-  );
-}
-
-/** how many flows match, counted up to `$n+1` (the store's bound; see FailoverSearchStore) */
-export function failoverSearchCount(sql: FailoverSearchSql): Statement<unknown[], { total: string }> {
-  const n = sql.params.length;
-  return statement(
-    null,
-    `SELECT count(*)::bigint AS total FROM (SELECT 1 FROM flows f WHERE ${sql.where} LIMIT $${n + 1}) matches`,
+    `WITH matches AS (
+      SELECT f.id, f.created_at FROM flows f
+       WHERE ${sql.where}
+       ORDER BY f.created_at DESC, f.id DESC
+       LIMIT $${n + 1})
+    SELECT (SELECT count(*) FROM matches)::bigint AS total,
+           ARRAY(SELECT id FROM matches ORDER BY created_at DESC, id DESC LIMIT $${n + 2} OFFSET $${n + 3})::text[] AS ids`,
   );
 }
