@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * GET /otp/stats reads closed hours from a rollup instead of every flow of
  * the window (README, "Stats"): `stats_hours` holds one row per hour, primary
  * channel and country with the counted figures and the times to deliver and
- * to verify as histograms (two significant digits: keys, counts and sums);
+ * to verify as histograms (two significant digits: a key, a count and a sum per bin);
  * `stats_rollup` (one row) says up to which hour the rollup is complete and
  * when it last ran (StatsStore.rollUp, from the worker).
  *
@@ -21,6 +21,9 @@ export class StatsRollup1795660000000 implements MigrationInterface {
     for (const index of ['ix_steps_failover_stats', 'ix_steps_primary_stats', 'ix_flows_otp_stats'])
       await queryRunner.query(`DROP INDEX IF EXISTS "public"."${index}"`);
     await queryRunner.query(`CREATE INDEX "ix_flows_otp_created_at" ON "flows" ("created_at") WHERE kind = 'otp'`);
+    // a histogram's bin: its key, how many times fell in it, their sum (one array of these unnests at
+    // half the cost of three parallel arrays)
+    await queryRunner.query(`CREATE TYPE "stats_bin" AS (k integer, n integer, s double precision)`);
     await queryRunner.query(`
 CREATE TABLE "stats_hours" (
   "hour" TIMESTAMP WITH TIME ZONE NOT NULL,
@@ -34,12 +37,8 @@ CREATE TABLE "stats_hours" (
   "failovers" integer NOT NULL,
   "sms_saved" integer NOT NULL,
   "cost" double precision NOT NULL,
-  "deliver_keys" integer[] NOT NULL,
-  "deliver_counts" integer[] NOT NULL,
-  "deliver_sums" double precision[] NOT NULL,
-  "verify_keys" integer[] NOT NULL,
-  "verify_counts" integer[] NOT NULL,
-  "verify_sums" double precision[] NOT NULL,
+  "deliver_bins" stats_bin[] NOT NULL,
+  "verify_bins" stats_bin[] NOT NULL,
   CONSTRAINT "pk_stats_hours" PRIMARY KEY ("hour", "channel", "country"))`);
     await queryRunner.query(`
 CREATE TABLE "stats_rollup" (
@@ -51,6 +50,7 @@ CREATE TABLE "stats_rollup" (
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE "stats_rollup"`);
     await queryRunner.query(`DROP TABLE "stats_hours"`);
+    await queryRunner.query(`DROP TYPE "stats_bin"`);
     await queryRunner.query(`DROP INDEX "public"."ix_flows_otp_created_at"`);
     await queryRunner.query(
       `CREATE INDEX "ix_flows_otp_stats" ON "flows" ("created_at") INCLUDE ("id", "verification_status", "verified_at", "failover_on_delivered") WHERE kind = 'otp'`,

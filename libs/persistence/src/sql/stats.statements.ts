@@ -111,19 +111,13 @@ bins AS (
    GROUP BY 1, 2, 3, 4, 5),
 histograms AS (
   SELECT hour, channel, country,
-         array_agg(k ORDER BY k) FILTER (WHERE metric = 1) AS deliver_keys,
-         array_agg(n ORDER BY k) FILTER (WHERE metric = 1) AS deliver_counts,
-         array_agg(s ORDER BY k) FILTER (WHERE metric = 1) AS deliver_sums,
-         array_agg(k ORDER BY k) FILTER (WHERE metric = 2) AS verify_keys,
-         array_agg(n ORDER BY k) FILTER (WHERE metric = 2) AS verify_counts,
-         array_agg(s ORDER BY k) FILTER (WHERE metric = 2) AS verify_sums
+         array_agg(ROW(k, n, s)::stats_bin ORDER BY k) FILTER (WHERE metric = 1) AS deliver_bins,
+         array_agg(ROW(k, n, s)::stats_bin ORDER BY k) FILTER (WHERE metric = 2) AS verify_bins
     FROM bins GROUP BY 1, 2, 3),
 written AS (
-  INSERT INTO stats_hours (hour, channel, country, ${COUNTED.join(', ')}, cost,
-                           deliver_keys, deliver_counts, deliver_sums, verify_keys, verify_counts, verify_sums)
+  INSERT INTO stats_hours (hour, channel, country, ${COUNTED.join(', ')}, cost, deliver_bins, verify_bins)
   SELECT c.hour, c.channel, c.country, ${COUNTED.map((col) => `c.${col}`).join(', ')}, c.cost,
-         COALESCE(h.deliver_keys, '{}'), COALESCE(h.deliver_counts, '{}'), COALESCE(h.deliver_sums, '{}'),
-         COALESCE(h.verify_keys, '{}'), COALESCE(h.verify_counts, '{}'), COALESCE(h.verify_sums, '{}')
+         COALESCE(h.deliver_bins, '{}'), COALESCE(h.verify_bins, '{}')
     FROM counted c LEFT JOIN histograms h USING (hour, channel, country)
   RETURNING 1)
 SELECT count(*)::int AS rows FROM written`,
@@ -195,11 +189,11 @@ function statsStatement(groupBy: StatsGroupBy): Statement<StatsParams, StatsRow>
     `stats_by_${groupBy}`,
     `WITH live AS (${flowFacts('flows f')}
      AND ((f.created_at >= $1 AND f.created_at < $2) OR (f.created_at >= $3 AND f.created_at < $4))),
-rolled AS (SELECT * FROM stats_hours WHERE hour >= $5 AND hour < $6),
+rolled AS (SELECT ${key.hours} AS key, * FROM stats_hours WHERE hour >= $5 AND hour < $6),
 parts AS (
   SELECT ${key.flows} AS key, 1 AS flows, ${COUNTED.slice(1).join(', ')}, cost FROM live
   UNION ALL
-  SELECT ${key.hours}, ${COUNTED.join(', ')}, cost FROM rolled),
+  SELECT key, ${COUNTED.join(', ')}, cost FROM rolled),
 g AS (SELECT key, ${sums(COUNTED)}, COALESCE(sum(cost), 0) AS cost FROM parts GROUP BY key),
 points AS (
   SELECT ${key.flows} AS key, 1 AS metric, to_deliver AS v, 1 AS n FROM live WHERE to_deliver IS NOT NULL
@@ -207,9 +201,9 @@ points AS (
   SELECT ${key.flows}, 2, to_verify, 1 FROM live WHERE to_verify IS NOT NULL
   UNION ALL
   SELECT key, metric, sum(s) / sum(n), sum(n)
-    FROM (SELECT ${key.hours} AS key, 1 AS metric, b.k, b.n, b.s FROM rolled, unnest(deliver_keys, deliver_counts, deliver_sums) b(k, n, s)
+    FROM (SELECT key, 1 AS metric, b.k, b.n, b.s FROM rolled, unnest(deliver_bins) b
           UNION ALL
-          SELECT ${key.hours}, 2, b.k, b.n, b.s FROM rolled, unnest(verify_keys, verify_counts, verify_sums) b(k, n, s)) bins
+          SELECT key, 2, b.k, b.n, b.s FROM rolled, unnest(verify_bins) b) bins
    GROUP BY key, metric, k),
 medians AS (${weightedMedian('key, metric')}),
 total_medians AS (${weightedMedian('metric')})
