@@ -81,6 +81,12 @@ describe('pumping guard (PUMPING_GUARD=true, the default figures)', () => {
     const numbers = ['306912345671', '14155550100', '79161234567', '35799123456', '447911123456', '2348031234567'];
     const { rows } = await t.db.query(`SELECT pumping_prefix(n) AS p FROM unnest($1::text[]) n`, [numbers]);
     expect(rows.map((r) => r.p)).toEqual(['3069', '141', '791', '35799', '4479', '23480']);
+    // inlined by the planner (migration PumpingPrefixInlined): no function call per index write or lookup
+    const plan = await t.db.query(`EXPLAIN (VERBOSE, COSTS OFF) SELECT pumping_prefix(n) FROM unnest($1::text[]) n`, [
+      numbers,
+    ]);
+    expect(JSON.stringify(plan.rows)).not.toContain('pumping_prefix');
+    expect(JSON.stringify(plan.rows)).toContain('CASE WHEN');
   });
 
   it('blocks a prefix once its latest 50 flows convert under 20 %, not before; refuses with 429, Retry-After and the figures', async () => {

@@ -67,7 +67,7 @@ const TWO_DIGIT_CODES = [
   '86', '90', '91', '92', '93', '94', '95', '98',
 ]; // prettier-ignore
 
-const PREFIX_FUNCTION = `
+export const PREFIX_FUNCTION = `
 CREATE FUNCTION pumping_prefix(phone text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
   SELECT left(phone, 2 + CASE

@@ -13,9 +13,10 @@ import { FailoverApi1795600000000 } from './1795600000000-FailoverApi';
 import { FailoverSearchIndexes1795610000000 } from './1795610000000-FailoverSearchIndexes';
 import { Verification1795620000000 } from './1795620000000-Verification';
 import { StatsIndexes1795630000000 } from './1795630000000-StatsIndexes';
-import { StatsRollup1795660000000 } from './1795660000000-StatsRollup';
 import { PumpingGuard1795640000000 } from './1795640000000-PumpingGuard';
 import { TerminationChannel1795650000000 } from './1795650000000-TerminationChannel';
+import { StatsRollup1795660000000 } from './1795660000000-StatsRollup';
+import { PumpingPrefixInlined1795680000000 } from './1795680000000-PumpingPrefixInlined';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   PumpingGuard1795640000000,
   TerminationChannel1795650000000,
   StatsRollup1795660000000,
+  PumpingPrefixInlined1795680000000,
 ];
