@@ -406,12 +406,19 @@ describe('GET /otp/stats', () => {
       expect(await answers()).toEqual(before);
       expect(await rollUp()).toEqual({ ran: true, changed: 0, added: 0, caughtUp: true });
 
-      // a figure changed in the rollup alone shows: the answer is the rollup's
-      await t.db.query(`UPDATE stats_hours SET flows = flows + 100 WHERE hour = '2026-02-15T01:00Z'`);
+      // a figure changed in the rollup alone shows: the answer is the rollup's, whole days from stats_days,
+      // whole hours from stats_hours, the rest from the flows
+      await t.db.query(
+        `UPDATE stats_days SET flows = flows + 100 WHERE day = '2026-02-15T00:00Z' AND channel = 'viber' AND country = 'GR'`,
+      );
+      await t.db.query(`UPDATE stats_hours SET flows = flows + 10 WHERE hour = '2026-02-15T01:00Z'`);
       expect((await stats(`?${WINDOW}`)).body.total.flows).toBe(110);
-      // ...but not in a window that holds only part of that hour
+      expect((await stats('?from=2026-02-15T00:30Z&to=2026-02-17T00:00Z')).body.total.flows).toBe(19);
       expect((await stats('?from=2026-02-15T01:30Z&to=2026-02-17T00:00Z')).body.total.flows).toBe(8);
-      await t.db.query(`UPDATE stats_hours SET flows = flows - 100 WHERE hour = '2026-02-15T01:00Z'`);
+      await t.db.query(
+        `UPDATE stats_days SET flows = flows - 100 WHERE day = '2026-02-15T00:00Z' AND channel = 'viber' AND country = 'GR'`,
+      );
+      await t.db.query(`UPDATE stats_hours SET flows = flows - 10 WHERE hour = '2026-02-15T01:00Z'`);
     });
 
     it('a flow written after its hour was rolled up is counted again at the next run', async () => {
@@ -465,11 +472,11 @@ describe('GET /otp/stats', () => {
       const objects = async () =>
         (
           await t.db.query(
-            `SELECT relname FROM pg_class WHERE relname IN ('stats_hours', 'stats_rollup', 'ix_flows_otp_created_at',
+            `SELECT relname FROM pg_class WHERE relname IN ('stats_hours', 'stats_days', 'stats_rollup', 'ix_flows_otp_created_at',
                     'ix_flows_otp_stats', 'ix_steps_primary_stats', 'ix_steps_failover_stats') ORDER BY relname`,
           )
         ).rows.map((r: { relname: string }) => r.relname);
-      expect(await objects()).toEqual(['ix_flows_otp_created_at', 'stats_hours', 'stats_rollup']);
+      expect(await objects()).toEqual(['ix_flows_otp_created_at', 'stats_days', 'stats_hours', 'stats_rollup']);
       const migration = new StatsRollup1795660000000();
       const runner = t.gateway.app.get(DataSource).createQueryRunner();
       try {
@@ -483,7 +490,7 @@ describe('GET /otp/stats', () => {
       } finally {
         await runner.release();
       }
-      expect(await objects()).toEqual(['ix_flows_otp_created_at', 'stats_hours', 'stats_rollup']);
+      expect(await objects()).toEqual(['ix_flows_otp_created_at', 'stats_days', 'stats_hours', 'stats_rollup']);
       // an empty rollup again: everything from the flows, then rolled up anew
       expect(await answers()).toEqual(before);
       await rollUp();

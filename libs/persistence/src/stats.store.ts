@@ -4,9 +4,11 @@ import { DataSource } from 'typeorm';
 import { run } from './sql/statement';
 import {
   CHANGED_HOURS,
+  DELETE_STATS_DAYS,
   DELETE_STATS_HOURS,
   NEXT_FLOW_HOUR,
   READ_ROLLUP,
+  ROLL_UP_DAYS,
   ROLL_UP_HOURS,
   SAVE_ROLLUP,
   TRY_LOCK_ROLLUP,
@@ -78,16 +80,18 @@ const HOURS_PER_RUN = 24;
 /** any two processes agree on it: one rollup at a time */
 const ROLLUP_LOCK = 7_301_157;
 
-const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
-const ceilHour = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
-/** hours (their starts, ascending) as [from, to) ranges of consecutive hours */
-function runsOf(hours: Date[]): [Date, Date][] {
+const DAY_MS = 24 * HOUR_MS;
+const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
+const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit;
+const floorHour = (t: number) => floorTo(t, HOUR_MS);
+/** hours or days (their starts, ascending, `unit` long) as [from, to) ranges of consecutive ones */
+function runsOf(starts: Date[], unit: number): [Date, Date][] {
   const runs: [Date, Date][] = [];
-  for (const hour of hours) {
-    const end = new Date(hour.getTime() + HOUR_MS);
+  for (const start of starts) {
+    const end = new Date(start.getTime() + unit);
     const lastRun = runs[runs.length - 1];
-    if (lastRun && lastRun[1].getTime() === hour.getTime()) lastRun[1] = end;
-    else runs.push([hour, end]);
+    if (lastRun && lastRun[1].getTime() === start.getTime()) lastRun[1] = end;
+    else runs.push([start, end]);
   }
   return runs;
 }
@@ -104,17 +108,15 @@ export class StatsStore {
 
   async stats(from: Date, to: Date, groupBy: StatsGroupBy): Promise<StatsResult> {
     const rolledThrough = (await run(this.db, READ_ROLLUP, []))[0]?.rolled_through.getTime() ?? -Infinity;
-    // the whole hours [first, last) from the rollup; before and after them, from the flows
-    const first = Math.min(ceilHour(from.getTime()), to.getTime());
-    const last = Math.max(first, Math.min(floorHour(to.getTime()), rolledThrough));
-    const rows = await run(this.db, STATS_BY[groupBy], [
-      from,
-      new Date(first),
-      new Date(last),
-      to,
-      new Date(first),
-      new Date(last),
-    ]);
+    // the whole days [firstDay, lastDay) from stats_days, the whole hours [first, last) around them from
+    // stats_hours, the edges before first and from last on from the flows
+    const first = Math.min(ceilTo(from.getTime(), HOUR_MS), to.getTime());
+    const last = Math.max(first, Math.min(floorTo(to.getTime(), HOUR_MS), rolledThrough));
+    const firstDay = Math.min(ceilTo(first, DAY_MS), last);
+    const lastDay = Math.max(firstDay, floorTo(last, DAY_MS));
+    const bounds = [from.getTime(), first, firstDay, lastDay, last, to.getTime()].map((t) => new Date(t));
+    const [a, b, c, d, e, f] = bounds;
+    const rows = await run(this.db, STATS_BY[groupBy], [a, b, b, c, c, d, d, e, e, f]);
     const total = rows.find((r) => r.is_total);
     return {
       groups: rows.filter((r) => !r.is_total).map((r) => ({ key: r.key ?? 'unknown', ...figuresOf(r) })),
@@ -151,9 +153,16 @@ export class StatsStore {
         const next = (await run(tx, NEXT_FLOW_HOUR, [state?.rolled_through ?? '-infinity']))[0].hour?.getTime();
         const from = Math.min(next ?? closed, closed);
         const added = hoursBetween(from, Math.min(from + HOURS_PER_RUN * HOUR_MS, closed));
-        for (const [runFrom, runTo] of runsOf([...changed, ...added])) {
+        const hours = [...changed, ...added];
+        for (const [runFrom, runTo] of runsOf(hours, HOUR_MS)) {
           await run(tx, DELETE_STATS_HOURS, [runFrom, runTo]);
           await run(tx, ROLL_UP_HOURS, [runFrom, runTo]);
+        }
+        // their days summed again from their hours (a day is read only once all its hours are rolled up)
+        const days = [...new Set(hours.map((h) => floorTo(h.getTime(), DAY_MS)))].map((t) => new Date(t));
+        for (const [runFrom, runTo] of runsOf(days, DAY_MS)) {
+          await run(tx, DELETE_STATS_DAYS, [runFrom, runTo]);
+          await run(tx, ROLL_UP_DAYS, [runFrom, runTo]);
         }
         const rolledThrough = Math.max(start, added.length ? added[added.length - 1].getTime() + HOUR_MS : from);
         await run(tx, SAVE_ROLLUP, [new Date(rolledThrough), new Date(now.getTime() - MARGIN_MS)]);

@@ -5,6 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the window (README, "Stats"): `stats_hours` holds one row per hour, primary
  * channel and country with the counted figures and the times to deliver and
  * to verify as histograms (two significant digits: a key, a count and a sum per bin);
+ * `stats_days` the same per UTC day, summed from its hours (a week reads 7 × fewer bins);
  * `stats_rollup` (one row) says up to which hour the rollup is complete and
  * when it last ran (StatsStore.rollUp, from the worker).
  *
@@ -40,6 +41,11 @@ CREATE TABLE "stats_hours" (
   "deliver_bins" stats_bin[] NOT NULL,
   "verify_bins" stats_bin[] NOT NULL,
   CONSTRAINT "pk_stats_hours" PRIMARY KEY ("hour", "channel", "country"))`);
+    await queryRunner.query(`CREATE TABLE "stats_days" (LIKE "stats_hours")`);
+    await queryRunner.query(`ALTER TABLE "stats_days" RENAME COLUMN "hour" TO "day"`);
+    await queryRunner.query(
+      `ALTER TABLE "stats_days" ADD CONSTRAINT "pk_stats_days" PRIMARY KEY ("day", "channel", "country")`,
+    );
     await queryRunner.query(`
 CREATE TABLE "stats_rollup" (
   "id" boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -49,6 +55,7 @@ CREATE TABLE "stats_rollup" (
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE "stats_rollup"`);
+    await queryRunner.query(`DROP TABLE "stats_days"`);
     await queryRunner.query(`DROP TABLE "stats_hours"`);
     await queryRunner.query(`DROP TYPE "stats_bin"`);
     await queryRunner.query(`DROP INDEX "public"."ix_flows_otp_created_at"`);

@@ -97,6 +97,25 @@ const BIN_KEY = (v: string) =>
 const COUNTED = ['flows', 'viber_messages', 'sms_messages', 'delivered', 'verified', 'failovers', 'sms_saved'] as const;
 const sums = (columns: readonly string[]) => columns.map((c) => `COALESCE(sum(${c}), 0)::int AS ${c}`).join(', ');
 
+/**
+ * The INSERT of rollup rows into `table`, keyed by `period` (hour or day), channel and country, from the
+ * caller's CTEs `counted` (the key, the counts, cost) and `bins` (the key, metric 1 deliver / 2 verify, and
+ * each bin's k, n and s). Answers the rows written.
+ */
+const insertRollupRows = (table: string, period: string) => `
+histograms AS (
+  SELECT ${period}, channel, country,
+         array_agg(ROW(k, n, s)::stats_bin ORDER BY k) FILTER (WHERE metric = 1) AS deliver_bins,
+         array_agg(ROW(k, n, s)::stats_bin ORDER BY k) FILTER (WHERE metric = 2) AS verify_bins
+    FROM bins GROUP BY 1, 2, 3),
+written AS (
+  INSERT INTO ${table} (${period}, channel, country, ${COUNTED.join(', ')}, cost, deliver_bins, verify_bins)
+  SELECT c.${period}, c.channel, c.country, ${COUNTED.map((col) => `c.${col}`).join(', ')}, c.cost,
+         COALESCE(h.deliver_bins, '{}'), COALESCE(h.verify_bins, '{}')
+    FROM counted c LEFT JOIN histograms h USING (${period}, channel, country)
+  RETURNING 1)
+SELECT count(*)::int AS rows FROM written`;
+
 /** the flows of the hours from $1 to $2, as rows of stats_hours; run after those hours' old rows are deleted */
 export const ROLL_UP_HOURS = statement<[from: Date, to: Date], { rows: number }>(
   'stats_roll_up_hours',
@@ -109,23 +128,33 @@ bins AS (
     FROM facts, LATERAL (VALUES (1, facts.to_deliver), (2, facts.to_verify)) m(metric, v)
    WHERE m.v IS NOT NULL
    GROUP BY 1, 2, 3, 4, 5),
-histograms AS (
-  SELECT hour, channel, country,
-         array_agg(ROW(k, n, s)::stats_bin ORDER BY k) FILTER (WHERE metric = 1) AS deliver_bins,
-         array_agg(ROW(k, n, s)::stats_bin ORDER BY k) FILTER (WHERE metric = 2) AS verify_bins
-    FROM bins GROUP BY 1, 2, 3),
-written AS (
-  INSERT INTO stats_hours (hour, channel, country, ${COUNTED.join(', ')}, cost, deliver_bins, verify_bins)
-  SELECT c.hour, c.channel, c.country, ${COUNTED.map((col) => `c.${col}`).join(', ')}, c.cost,
-         COALESCE(h.deliver_bins, '{}'), COALESCE(h.verify_bins, '{}')
-    FROM counted c LEFT JOIN histograms h USING (hour, channel, country)
-  RETURNING 1)
-SELECT count(*)::int AS rows FROM written`,
+${insertRollupRows('stats_hours', 'hour')}`,
+);
+
+/**
+ * The days from $1 to $2 as rows of stats_days, summed from their rows of stats_hours (the bins of the same
+ * key merged); run after those days' old rows are deleted, and after their hours were rolled up.
+ */
+export const ROLL_UP_DAYS = statement<[from: Date, to: Date], { rows: number }>(
+  'stats_roll_up_days',
+  `WITH hours AS (SELECT date_trunc('day', hour, 'UTC') AS day, * FROM stats_hours WHERE hour >= $1 AND hour < $2),
+counted AS (
+  SELECT day, channel, country, ${sums(COUNTED)}, sum(cost) AS cost FROM hours GROUP BY 1, 2, 3),
+bins AS (
+  SELECT day, channel, country, m.metric, b.k, sum(b.n)::int AS n, sum(b.s) AS s
+    FROM hours, LATERAL (VALUES (1, hours.deliver_bins), (2, hours.verify_bins)) m(metric, bins), unnest(m.bins) b
+   GROUP BY 1, 2, 3, 4, 5),
+${insertRollupRows('stats_days', 'day')}`,
 );
 
 export const DELETE_STATS_HOURS = statement<[from: Date, to: Date]>(
   'stats_delete_hours',
   `DELETE FROM stats_hours WHERE hour >= $1 AND hour < $2`,
+);
+
+export const DELETE_STATS_DAYS = statement<[from: Date, to: Date]>(
+  'stats_delete_days',
+  `DELETE FROM stats_days WHERE day >= $1 AND day < $2`,
 );
 
 /** one rollup at a time across processes (the lock ends with the transaction), and the database's clock */
@@ -161,14 +190,17 @@ export const CHANGED_HOURS = statement<[since: Date, before: Date, changedAfter:
 );
 
 // COLLATE "C": the groups in byte order (CY, GR, RO, unknown), whatever the database's collation
-const KEYS: Record<StatsGroupBy, { flows: string; hours: string }> = {
-  channel: { flows: `channel COLLATE "C"`, hours: `channel COLLATE "C"` },
-  country: { flows: `country COLLATE "C"`, hours: `country COLLATE "C"` },
+const KEYS: Record<StatsGroupBy, { flows: string; hours: string; days: string }> = {
+  channel: { flows: `channel COLLATE "C"`, hours: `channel COLLATE "C"`, days: `channel COLLATE "C"` },
+  country: { flows: `country COLLATE "C"`, hours: `country COLLATE "C"`, days: `country COLLATE "C"` },
   day: {
     flows: `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') COLLATE "C"`,
     hours: `to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD') COLLATE "C"`,
+    days: `to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') COLLATE "C"`,
   },
 };
+
+const ROLLED_COLUMNS = [...COUNTED, 'cost', 'deliver_bins', 'verify_bins'].join(', ');
 
 /** percentile_cont(0.5) of weighted points, per `partition`: the mean of the two middle ranks' values */
 const weightedMedian = (partition: string) => `
@@ -180,16 +212,35 @@ const weightedMedian = (partition: string) => `
             FROM points) ranked
    GROUP BY ${partition}`;
 
-type StatsParams = [before: Date, beforeTo: Date, after: Date, afterTo: Date, rolledFrom: Date, rolledTo: Date];
+/** [from, to) ranges, in the window's order */
+type StatsParams = [
+  liveFrom: Date,
+  liveTo: Date,
+  hoursFrom: Date,
+  hoursTo: Date,
+  daysFrom: Date,
+  daysTo: Date,
+  hoursFrom2: Date,
+  hoursTo2: Date,
+  liveFrom2: Date,
+  liveTo2: Date,
+];
 
-/** $1-$2 and $3-$4: the parts of the window read from the flows; $5-$6: the whole hours read from the rollup */
+/**
+ * $1-$2 and $9-$10: the window's edges read from the flows; $3-$4 and $7-$8: the whole hours around the
+ * whole days, from stats_hours; $5-$6: the whole days, from stats_days.
+ */
 function statsStatement(groupBy: StatsGroupBy): Statement<StatsParams, StatsRow> {
   const key = KEYS[groupBy];
   return statement(
     `stats_by_${groupBy}`,
     `WITH live AS (${flowFacts('flows f')}
-     AND ((f.created_at >= $1 AND f.created_at < $2) OR (f.created_at >= $3 AND f.created_at < $4))),
-rolled AS (SELECT ${key.hours} AS key, * FROM stats_hours WHERE hour >= $5 AND hour < $6),
+     AND ((f.created_at >= $1 AND f.created_at < $2) OR (f.created_at >= $9 AND f.created_at < $10))),
+rolled AS (
+  SELECT ${key.hours} AS key, ${ROLLED_COLUMNS} FROM stats_hours
+   WHERE (hour >= $3 AND hour < $4) OR (hour >= $7 AND hour < $8)
+  UNION ALL
+  SELECT ${key.days}, ${ROLLED_COLUMNS} FROM stats_days WHERE day >= $5 AND day < $6),
 parts AS (
   SELECT ${key.flows} AS key, 1 AS flows, ${COUNTED.slice(1).join(', ')}, cost FROM live
   UNION ALL
