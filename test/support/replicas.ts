@@ -35,7 +35,7 @@ export async function startReplicas(statusDelayMs: number): Promise<Replicas> {
     const port = await freePort();
     if (!ports.includes(port)) ports.push(port);
   }
-  const gateways = await Promise.all(
+  const started = await Promise.allSettled(
     ports.map((port, i) =>
       spawnGateway(port, {
         DATABASE_URL: process.env.TEST_DATABASE_URL!,
@@ -47,13 +47,27 @@ export async function startReplicas(statusDelayMs: number): Promise<Replicas> {
         PUBLIC_URL: `http://127.0.0.1:${ports[(i + 1) % ports.length]}`,
         ROUTEE_CALLBACK_TOKEN: REPLICA_CALLBACK_TOKEN,
         REFRESH_INTERVAL_MS: '500',
-        // long enough that a replica starved of CPU on a loaded 2-core box still renews its claims
-        // (a lapsed claim is re-sent by design); short enough for the kill test to recover in seconds
-        SEND_CLAIM_MS: '6000',
+        // a send unanswered within the timeout has an unknown outcome and fails its step by design (StepCaller):
+        // on a loaded 2-core box the one sandbox process, taking every replica's sends, polls and callbacks, has
+        // answered a send 13 s late, which ended that flow's last step Failed 0 although Routee had taken it
+        ROUTEE_REQUEST_TIMEOUT_MS: '15000',
+        // longer than a send can take, so that a send in flight is never taken over (a lapsed claim is re-sent
+        // by design) even when a starved replica's heartbeats do not land; short enough for the kill tests
+        // to recover the stranded sends in well under their waits
+        SEND_CLAIM_MS: '20000',
         WORKER_ENABLED: 'true',
       }),
     ),
   );
+  const gateways = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    // one replica did not start (a starved box): the others would go on polling the shared database
+    // through the suites after this one, and nothing else stops them
+    await Promise.all(gateways.map((g) => g.stop()));
+    await sandbox.close();
+    throw failed.reason;
+  }
   await sandbox.setViberCallbackUrl(
     `http://127.0.0.1:${ports[1]}/routee/callbacks/viber?token=${REPLICA_CALLBACK_TOKEN}`,
   );
