@@ -113,7 +113,7 @@ function positiveCondition(
     case 'status': {
       // four stored values: the ones the term names, read from ix_flows_failover_status_created_at
       const statuses = FLOW_STATUSES.filter((s) => matches(s, term, exact));
-      return statuses.length ? `(f.status = ANY(${param(statuses)}::text[]))` : 'false';
+      return statuses.length ? `(${oneOf('f.status', statuses, param)})` : 'false';
     }
     case 'type': {
       const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
@@ -122,11 +122,22 @@ function positiveCondition(
     case 'terminationChannel': {
       const types = MESSAGE_TYPES.filter((t) => matches(t, term, exact));
       if (types.length === 0) return 'false';
-      // written with the final status (migration TerminationChannel): read from ix_flows_failover_termination_created_at
-      const channels = param(types.map((t) => t.toLowerCase()));
-      return `coalesce(f.termination_channel = ANY(${channels}::text[]), false)`;
+      // written with the final status (migration TerminationChannel): read from ix_flows_failover_termination_created_at;
+      // IS NOT NULL first: never null (NOT keeps the flows not ended) and the index's own predicate
+      const channels = types.map((t) => t.toLowerCase());
+      return `(f.termination_channel IS NOT NULL AND ${oneOf('f.termination_channel', channels, param)})`;
     }
   }
+}
+
+/**
+ * `column` is one of `values`. One value is an equality, which a btree on
+ * (column, created_at DESC, id DESC) reads in the page's order and stops at the
+ * bound; `= ANY` of a one-element array it cannot (the planner walked the
+ * order index and tested each flow instead).
+ */
+function oneOf(column: string, values: readonly string[], param: (value: unknown) => string): string {
+  return values.length === 1 ? `${column} = ${param(values[0])}::text` : `${column} = ANY(${param(values)}::text[])`;
 }
 
 /** one of the definition's messages has one of these types (ix_flows_failover_type; one containment a type) */
