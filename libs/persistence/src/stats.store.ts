@@ -84,6 +84,7 @@ const DAY_MS = 24 * HOUR_MS;
 const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
 const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit;
 const floorHour = (t: number) => floorTo(t, HOUR_MS);
+
 /** hours or days (their starts, ascending, `unit` long) as [from, to) ranges of consecutive ones */
 function runsOf(starts: Date[], unit: number): [Date, Date][] {
   const runs: [Date, Date][] = [];
@@ -99,8 +100,8 @@ const hoursBetween = (from: number, to: number) =>
   Array.from({ length: Math.max(0, (to - from) / HOUR_MS) }, (_, i) => new Date(from + i * HOUR_MS));
 
 /**
- * GET /otp/stats: the figures of the Failover OTP flows created in [from, to), in one statement: the whole
- * hours of the window that are rolled up from stats_hours, the rest from the flows (sql/stats.statements.ts).
+ * GET /otp/stats: the figures of the Failover OTP flows created in [from, to), in one statement: what the
+ * rollup holds of the window from stats_days and stats_hours, the rest from the flows (sql/stats.statements.ts).
  */
 @Injectable()
 export class StatsStore {
@@ -114,8 +115,7 @@ export class StatsStore {
     const last = Math.max(first, Math.min(floorTo(to.getTime(), HOUR_MS), rolledThrough));
     const firstDay = Math.min(ceilTo(first, DAY_MS), last);
     const lastDay = Math.max(firstDay, floorTo(last, DAY_MS));
-    const bounds = [from.getTime(), first, firstDay, lastDay, last, to.getTime()].map((t) => new Date(t));
-    const [a, b, c, d, e, f] = bounds;
+    const [a, b, c, d, e, f] = [from.getTime(), first, firstDay, lastDay, last, to.getTime()].map((t) => new Date(t));
     const rows = await run(this.db, STATS_BY[groupBy], [a, b, b, c, c, d, d, e, e, f]);
     const total = rows.find((r) => r.is_total);
     return {
