@@ -64,6 +64,7 @@ export class FailoverApiController {
   @Post()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'sendFailoverApi',
     summary: 'Send a Failover message: step 1 now, each next step when the one before ends in its failoverOnStatuses',
   })
   @ApiBody({
@@ -92,6 +93,7 @@ export class FailoverApiController {
 
   @Get('tracking/:trackingId')
   @ApiOperation({
+    operationId: 'getFailoverApiTracking',
     summary: 'One Failover flow; its pending steps are refreshed from Routee first (at most 1 s, else as stored)',
   })
   @ApiParam({

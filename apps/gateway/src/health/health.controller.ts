@@ -16,7 +16,7 @@ export class HealthController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness: the process answers' })
   @ApiOkResponse({ type: HealthDto })
   live(): HealthDto {
     return { status: 'ok' };
@@ -24,7 +24,7 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Readiness: Postgres answers too' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: Postgres answers too' })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ description: '{"detail":"database unavailable"}' })
   async ready(): Promise<HealthDto> {

@@ -32,6 +32,7 @@ export class FailoverController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listDeliveries',
     summary: 'List and filter deliveries (steps), newest first; reads stored statuses, does not ask Routee',
   })
   @ApiOkResponse({ type: DeliveryListDto })
@@ -44,6 +45,7 @@ export class FailoverController {
 
   @Get(':id')
   @ApiOperation({
+    operationId: 'getFailoverTracking',
     summary:
       "One flow's whole story; pending steps are refreshed from Routee first (at most 1 s, else the stored story)",
   })
@@ -61,6 +63,7 @@ export class FailoverController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'cancelFailover',
     summary:
       'Send no further step: the flow ends as its steps stand (Succeeded if one did, else Failed 2), its verification canceled',
   })
@@ -80,7 +83,7 @@ export class FailoverController {
   }
 
   @Get(':id/webhooks')
-  @ApiOperation({ summary: "The flow's webhook events: state, attempts, last error" })
+  @ApiOperation({ operationId: 'listWebhookEvents', summary: "The flow's webhook events: state, attempts, last error" })
   @ApiParam({
     name: 'id',
     description: 'The flowId, or the trackingId of either step',
@@ -94,7 +97,10 @@ export class FailoverController {
 
   @Post(':id/webhooks/:eventId/resend')
   @HttpCode(202)
-  @ApiOperation({ summary: "Send a dead webhook event again (fresh attempts, in its place in the flow's order)" })
+  @ApiOperation({
+    operationId: 'resendWebhookEvent',
+    summary: "Send a dead webhook event again (fresh attempts, in its place in the flow's order)",
+  })
   @ApiParam({
     name: 'id',
     description: 'The flowId, or the trackingId of either step',

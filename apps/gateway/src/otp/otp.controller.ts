@@ -38,6 +38,7 @@ export class OtpController {
   @Post('send-failover')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'sendFailover',
     summary: 'Send a login OTP: the primary step now, the failover step when the primary does not get through',
   })
   @ApiBody({ type: SendFailoverDto })
@@ -67,6 +68,7 @@ export class OtpController {
   @Post('verify')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'verifyCode',
     summary: 'Check the code the user typed; an approved code ends the flow, and a failover not yet sent is never sent',
     description:
       'At most VERIFY_MAX_ATTEMPTS checks per flow are counted (exact across replicas); approved is final, and a repeat of the right code answers approved again',
@@ -83,7 +85,7 @@ export class OtpController {
   }
 
   @Get('templates')
-  @ApiOperation({ summary: 'The Viber OTP templates and the parameters each requires' })
+  @ApiOperation({ operationId: 'listTemplates', summary: 'The Viber OTP templates and the parameters each requires' })
   @ApiOkResponse({ type: TemplateListDto })
   templates(): TemplateListDto {
     return {

@@ -21,6 +21,7 @@ export class StatsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'getStats',
     summary:
       'Conversion and delivery figures of the Failover OTP flows created in [from, to), per channel, country or day, and in total',
     description:

@@ -32,6 +32,7 @@ export class FailoverSearchController {
   @Post()
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'searchFailoverTracking',
     summary:
       'Search Failover flows created in a time range, with filters (all ANDed), newest first; reads stored ' +
       'statuses, does not ask Routee',
