@@ -1,20 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
-  ApiConflictResponse,
   ApiExtraModels,
-  ApiForbiddenResponse,
   ApiHeader,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiPlatformBearerErrors, ApiPlatformError, KEY_RATE_LIMITED } from '../common/error-responses';
 import type { FailoverTrackingView } from '@app/engine';
 import type { AuthedRequest } from '../auth/bearer-auth.guard';
 import {
@@ -38,12 +33,7 @@ import { FailoverTrackingService } from './failover-tracking.service';
 /** Routee's Failover API (CONTRACT section 10): its errors in Routee's platform body (ApiExceptionFilter). */
 @ApiTags('failover')
 @ApiBearerAuth()
-@ApiForbiddenResponse({
-  description: 'No bearer credentials: {"code":"403000000","developerMessage":"Missing Bearer credentials"}',
-})
-@ApiUnauthorizedResponse({
-  description: 'Unknown or revoked key: {"code":"401000000","developerMessage":"Invalid or expired Bearer token"}',
-})
+@ApiPlatformBearerErrors()
 @ApiExtraModels(
   SmsStepDto,
   ViberStepDto,
@@ -80,12 +70,20 @@ export class FailoverApiController {
     description: 'A repeat with the same key and body returns the first response and sends nothing (≤ 255 chars)',
   })
   @ApiOkResponse({ type: FailoverTrackingDto, description: 'The tracking object once step 1 was handed to Routee' })
-  @ApiBadRequestResponse({
-    description:
-      'A bad field, one property each: {"code":"400000000","developerMessage":"Validation failed","properties":{"flow[1].to":"..."}}',
+  @ApiPlatformError(400, 'A bad field, one property each', 'Validation failed', {
+    'flow[1].to': 'to must be an E.164 phone number',
   })
-  @ApiConflictResponse({ description: 'Idempotency-Key reused with another body: {"code":"409000000",...}' })
-  @ApiTooManyRequestsResponse({ description: 'Too many requests for this key: {"code":"429000000",...}' })
+  @ApiPlatformError(
+    409,
+    'Idempotency-Key reused with another body, or its first request is still being processed',
+    'Idempotency-Key was already used with a different request body',
+  )
+  @ApiPlatformError(
+    429,
+    'Too many requests for this key (KEY_RATE_LIMIT_PER_MIN) or flows to this number (PHONE_RATE_LIMIT); ' +
+      'Retry-After says when to retry',
+    KEY_RATE_LIMITED,
+  )
   // the header is read from the request: @Headers() would also declare it, as a required parameter, in the OpenAPI document
   send(@Body() dto: FailoverRequestDto, @Req() req: AuthedRequest): Promise<FailoverTrackingView> {
     return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']));
@@ -102,9 +100,7 @@ export class FailoverApiController {
     example: '30830fad-21ed-49b0-89d0-bbada2fd5640',
   })
   @ApiOkResponse({ type: FailoverTrackingDto })
-  @ApiNotFoundResponse({
-    description: 'No Failover flow has this id: {"code":"404000000","developerMessage":"tracking not found"}',
-  })
+  @ApiPlatformError(404, 'No Failover flow has this id', 'tracking not found')
   track(@Param('trackingId') trackingId: string): Promise<FailoverTrackingView> {
     return this.tracking.track(trackingId);
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiDetailError } from '../common/error-responses';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/public.decorator';
@@ -26,7 +27,7 @@ export class HealthController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: Postgres answers too' })
   @ApiOkResponse({ type: HealthDto })
-  @ApiServiceUnavailableResponse({ description: '{"detail":"database unavailable"}' })
+  @ApiDetailError(503, 'Postgres does not answer (within 2 s)', 'database unavailable')
   async ready(): Promise<HealthDto> {
     try {
       await Promise.race([

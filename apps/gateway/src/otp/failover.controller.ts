@@ -1,16 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiDetailBearerErrors, ApiDetailError, ApiValidationError } from '../common/error-responses';
 import { DeliveryListDto, ListDeliveriesQueryDto } from './dto/list-deliveries.dto';
 import { FlowTrackingDto } from './dto/tracking.dto';
 import { TrackingService } from './tracking.service';
@@ -20,8 +10,7 @@ import { VerificationService } from './verification.service';
 
 @ApiTags('otp')
 @ApiBearerAuth()
-@ApiForbiddenResponse({ description: 'No bearer credentials: {"detail":"Missing Bearer credentials"}' })
-@ApiUnauthorizedResponse({ description: 'Unknown or revoked key: {"detail":"Invalid or expired Bearer token"}' })
+@ApiDetailBearerErrors()
 @Controller('otp/failover')
 export class FailoverController {
   constructor(
@@ -36,8 +25,9 @@ export class FailoverController {
     summary: 'List and filter deliveries (steps), newest first; reads stored statuses, does not ask Routee',
   })
   @ApiOkResponse({ type: DeliveryListDto })
-  @ApiUnprocessableEntityResponse({
-    description: 'A bad or unknown query parameter: {"detail":[{"loc":["query","limit"],"msg":"...","type":"..."}]}',
+  @ApiValidationError('A bad or unknown query parameter', {
+    loc: ['query', 'limit'],
+    msg: 'limit must not be greater than 200',
   })
   list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryListDto> {
     return this.tracking.list(query);
@@ -55,7 +45,7 @@ export class FailoverController {
     example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
   })
   @ApiOkResponse({ type: FlowTrackingDto })
-  @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
+  @ApiDetailError(404, 'No flow has this id', 'tracking not found')
   track(@Param('id') id: string): Promise<FlowTrackingDto> {
     return this.tracking.track(id);
   }
@@ -76,7 +66,7 @@ export class FailoverController {
     type: FlowTrackingDto,
     description: 'The flow as it now stands (a flow already final is answered as it is)',
   })
-  @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
+  @ApiDetailError(404, 'No flow has this id', 'tracking not found')
   async cancel(@Param('id') id: string): Promise<FlowTrackingDto> {
     await this.verification.cancel(id);
     return this.tracking.track(id);
@@ -90,7 +80,7 @@ export class FailoverController {
     example: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
   })
   @ApiOkResponse({ type: WebhookEventListDto })
-  @ApiNotFoundResponse({ description: 'No flow has this id: {"detail":"tracking not found"}' })
+  @ApiDetailError(404, 'No flow has this id', 'tracking not found')
   webhooks(@Param('id') id: string): Promise<WebhookEventListDto> {
     return this.webhookEvents.list(id);
   }
@@ -112,7 +102,7 @@ export class FailoverController {
     example: '9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
   })
   @ApiAcceptedResponse({ type: WebhookResendDto })
-  @ApiNotFoundResponse({ description: 'No such dead event in this flow' })
+  @ApiDetailError(404, 'No such dead event in this flow', 'no dead webhook event with this id in this flow')
   resend(@Param('id') id: string, @Param('eventId') eventId: string): Promise<WebhookResendDto> {
     return this.webhookEvents.resend(id, eventId);
   }

@@ -1,20 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiDetailBearerErrors, ApiValidationError } from '../common/error-responses';
 import { StatsDto, StatsQueryDto } from './dto/stats.dto';
 import { StatsService } from './stats.service';
 
 @ApiTags('otp')
 @ApiBearerAuth()
-@ApiForbiddenResponse({ description: 'No bearer credentials: {"detail":"Missing Bearer credentials"}' })
-@ApiUnauthorizedResponse({ description: 'Unknown or revoked key: {"detail":"Invalid or expired Bearer token"}' })
+@ApiDetailBearerErrors()
 @Controller('otp/stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
@@ -29,9 +21,9 @@ export class StatsController {
       'median time to deliver and to verify, cost and cost per verified flow; computed in one SQL statement from the stored rows',
   })
   @ApiOkResponse({ type: StatsDto })
-  @ApiUnprocessableEntityResponse({
-    description:
-      'A bad or unknown query parameter, or to not after from: {"detail":[{"loc":["query","group_by"],"msg":"...","type":"..."}]}',
+  @ApiValidationError('A bad or unknown query parameter, or to not after from', {
+    loc: ['query', 'group_by'],
+    msg: 'group_by must be one of the following values: channel, country, day',
   })
   get(@Query() query: StatsQueryDto): Promise<StatsDto> {
     return this.stats.stats(query);

@@ -1,13 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiDetailError, ApiValidationError } from '../common/error-responses';
 import { Public } from '../common/public.decorator';
 import { CallbackTokenGuard } from './callback-token.guard';
 import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto, VoiceCallbackDto } from './dto/routee-callback.dto';
@@ -22,8 +15,12 @@ import { RouteeCallbacksService } from './routee-callbacks.service';
   required: true,
   description: 'ROUTEE_CALLBACK_TOKEN, as carried by the callback URL the gateway gave Routee',
 })
-@ApiUnauthorizedResponse({ description: 'Wrong or missing token: {"detail":"invalid callback token"}' })
-@ApiUnprocessableEntityResponse({ description: 'Not a delivery report (no trackingId/messageId or status)' })
+@ApiDetailError(401, 'Wrong or missing token', 'invalid callback token')
+@ApiValidationError('Not a delivery report (no trackingId/messageId or status)', {
+  loc: ['body', 'messageId'],
+  msg: 'an SMS delivery report needs messageId and status.name',
+  type: 'missing',
+})
 @Controller('routee/callbacks')
 export class RouteeCallbacksController {
   constructor(private readonly callbacks: RouteeCallbacksService) {}

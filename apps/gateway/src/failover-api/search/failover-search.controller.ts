@@ -1,14 +1,6 @@
 import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiBody,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiPlatformBearerErrors, ApiPlatformError } from '../../common/error-responses';
 import type { FailoverSearchFilter } from '@app/persistence';
 import { FailoverSearchFilterDto } from './dto/failover-search-filter.dto';
 import { FailoverSearchPageDto } from './dto/failover-search-page.dto';
@@ -19,12 +11,7 @@ import { FailoverSearchService } from './failover-search.service';
 /** Routee's "track multiple failovers with filters for a specific time range" (CONTRACT section 10) */
 @ApiTags('failover')
 @ApiBearerAuth()
-@ApiForbiddenResponse({
-  description: 'No bearer credentials: {"code":"403000000","developerMessage":"Missing Bearer credentials"}',
-})
-@ApiUnauthorizedResponse({
-  description: 'Unknown or revoked key: {"code":"401000000","developerMessage":"Invalid or expired Bearer token"}',
-})
+@ApiPlatformBearerErrors()
 @Controller('failover/tracking')
 export class FailoverSearchController {
   constructor(private readonly search: FailoverSearchService) {}
@@ -59,10 +46,8 @@ export class FailoverSearchController {
     },
   })
   @ApiOkResponse({ type: FailoverSearchPageDto })
-  @ApiBadRequestResponse({
-    description:
-      'A bad query parameter or filter, one property each: {"code":"400000000","developerMessage":"Validation failed",' +
-      '"properties":{"[0].fieldName":"must be one of to, from, type, status, label, trackingId, terminationChannel"}}',
+  @ApiPlatformError(400, 'A bad query parameter or filter, one property each', 'Validation failed', {
+    '[0].fieldName': 'must be one of to, from, type, status, label, trackingId, terminationChannel',
   })
   find(
     @Query() query: FailoverSearchQueryDto,
