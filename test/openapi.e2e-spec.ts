@@ -1,8 +1,12 @@
-import { startTestGateway, TEST_KEY, type TestGateway } from './support/test-gateway';
+import type { IncomingHttpHeaders } from 'node:http';
+import { phone, smsStep } from './support/factories';
+import { AUTH, startTestGateway, TEST_KEY, type TestGateway } from './support/test-gateway';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 /** the OpenAPI document at /docs-json, as an integrator's generator reads it (README "Try it", clients/typescript) */
 interface Operation {
   operationId?: string;
+  requestBody?: unknown;
   responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
   callbacks?: Record<string, Record<string, Record<string, Operation & { parameters?: { name: string }[] }>>>;
 }
@@ -110,5 +114,82 @@ describe('the OpenAPI document', () => {
     expect(example('/failover/tracking/{trackingId}', 'get', '401')).toContainEqual(badKey.body);
     const platform404 = await t.http.get('/failover/tracking/nope').set('Authorization', `Bearer ${TEST_KEY}`);
     expect(example('/failover/tracking/{trackingId}', 'get', '404')).toContainEqual(platform404.body);
+  });
+});
+
+describe('the webhooks, as the OpenAPI document describes them', () => {
+  let t: TestGateway;
+  let doc: Document;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver().start();
+    t = await startTestGateway({
+      env: { WEBHOOK_SECRET: 'openapi-webhook-secret', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_POLL_MS: '50' },
+    });
+    doc = (await t.http.get('/docs-json')).body as Document;
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  const callback = (path: string, name: string) => {
+    const byUrl = doc.paths[path].post.callbacks?.[name];
+    expect(Object.keys(byUrl ?? {})).toEqual(['{$request.body#/callback/url}']);
+    return byUrl!['{$request.body#/callback/url}'].post;
+  };
+
+  it('are callbacks of both send operations, with their headers and the tracking body', () => {
+    const flowEvent = callback('/otp/send-failover', 'flowEvent');
+    expect(flowEvent.operationId).toBe('receiveFlowEvent');
+    expect(flowEvent.requestBody).toEqual({
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/FlowTrackingDto' } } },
+    });
+    const failoverEvent = callback('/failover', 'failoverEvent');
+    expect(failoverEvent.operationId).toBe('receiveFailoverEvent');
+    expect(failoverEvent.requestBody).toEqual({
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/FailoverTrackingDto' } } },
+    });
+    for (const op of [flowEvent, failoverEvent])
+      expect(op.parameters!.map((p) => p.name)).toEqual([
+        'X-Webhook-Id',
+        'X-Webhook-Event',
+        'X-Webhook-Attempt',
+        'X-Webhook-Signature',
+        'User-Agent',
+      ]);
+  });
+
+  it('match what a delivery carries: every documented header, a body of the documented schema', async () => {
+    const headers: IncomingHttpHeaders[] = [];
+    receiver.respond = (_hook, req) => {
+      headers.push(req.headers);
+      return 200;
+    };
+    const res = await t.http
+      .post('/otp/send-failover')
+      .set(AUTH)
+      .send({ flow: [smsStep({ to: phone('00'), order: 1 })], callback: { url: receiver.url } });
+    expect(res.status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    while (!receiver.delivered.some((h) => h.json.flowId === res.body.flowId) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    const hook = receiver.delivered.find((h) => h.json.flowId === res.body.flowId);
+    expect(hook).toBeDefined();
+
+    const op = callback('/otp/send-failover', 'flowEvent') as Operation & {
+      parameters: { name: string; schema: { enum?: string[] } }[];
+    };
+    const sent = headers[receiver.received.indexOf(hook!)];
+    for (const p of op.parameters) expect([p.name, typeof sent[p.name.toLowerCase()]]).toEqual([p.name, 'string']);
+    const eventTypes = op.parameters.find((p) => p.name === 'X-Webhook-Event')!.schema.enum;
+    expect(eventTypes).toContain(hook!.type);
+
+    const schema = doc.components.schemas.FlowTrackingDto as { properties: object; required: string[] };
+    const body = hook!.json as unknown as Record<string, unknown>;
+    expect(Object.keys(body).filter((k) => !(k in schema.properties))).toEqual([]);
+    expect(schema.required.filter((k) => !(k in body))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConsoleLogger, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '@app/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '@app/persistence';
@@ -19,7 +19,7 @@ import { applySecurityHeaders } from './common/security-headers';
 import { RedactingLogger, secretsOf } from './common/redacting-logger';
 import { createValidationPipe } from './common/validation';
 import { platformCode } from './failover-api/platform-error';
-import { VERSION } from './version';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 
 export interface StartOptions {
   /** listen on config.port (false: tests use app.getHttpServer() / inject) */
@@ -184,18 +184,7 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
 }
 
 function setupSwagger(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('OTP failover gateway')
-      .setDescription(
-        'Send a login one-time password over Viber and fail over to SMS when Viber does not get through. ' +
-          'Authorize with a bearer key (printed at start in development, or `npm run keys -- create <name>`).',
-      )
-      .setVersion(VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A gateway API key' })
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
