@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { exportOpenApiDocument } from '../apps/gateway/src/openapi/export-openapi';
 import { phone, smsStep } from './support/factories';
 import { AUTH, startTestGateway, TEST_KEY, type TestGateway } from './support/test-gateway';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -32,6 +33,10 @@ describe('the OpenAPI document', () => {
     doc = res.body as Document;
   });
   afterAll(() => t.close());
+
+  it('is the document `npm run lint:openapi` writes without a database and lints', async () => {
+    expect(JSON.parse(await exportOpenApiDocument())).toEqual(doc);
+  });
 
   it('names every operation with a verb: these ids, unique, are what generated clients call', () => {
     const ids = operations(doc).map(({ method, path, op }) => `${method.toUpperCase()} ${path} ${op.operationId}`);

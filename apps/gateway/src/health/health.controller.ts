@@ -17,7 +17,7 @@ export class HealthController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get()
-  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'getHealth', security: [], summary: 'Liveness: the process answers' })
   @ApiOkResponse({ type: HealthDto })
   live(): HealthDto {
     return { status: 'ok' };
@@ -25,7 +25,7 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: Postgres answers too' })
+  @ApiOperation({ operationId: 'getReadiness', security: [], summary: 'Readiness: Postgres answers too' })
   @ApiOkResponse({ type: HealthDto })
   @ApiDetailError(503, 'Postgres does not answer (within 2 s)', 'database unavailable')
   async ready(): Promise<HealthDto> {

@@ -116,6 +116,8 @@ function addCallback(
       post: {
         operationId: event.operationId,
         summary: event.summary,
+        // the gateway sends no credentials: a receiver checks X-Webhook-Signature
+        security: [],
         description:
           'Sent to callback.url when the flow changes after the send answered, with Content-Type application/json. ' +
           'Answer any 2xx within the webhook timeout; anything else is retried with backoff.',

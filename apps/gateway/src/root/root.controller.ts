@@ -22,7 +22,7 @@ class ServiceInfoDto {
 @Controller()
 export class RootController {
   @Get()
-  @ApiOperation({ operationId: 'getServiceInfo', summary: 'What this service is' })
+  @ApiOperation({ operationId: 'getServiceInfo', security: [], summary: 'What this service is' })
   @ApiOkResponse({ type: ServiceInfoDto })
   info(): ServiceInfoDto {
     return { service: 'otp-failover-gateway', version: VERSION, status: 'ok', health: '/health' };

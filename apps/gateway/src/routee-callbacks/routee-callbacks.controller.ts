@@ -29,6 +29,7 @@ export class RouteeCallbacksController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'receiveSmsReport',
+    security: [],
     summary: "Routee's SMS delivery report (one per part); a failover that became due is sent within the request",
   })
   @ApiBody({ type: SmsCallbackDto })
@@ -41,6 +42,7 @@ export class RouteeCallbacksController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'receiveViberReport',
+    security: [],
     summary: "Routee's Viber delivery report; a failover that became due is sent within the request",
     description:
       "Routee's /viber/otp takes no callback per message: set this URL (with ?token=ROUTEE_CALLBACK_TOKEN) as the Routee application's Viber callback URL",
@@ -55,6 +57,7 @@ export class RouteeCallbacksController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'receiveVoiceReport',
+    security: [],
     summary:
       "Routee's Voice call report (a Failover API Voice step); a next step that became due is sent within the request",
   })

@@ -277,7 +277,7 @@ export class FailoverTrackingDto implements FailoverTrackingView {
   @ApiProperty({
     description:
       'When Failed: "0" server error, "1" insufficient balance, "2" no next step, "3" not failover triggered',
-    enum: ['0', '1', '2', '3'],
+    enum: ['0', '1', '2', '3', null],
     example: null,
     nullable: true,
   })
