@@ -48,6 +48,7 @@ export class OtpController {
   @ApiValidationError('Validation failed, or a destination outside ALLOWED_COUNTRY_CODES', {
     loc: ['body', 'flow', 0, 'pin'],
     msg: 'pin must be longer than or equal to 4 characters',
+    type: 'isLength',
   })
   @ApiDetailError(
     409,
