@@ -60,7 +60,7 @@ export interface RollUpResult {
   ran: boolean;
   /** hours (re)computed because a flow of theirs was written since the last run */
   changed: number;
-  /** hours rolled up for the first time */
+  /** hours written from where the last run stopped on (the open hour, up to MARGIN_MS ago, included) */
   added: number;
   /** every closed hour is rolled up */
   caughtUp: boolean;
@@ -68,9 +68,10 @@ export interface RollUpResult {
 
 const HOUR_MS = 3_600_000;
 /**
- * An hour is rolled up once it has been over this long, and a run looks for flows written since this long
- * before the previous run began: longer than any transaction that writes a flow (a flow written by a
- * transaction that began before the run but committed after it read is not missed).
+ * A run rolls up the flows created up to this long ago (the open hour's row is then partial, and written
+ * again whole by the next run), and looks for flows written since this long before the previous run
+ * began: longer than any transaction that writes a flow (a flow written by a transaction that began
+ * before the run but committed after it read is not missed).
  */
 const MARGIN_MS = 5 * 60_000;
 /** how far back a run looks for rolled hours whose flows changed (a report or a check that late is not counted) */
@@ -96,8 +97,9 @@ function runsOf(starts: Date[], unit: number): [Date, Date][] {
   }
   return runs;
 }
-const hoursBetween = (from: number, to: number) =>
-  Array.from({ length: Math.max(0, (to - from) / HOUR_MS) }, (_, i) => new Date(from + i * HOUR_MS));
+/** the starts of the hours that [from, to) touches (from on an hour) */
+const hourStarts = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, Math.ceil((to - from) / HOUR_MS)) }, (_, i) => from + i * HOUR_MS);
 
 /**
  * GET /otp/stats: the figures of the Failover OTP flows created in [from, to), in one statement: what the
@@ -108,15 +110,30 @@ export class StatsStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async stats(from: Date, to: Date, groupBy: StatsGroupBy): Promise<StatsResult> {
+    // every flow created before rolledThrough is in the rollup (its hour's row is partial in the open hour)
     const rolledThrough = (await run(this.db, READ_ROLLUP, []))[0]?.rolled_through.getTime() ?? -Infinity;
-    // the whole days [firstDay, lastDay) from stats_days, the whole hours [first, last) around them from
-    // stats_hours, the edges before first and from last on from the flows
-    const first = Math.min(ceilTo(from.getTime(), HOUR_MS), to.getTime());
-    const last = Math.max(first, Math.min(floorTo(to.getTime(), HOUR_MS), rolledThrough));
-    const firstDay = Math.min(ceilTo(first, DAY_MS), last);
-    const lastDay = Math.max(firstDay, floorTo(last, DAY_MS));
-    const [a, b, c, d, e, f] = [from.getTime(), first, firstDay, lastDay, last, to.getTime()].map((t) => new Date(t));
-    const rows = await run(this.db, STATS_BY[groupBy], [a, b, b, c, c, d, d, e, e, f]);
+    const end = to.getTime();
+    // [first, resume): read from the rollup, whole days from stats_days and hours around them from
+    // stats_hours; [from, first) and [resume, to) from the flows
+    const first = Math.min(ceilTo(from.getTime(), HOUR_MS), end);
+    const resume = Math.max(first, end <= rolledThrough ? floorTo(end, HOUR_MS) : rolledThrough);
+    const hoursEnd = ceilTo(resume, HOUR_MS);
+    const daysFrom = ceilTo(first, DAY_MS);
+    const daysTo = floorTo(resume, DAY_MS);
+    const [c, d] = daysFrom < daysTo ? [daysFrom, daysTo] : [first, first];
+    const at = (t: number) => new Date(t);
+    const rows = await run(this.db, STATS_BY[groupBy], [
+      from,
+      at(first),
+      at(first),
+      at(c),
+      at(c),
+      at(d),
+      at(d),
+      at(hoursEnd),
+      at(resume),
+      to,
+    ]);
     const total = rows.find((r) => r.is_total);
     return {
       groups: rows.filter((r) => !r.is_total).map((r) => ({ key: r.key ?? 'unknown', ...figuresOf(r) })),
@@ -127,8 +144,9 @@ export class StatsStore {
 
   /**
    * One run of the rollup (the worker's, every minute; any process may call it, one runs at a time): the
-   * rolled hours with a flow written since the last run are computed again, then the closed hours not
-   * rolled up yet, HOURS_PER_RUN at a time, each batch in its own transaction. Times are the database's.
+   * rolled hours with a flow written since the last run are computed again, then the hours from where the
+   * last run stopped up to MARGIN_MS ago, HOURS_PER_RUN at a time, each batch in its own transaction.
+   * Times are the database's.
    */
   async rollUp(): Promise<RollUpResult> {
     const result: RollUpResult = { ran: true, changed: 0, added: 0, caughtUp: false };
@@ -137,7 +155,13 @@ export class StatsStore {
         const [{ locked, now }] = await run(tx, TRY_LOCK_ROLLUP, [ROLLUP_LOCK]);
         if (!locked) return null;
         const [state] = await run(tx, READ_ROLLUP, []);
-        const closed = floorHour(now.getTime() - MARGIN_MS);
+        const closed = now.getTime() - MARGIN_MS;
+        // from the hour where the last run stopped (it is written again, whole), or the first flow's hour;
+        // the empty hours up to the next flow are skipped
+        const restart = state ? floorHour(state.rolled_through.getTime()) : null;
+        const next = (await run(tx, NEXT_FLOW_HOUR, [restart === null ? '-infinity' : new Date(restart)]))[0].hour;
+        const from = Math.min(next?.getTime() ?? floorHour(closed), floorHour(closed));
+        const rollTo = Math.min(from + HOURS_PER_RUN * HOUR_MS, closed);
         const changed =
           state && batch === 0
             ? (
@@ -146,27 +170,27 @@ export class StatsStore {
                   state.rolled_through,
                   state.last_run_at,
                 ])
-              ).map((r) => r.hour)
+              )
+                .map((r) => r.hour)
+                .filter((h) => h.getTime() < from)
             : [];
-        // from the end of the last run, or the first flow's hour; the empty hours up to the next flow are skipped
-        const start = state?.rolled_through.getTime() ?? -Infinity;
-        const next = (await run(tx, NEXT_FLOW_HOUR, [state?.rolled_through ?? '-infinity']))[0].hour?.getTime();
-        const from = Math.min(next ?? closed, closed);
-        const added = hoursBetween(from, Math.min(from + HOURS_PER_RUN * HOUR_MS, closed));
-        const hours = [...changed, ...added];
-        for (const [runFrom, runTo] of runsOf(hours, HOUR_MS)) {
-          await run(tx, DELETE_STATS_HOURS, [runFrom, runTo]);
-          await run(tx, ROLL_UP_HOURS, [runFrom, runTo]);
+        const ranges: [Date, Date][] = [...runsOf(changed, HOUR_MS), [new Date(from), new Date(rollTo)]];
+        for (const [rangeFrom, rangeTo] of ranges) {
+          await run(tx, DELETE_STATS_HOURS, [rangeFrom, new Date(ceilTo(rangeTo.getTime(), HOUR_MS))]);
+          await run(tx, ROLL_UP_HOURS, [rangeFrom, rangeTo]);
         }
         // their days summed again from their hours (a day is read only once all its hours are rolled up)
-        const days = [...new Set(hours.map((h) => floorTo(h.getTime(), DAY_MS)))].map((t) => new Date(t));
-        for (const [runFrom, runTo] of runsOf(days, DAY_MS)) {
-          await run(tx, DELETE_STATS_DAYS, [runFrom, runTo]);
-          await run(tx, ROLL_UP_DAYS, [runFrom, runTo]);
+        const days = [...changed.map((h) => h.getTime()), ...hourStarts(from, rollTo)].map((t) => floorTo(t, DAY_MS));
+        for (const [rangeFrom, rangeTo] of runsOf(
+          [...new Set(days)].map((t) => new Date(t)),
+          DAY_MS,
+        )) {
+          await run(tx, DELETE_STATS_DAYS, [rangeFrom, rangeTo]);
+          await run(tx, ROLL_UP_DAYS, [rangeFrom, rangeTo]);
         }
-        const rolledThrough = Math.max(start, added.length ? added[added.length - 1].getTime() + HOUR_MS : from);
-        await run(tx, SAVE_ROLLUP, [new Date(rolledThrough), new Date(now.getTime() - MARGIN_MS)]);
-        return { changed: changed.length, added: added.length, caughtUp: rolledThrough >= closed };
+        await run(tx, SAVE_ROLLUP, [new Date(rollTo), new Date(now.getTime() - MARGIN_MS)]);
+        const added = hourStarts(from, rollTo).length;
+        return { changed: changed.length, added, caughtUp: rollTo >= closed };
       });
       if (!done) return { ...result, ran: batch > 0 };
       result.changed += done.changed;

@@ -50,8 +50,9 @@ export class StatsRollupJob implements OnApplicationBootstrap, BeforeApplication
     this.running = this.store
       .rollUp()
       .then((r) => {
-        if (r.added > 0 || r.changed > 0)
-          this.log.log(`rolled up ${r.added} new hours and ${r.changed} changed ones in ${Date.now() - started} ms`);
+        // each run writes the open hour again: said only when there was more
+        if (r.added > 1 || r.changed > 0)
+          this.log.log(`rolled up ${r.added} hours and ${r.changed} changed ones in ${Date.now() - started} ms`);
       })
       .catch((err: unknown) => this.log.warn(`rollup failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => (this.running = undefined));
