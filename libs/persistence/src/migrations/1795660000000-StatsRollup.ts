@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * GET /otp/stats reads closed hours from a rollup instead of every flow of
+ * GET /otp/stats reads most of a window from a rollup instead of every flow of
  * the window (README, "Stats"): `stats_hours` holds one row per hour, primary
  * channel and country with the counted figures and the times to deliver and
  * to verify as histograms (two significant digits: a key, a count and a sum per bin);

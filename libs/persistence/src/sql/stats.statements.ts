@@ -3,12 +3,13 @@ import { statement, type Statement } from './statement';
 /**
  * GET /otp/stats (CONTRACT section 11) over the Failover OTP flows created in
  * a window, from two sources (README, "Stats"):
- * - the rollup (`stats_hours`, migration StatsRollup): one row per closed
- *   hour, primary channel and country, written by ROLL_UP_HOURS;
- * - the flows themselves, for the rest of the window (its first and last
- *   partial hours, and the hours not rolled up yet), read by created_at.
+ * - the rollup (`stats_hours` and `stats_days`, migration StatsRollup): one
+ *   row per hour (the open one partial) or UTC day, primary channel and
+ *   country, written by ROLL_UP_HOURS and ROLL_UP_DAYS;
+ * - the flows themselves, for the rest of the window (its partial first
+ *   hour, and what is not rolled up yet), read by created_at.
  *
- * What each figure reads, per flow (FLOW_FACTS):
+ * What each figure reads, per flow (flowFacts):
  * - delivered: a step in a success status of Failover OTP's vocabulary
  *   (libs/flow step-status.ts: Viber DELIVERED/SEEN, SMS Delivered or Sent),
  *   compared case-insensitively as the engine does;
