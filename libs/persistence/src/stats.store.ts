@@ -180,7 +180,8 @@ export class StatsStore {
           await run(tx, ROLL_UP_HOURS, [rangeFrom, rangeTo]);
         }
         // their days summed again from their hours (a day is read only once all its hours are rolled up)
-        const days = [...changed.map((h) => h.getTime()), ...hourStarts(from, rollTo)].map((t) => floorTo(t, DAY_MS));
+        const written = hourStarts(from, rollTo);
+        const days = [...changed.map((h) => h.getTime()), ...written].map((t) => floorTo(t, DAY_MS));
         for (const [rangeFrom, rangeTo] of runsOf(
           [...new Set(days)].map((t) => new Date(t)),
           DAY_MS,
@@ -188,9 +189,8 @@ export class StatsStore {
           await run(tx, DELETE_STATS_DAYS, [rangeFrom, rangeTo]);
           await run(tx, ROLL_UP_DAYS, [rangeFrom, rangeTo]);
         }
-        await run(tx, SAVE_ROLLUP, [new Date(rollTo), new Date(now.getTime() - MARGIN_MS)]);
-        const added = hourStarts(from, rollTo).length;
-        return { changed: changed.length, added, caughtUp: rollTo >= closed };
+        await run(tx, SAVE_ROLLUP, [new Date(rollTo), new Date(closed)]);
+        return { changed: changed.length, added: written.length, caughtUp: rollTo >= closed };
       });
       if (!done) return { ...result, ran: batch > 0 };
       result.changed += done.changed;
