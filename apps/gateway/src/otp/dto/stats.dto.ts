@@ -1,9 +1,8 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
+import { IsIn, IsOptional, ValidateBy } from 'class-validator';
 import type { StatsGroupBy } from '@app/persistence';
-import { parseIsoInstant } from '../../failover-api/search/dto/failover-search-query.dto';
+import { IsoBound, parseIsoInstant } from '../../failover-api/search/dto/failover-search-query.dto';
 
 export const STATS_GROUP_BY: readonly StatsGroupBy[] = ['channel', 'country', 'day'];
 /** the window when `from` is absent: this long before `to` */
@@ -12,25 +11,9 @@ export const DEFAULT_WINDOW_DAYS = 7;
 /** `?from=` (what a form sends for an unset field) means "the default", like leaving the parameter out */
 const emptyIsAbsent = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
-/** an optional ISO 8601 bound on the flows' created_at, read with parseIsoInstant by the service */
-function IsoBound(description: string, example: string): PropertyDecorator {
-  return applyDecorators(
-    ApiPropertyOptional({ description, example, format: 'date-time' }) as PropertyDecorator,
-    Transform(emptyIsAbsent),
-    IsOptional(),
-    IsString(),
-    ValidateBy({
-      name: 'isIsoInstant',
-      validator: {
-        validate: (value) => typeof value === 'string' && parseIsoInstant(value) !== null,
-        defaultMessage: (args) => `${args?.property} must be an ISO 8601 date-time, such as 2026-02-16T00:00Z`,
-      },
-    }),
-  );
-}
-
 /** Query of GET /otp/stats. Unknown parameters are refused (422), like unknown body fields. */
 export class StatsQueryDto {
+  @Transform(emptyIsAbsent)
   @IsoBound(
     `Flows created at or after this moment (ISO 8601; no offset means UTC). Absent: ${DEFAULT_WINDOW_DAYS} days before to`,
     '2026-02-09T00:00Z',
@@ -48,6 +31,7 @@ export class StatsQueryDto {
   })
   from?: string;
 
+  @Transform(emptyIsAbsent)
   @IsoBound(
     'Flows created before this moment (exclusive; ISO 8601, no offset means UTC); after from. Absent: now',
     '2026-02-16T00:00Z',

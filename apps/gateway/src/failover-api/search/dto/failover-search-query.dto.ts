@@ -34,8 +34,8 @@ function normalOffset(zone: string): string {
   return `${zone[0] === '-' ? '-' : '+'}${digits.slice(0, 2)}:${digits.slice(2, 4) || '00'}`;
 }
 
-/** an optional ISO 8601 bound on createdAt: validated here, read with parseIsoInstant by the service */
-function IsoBound(description: string, example: string): PropertyDecorator {
+/** an optional ISO 8601 bound on created_at: validated here, read with parseIsoInstant by the service */
+export function IsoBound(description: string, example: string): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ description, example, format: 'date-time' }) as PropertyDecorator,
     IsOptional(),
@@ -44,7 +44,7 @@ function IsoBound(description: string, example: string): PropertyDecorator {
       name: 'isIsoInstant',
       validator: {
         validate: (value) => typeof value === 'string' && parseIsoInstant(value) !== null,
-        defaultMessage: (args) => `${args?.property} must be an ISO 8601 date-time, such as 2025-05-05T15:00Z`,
+        defaultMessage: (args) => `${args?.property} must be an ISO 8601 date-time, such as ${example}`,
       },
     }),
   );
