@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { StatsStore } from '../libs/persistence/src';
+import { ROLLUP_LOCK, StatsStore } from '../libs/persistence/src';
 import { StatsRollup1795660000000 } from '../libs/persistence/src/migrations/1795660000000-StatsRollup';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 
@@ -483,7 +483,7 @@ describe('GET /otp/stats', () => {
       const other = t.gateway.app.get(DataSource).createQueryRunner();
       try {
         await other.startTransaction();
-        await other.query(`SELECT pg_advisory_xact_lock(7301157)`);
+        await other.query(`SELECT pg_advisory_xact_lock($1)`, [ROLLUP_LOCK]);
         expect(await rollUp()).toEqual({ ran: false, changed: 0, added: 0, caughtUp: false });
         await other.commitTransaction();
       } finally {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { loadGatewayConfig } from '@app/config';
+import { ROLLUP_LOCK } from '@app/persistence';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '@app/routee-sandbox/sandbox';
 import { startGateway, type RunningGateway, type StartOptions } from '../../apps/gateway/src/gateway';
 
@@ -62,8 +63,18 @@ export async function startTestGateway(
 }
 
 export async function resetTables(db: Client): Promise<void> {
-  await db.query('TRUNCATE flows, steps, idempotency_records, api_keys, webhook_events CASCADE');
-  // the stats rollup too: a suite with the worker on rolls up the hours a later suite writes its fixtures into
-  if ((await db.query(`SELECT to_regclass('stats_rollup') AS t`)).rows[0].t)
-    await db.query('TRUNCATE stats_hours, stats_days, stats_rollup');
+  // the stats rollup too: a suite with the worker on rolls up the hours a later suite writes its fixtures into.
+  // One transaction under the rollup's lock: a running gateway's rollup locks the stats tables in another order
+  const stats = (await db.query(`SELECT to_regclass('stats_rollup') AS t`)).rows[0].t;
+  await db.query('BEGIN');
+  try {
+    if (stats) await db.query('SELECT pg_advisory_xact_lock($1)', [ROLLUP_LOCK]);
+    await db.query(
+      `TRUNCATE flows, steps, idempotency_records, api_keys, webhook_events${stats ? ', stats_hours, stats_days, stats_rollup' : ''} CASCADE`,
+    );
+    await db.query('COMMIT');
+  } catch (err) {
+    await db.query('ROLLBACK');
+    throw err;
+  }
 }

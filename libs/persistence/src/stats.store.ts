@@ -78,8 +78,8 @@ const MARGIN_MS = 5 * 60_000;
 const RECHECK_MS = 24 * HOUR_MS;
 /** hours rolled up per transaction; a backlog (the first run after the upgrade) takes several */
 const HOURS_PER_RUN = 24;
-/** any two processes agree on it: one rollup at a time */
-const ROLLUP_LOCK = 7_301_157;
+/** any two processes agree on it: one rollup at a time (tests hold it to keep the rollup out) */
+export const ROLLUP_LOCK = 7_301_157;
 
 const DAY_MS = 24 * HOUR_MS;
 const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
