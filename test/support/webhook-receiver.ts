@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ReceivedWebhook {
@@ -6,6 +12,8 @@ export interface ReceivedWebhook {
   type: string;
   attempt: number;
   signature?: string;
+  /** every header as received (lower-case names): the Standard Webhooks ones among them */
+  headers: IncomingHttpHeaders;
   body: string;
   json: {
     flowId: string;
@@ -59,6 +67,7 @@ export class WebhookReceiver {
       type: String(req.headers['x-webhook-event']),
       attempt: Number(req.headers['x-webhook-attempt']),
       signature: req.headers['x-webhook-signature'] as string | undefined,
+      headers: req.headers,
       body,
       json: JSON.parse(body),
       at: Date.now(),

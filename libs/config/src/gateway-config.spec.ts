@@ -134,3 +134,64 @@ describe('loadGatewayConfig: the pumping guard', () => {
     expect(() => loadGatewayConfig(env)).toThrow(new RegExp(`^${variable}: `));
   });
 });
+
+describe('loadGatewayConfig: webhook secrets', () => {
+  const b64 = (n: number) => Buffer.alloc(n, 7).toString('base64');
+
+  it('none by default; one, or several comma-separated (rotation), whsec_ base64 or plain, in order', () => {
+    expect(loadGatewayConfig({}).webhooks.secrets).toEqual([]);
+    expect(loadGatewayConfig({ WEBHOOK_SECRET: 'plain-secret-0123456' }).webhooks.secrets).toEqual([
+      'plain-secret-0123456',
+    ]);
+    expect(loadGatewayConfig({ WEBHOOK_SECRET: ` whsec_${b64(32)} , plain-secret-0123456 ` }).webhooks.secrets).toEqual(
+      [`whsec_${b64(32)}`, 'plain-secret-0123456'],
+    );
+  });
+
+  it.each([
+    ['plain-secret-0123456,,other-secret-0123456', /^WEBHOOK_SECRET: secret 2 of 3 is empty/],
+    ['short', /^WEBHOOK_SECRET: the secret must be at least 16 characters/],
+    ['whsec_not*base64!', /^WEBHOOK_SECRET: the secret starts with whsec_ but what follows is not base64/],
+    [`whsec_${b64(16)}`, /^WEBHOOK_SECRET: the secret \(whsec_\) must decode to 24 to 64 bytes, got 16/],
+    ['plain-secret-0123456,plain-secret-0123456', /^WEBHOOK_SECRET: secret 2 of 2 repeats an earlier one/],
+  ])('%s is refused, the message naming the variable and never quoting a secret', (raw, message) => {
+    expect(() => loadGatewayConfig({ WEBHOOK_SECRET: raw })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ WEBHOOK_SECRET: raw })).toThrow(message);
+    try {
+      loadGatewayConfig({ WEBHOOK_SECRET: raw });
+    } catch (err) {
+      for (const secret of raw.split(',').filter((s) => s.length > 0))
+        expect((err as Error).message).not.toContain(secret);
+    }
+  });
+});
+
+describe('loadGatewayConfig: retention', () => {
+  it('defaults: secrets erased a day after the flow is final, flows kept, a run every 5 minutes by 1000', () => {
+    expect(loadGatewayConfig({}).retention).toEqual({
+      secretsHours: 24,
+      days: undefined,
+      intervalMs: 300_000,
+      batchSize: 1000,
+    });
+  });
+
+  it('reads the settings', () => {
+    const env = {
+      RETENTION_SECRETS_HOURS: '0',
+      RETENTION_DAYS: '90',
+      RETENTION_INTERVAL_MS: '1000',
+      RETENTION_BATCH_SIZE: '50',
+    };
+    expect(loadGatewayConfig(env).retention).toEqual({ secretsHours: 0, days: 90, intervalMs: 1000, batchSize: 50 });
+  });
+
+  it.each([
+    [{ RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
+    [{ RETENTION_DAYS: '30d' }, 'RETENTION_DAYS'],
+    [{ RETENTION_SECRETS_HOURS: '-1' }, 'RETENTION_SECRETS_HOURS'],
+    [{ RETENTION_BATCH_SIZE: '0' }, 'RETENTION_BATCH_SIZE'],
+  ])('%j is refused naming %s', (env, variable) => {
+    expect(() => loadGatewayConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+});

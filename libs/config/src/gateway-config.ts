@@ -62,6 +62,8 @@ export interface GatewayConfig {
   callbackToken: string;
   /** false: ROUTEE_CALLBACK_TOKEN is unset and the token was generated for this start */
   callbackTokenSet: boolean;
+  /** METRICS_TOKEN: GET /metrics asks for `Authorization: Bearer <token>` when set (README, "Metrics"); unset: open */
+  metricsToken?: string;
   refreshIntervalMs: number;
   /** WORKER_ENABLED: run the scheduled failover worker in this process (tests that drive flows by hand turn it off) */
   workerEnabled: boolean;
@@ -83,9 +85,24 @@ export interface GatewayConfig {
     /** CODE_TTL_SEC: how long a code may be checked, from the send, when the request does not say */
     codeTtlSec: number;
   };
+  /** retention (docs/operations.md, "Retention"), run by the worker */
+  retention: {
+    /** RETENTION_SECRETS_HOURS: a final flow's pin, code hash and message bodies are erased this long after its last change */
+    secretsHours: number;
+    /** RETENTION_DAYS: flows created longer ago than this are deleted, with every row of theirs; unset: kept */
+    days?: number;
+    /** RETENTION_INTERVAL_MS: how often the worker runs retention */
+    intervalMs: number;
+    /** RETENTION_BATCH_SIZE: flows per statement (each a short transaction of its own) */
+    batchSize: number;
+  };
   webhooks: {
-    /** WEBHOOK_SECRET: HMAC key for X-Webhook-Signature */
-    secret?: string;
+    /**
+     * WEBHOOK_SECRET: the signing secrets, comma-separated (several while one is rotated; empty: unsigned).
+     * Each signs webhook-signature (`whsec_<base64>`: the decoded bytes are the key; otherwise the string's
+     * UTF-8 bytes); the first also signs the legacy X-Webhook-Signature
+     */
+    secrets: string[];
     /** WEBHOOK_ALLOW_PRIVATE: deliver to private/loopback addresses (default: true in sandbox mode only) */
     allowPrivate: boolean;
     /** WEBHOOK_MAX_ATTEMPTS: attempts before an event is dead */
@@ -98,7 +115,18 @@ export interface GatewayConfig {
     /** WEBHOOK_POLL_MS: how often the outbox is polled for due retries */
     pollMs: number;
   };
+  /** LOG_FORMAT: one JSON object a line, or lines for a terminal (docs/operations.md, "Logs") */
+  logFormat: LogFormat;
+  /** graceful shutdown on SIGTERM/SIGINT (docs/operations.md, "Shutdown") */
+  shutdown: {
+    /** SHUTDOWN_GRACE_MS: readiness answers 503 this long before new requests are refused, so a load balancer sees it first */
+    graceMs: number;
+    /** SHUTDOWN_TIMEOUT_MS: the longest the requests in flight are waited for before the process closes anyway */
+    timeoutMs: number;
+  };
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 type Env = Record<string, string | undefined>;
 
@@ -115,6 +143,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   }
   const callbackToken = optional(env, 'ROUTEE_CALLBACK_TOKEN') ?? randomBytes(24).toString('base64url');
   if (callbackToken.length < 16) throw new ConfigError('ROUTEE_CALLBACK_TOKEN', 'must be at least 16 characters');
+
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken)))
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters, without whitespace');
 
   const codeSecret = optional(env, 'CODE_SECRET');
   if (codeSecret !== undefined && codeSecret.length < 32)
@@ -160,6 +192,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     publicUrl: optional(env, 'PUBLIC_URL') && url(env, 'PUBLIC_URL', ''),
     callbackToken,
     callbackTokenSet: optional(env, 'ROUTEE_CALLBACK_TOKEN') !== undefined,
+    metricsToken,
     refreshIntervalMs: integer(env, 'REFRESH_INTERVAL_MS', 2000, 50, 3_600_000),
     workerEnabled: boolean(env, 'WORKER_ENABLED', true),
     sendClaimMs,
@@ -178,14 +211,25 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
       ),
       waitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     },
+    retention: {
+      secretsHours: integer(env, 'RETENTION_SECRETS_HOURS', 24, 0, 87_600),
+      days: optional(env, 'RETENTION_DAYS') === undefined ? undefined : integer(env, 'RETENTION_DAYS', 0, 1, 36_500),
+      intervalMs: integer(env, 'RETENTION_INTERVAL_MS', 300_000, 100, 86_400_000),
+      batchSize: integer(env, 'RETENTION_BATCH_SIZE', 1000, 1, 10_000),
+    },
     webhooks: {
-      secret: optional(env, 'WEBHOOK_SECRET'),
+      secrets: webhookSecrets(env, 'WEBHOOK_SECRET'),
       allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', !appId),
       maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
       timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
       backoffBaseMs: integer(env, 'WEBHOOK_BACKOFF_BASE_MS', 1000, 10, 3_600_000),
       backoffMaxMs: integer(env, 'WEBHOOK_BACKOFF_MAX_MS', 300_000, 10, 86_400_000),
       pollMs: integer(env, 'WEBHOOK_POLL_MS', 500, 20, 60_000),
+    },
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'], env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    shutdown: {
+      graceMs: integer(env, 'SHUTDOWN_GRACE_MS', 0, 0, 600_000),
+      timeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     },
   };
 }
@@ -241,6 +285,42 @@ function countryCodes(env: Env, name: string): string[] {
       throw new ConfigError(name, `must be comma-separated calling codes such as 30,357, got "${part.trim()}"`);
     return code;
   });
+}
+
+/**
+ * "whsec_<base64>,another-secret" → each secret, checked; an error never quotes a secret, it names its position.
+ * A `whsec_` secret is Standard Webhooks' base64 form, 24 to 64 bytes once decoded (the standard's bounds);
+ * any other is used as it is and must be at least 16 characters.
+ */
+function webhookSecrets(env: Env, name: string): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return [];
+  const secrets = raw.split(',').map((s) => s.trim());
+  if (secrets.length > 10) throw new ConfigError(name, `at most 10 comma-separated secrets, got ${secrets.length}`);
+  secrets.forEach((secret, i) => {
+    const which = secrets.length > 1 ? `secret ${i + 1} of ${secrets.length}` : 'the secret';
+    if (secret === '') throw new ConfigError(name, `${which} is empty (secrets are comma-separated)`);
+    if (/\s/.test(secret)) throw new ConfigError(name, `${which} contains whitespace`);
+    if (secret.startsWith('whsec_')) {
+      const b64 = secret.slice('whsec_'.length);
+      const bytes = Buffer.from(b64, 'base64').length;
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0)
+        throw new ConfigError(name, `${which} starts with whsec_ but what follows is not base64`);
+      if (bytes < 24 || bytes > 64)
+        throw new ConfigError(name, `${which} (whsec_) must decode to 24 to 64 bytes, got ${bytes}`);
+    } else if (secret.length < 16) {
+      throw new ConfigError(name, `${which} must be at least 16 characters (or whsec_<base64>)`);
+    }
+    if (secrets.indexOf(secret) !== i) throw new ConfigError(name, `${which} repeats an earlier one`);
+  });
+  return secrets;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if ((values as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(name, `must be ${values.join(' or ')}, got "${raw}"`);
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

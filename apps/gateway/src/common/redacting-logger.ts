@@ -27,7 +27,7 @@ export function secretsOf(config: GatewayConfig, extra: (string | undefined)[] =
     ...config.apiKeys,
     config.routee.appSecret,
     config.callbackToken,
-    config.webhooks.secret,
+    ...config.webhooks.secrets,
     config.verification.codeSecret,
     ...extra,
   ].filter((s): s is string => typeof s === 'string' && s.length >= 6);

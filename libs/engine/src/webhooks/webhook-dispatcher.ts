@@ -1,11 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { ClaimedWebhookEvent, WebhookEventStore } from '@app/persistence';
+import type { WebhookOutcome } from '@app/metrics';
 import { backoffMs, type WebhookPoster } from './webhook-poster';
-import { signWebhook } from './webhook-signature';
+import { signWebhook, standardWebhookHeaders } from './webhook-signature';
 
 export interface WebhookDispatchOptions {
-  /** WEBHOOK_SECRET: sign with X-Webhook-Signature when set */
-  secret?: string;
+  /**
+   * WEBHOOK_SECRET's secrets (several while one is rotated; none: unsigned): each signs webhook-signature,
+   * the first signs the legacy X-Webhook-Signature
+   */
+  secrets: readonly string[];
   maxAttempts: number;
   timeoutMs: number;
   backoffBaseMs: number;
@@ -33,6 +37,8 @@ export class WebhookDispatcher {
     private readonly store: WebhookEventStore,
     private readonly poster: WebhookPoster,
     private readonly options: WebhookDispatchOptions,
+    /** each attempt's outcome, once recorded (the metrics) */
+    private readonly onOutcome: (outcome: WebhookOutcome) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -90,16 +96,20 @@ export class WebhookDispatcher {
 
   private async deliver(event: ClaimedWebhookEvent): Promise<void> {
     const body = JSON.stringify(event.payload);
+    const now = Math.floor(Date.now() / 1000);
+    const [first] = this.options.secrets;
+    // Standard Webhooks (webhook-*) beside the gateway's own X-Webhook-* headers, which receivers already check
     const headers: Record<string, string> = {
       'x-webhook-id': event.id,
       'x-webhook-event': event.type,
       'x-webhook-attempt': String(event.attempt),
+      ...(first !== undefined && { 'x-webhook-signature': signWebhook(first, body, now) }),
+      ...standardWebhookHeaders(this.options.secrets, event.id, now, body),
     };
-    if (this.options.secret)
-      headers['x-webhook-signature'] = signWebhook(this.options.secret, body, Math.floor(Date.now() / 1000));
     const result = await this.poster.post(event.url, body, headers);
     if (result.ok) {
       await this.store.markDelivered(event.id, result.statusCode!);
+      this.onOutcome('delivered');
       return;
     }
     const dead = event.attempt >= this.options.maxAttempts;
@@ -107,6 +117,7 @@ export class WebhookDispatcher {
       ? null
       : new Date(Date.now() + backoffMs(event.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs));
     await this.store.markFailed(event.id, result.error ?? 'failed', result.statusCode, retryAt);
+    this.onOutcome(dead ? 'dead' : 'failed');
     if (dead)
       this.log.warn(
         `webhook ${event.id} of flow ${event.flowId} is dead after ${event.attempt} attempts: ${result.error}`,
