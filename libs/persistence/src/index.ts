@@ -19,4 +19,6 @@ export * from './database-errors';
 export * from './phone-rate-limit';
 export * from './verification.store';
 export * from './stats.store';
+export * from './retention.store';
 export * from './pumping.store';
+export * from './metrics.store';

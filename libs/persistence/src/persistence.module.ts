@@ -12,7 +12,9 @@ import { WorkQueueStore } from './work-queue.store';
 import { PHONE_RATE_LIMIT, type PhoneRateLimit } from './phone-rate-limit';
 import { VerificationStore } from './verification.store';
 import { StatsStore } from './stats.store';
+import { RetentionStore } from './retention.store';
 import { PumpingStore } from './pumping.store';
+import { MetricsStore } from './metrics.store';
 
 export interface PersistenceOptions {
   /** the per-phone limit on new flows (off when absent or limit 0) */
@@ -52,7 +54,9 @@ export class PersistenceModule {
         WebhookEventStore,
         VerificationStore,
         StatsStore,
+        RetentionStore,
         PumpingStore,
+        MetricsStore,
       ],
       exports: [
         FlowStore,
@@ -64,7 +68,9 @@ export class PersistenceModule {
         WebhookEventStore,
         VerificationStore,
         StatsStore,
+        RetentionStore,
         PumpingStore,
+        MetricsStore,
       ],
     };
   }

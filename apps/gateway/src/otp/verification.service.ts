@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
 import { codeMatches, FlowEngine } from '@app/engine';
+import { GatewayMetrics } from '@app/metrics';
 import { attemptsLeft, checkGate, type VerificationAnswer } from '@app/flow';
 import { VerificationStore, type StoredVerification, type VerificationStatus } from '@app/persistence';
 import { GatewayError } from '../common/gateway-error';
@@ -23,6 +24,7 @@ export class VerificationService {
   constructor(
     private readonly store: VerificationStore,
     private readonly engine: FlowEngine,
+    private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     // startGateway resolves it (CODE_SECRET, or the one kept in DATA_DIR)
@@ -49,7 +51,10 @@ export class VerificationService {
 
   /** a check that was not counted: no such flow, or the verification answers without counting (checkGate) */
   private async uncounted(id: string, code: string): Promise<VerifyResponseDto> {
-    const state = checkable(await this.stateOrFail(id));
+    const stored = await this.stateOrFail(id);
+    // retention erased the code hash (RETENTION_SECRETS_HOURS, never before the code expired): nothing to compare
+    if (stored.status !== null && stored.codeHash === null) return this.answer(stored, 'expired');
+    const state = checkable(stored);
     const gate = checkGate(state, new Date(), this.maxAttempts);
     if (gate === 'compare') return this.answer(state, this.matches(code, state) ? 'approved' : 'denied');
     // countable by this clock, not by Postgres' (or the last attempt just went to another check): expired at its boundary
@@ -82,7 +87,9 @@ export class VerificationService {
     return this.config.verification.maxAttempts;
   }
 
+  /** every check's answer: counted in otp_verifications_total */
   private answer(state: StoredVerification, status: VerificationAnswer): VerifyResponseDto {
+    this.metrics.verified(status);
     return {
       flowId: state.flowId,
       verification: {

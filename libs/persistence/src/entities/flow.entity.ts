@@ -95,6 +95,8 @@ export interface VoiceStepDefinition extends StepDefinitionBase {
 @Index('ix_flows_failover_termination_created_at', { synchronize: false })
 // the Failover OTP flows by created_at, read by the stats rollup (migration StatsRollup)
 @Index('ix_flows_otp_created_at', { synchronize: false })
+// the final flows whose secrets are still kept, by updated_at, read by retention (migration Retention)
+@Index('ix_flows_secrets_due', { synchronize: false })
 @Check('ck_flows_termination_channel', `termination_channel IN ('viber', 'sms', 'voice')`)
 export class FlowEntity {
   @PrimaryColumn('uuid')
@@ -171,6 +173,10 @@ export class FlowEntity {
    */
   @Column({ name: 'webhook_state', type: 'text', nullable: true })
   webhookState: string | null;
+
+  /** when retention erased the pin, the code hash and the message bodies (RETENTION_SECRETS_HOURS); null before */
+  @Column({ name: 'secrets_erased_at', type: 'timestamptz', nullable: true })
+  secretsErasedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
