@@ -4,7 +4,7 @@
  * (node --experimental-vm-modules), so the tests compile TypeScript to ESM;
  * the build (nest build) still emits CommonJS, which Node 20.19+ runs with require(esm).
  */
-const aliases = ['flow', 'routee', 'persistence', 'engine', 'config'];
+const aliases = ['flow', 'routee', 'persistence', 'engine', 'config', 'metrics'];
 module.exports = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],

@@ -26,6 +26,7 @@ import { StatsController } from './otp/stats.controller';
 import { StatsService } from './otp/stats.service';
 import { StatsRollupJob } from './otp/stats-rollup.job';
 import { PumpingGuard } from './otp/pumping-guard';
+import { MetricsHttpModule } from './metrics/metrics-http.module';
 
 export interface AppModuleOptions {
   config: GatewayConfig;
@@ -57,6 +58,7 @@ export class AppModule {
         ),
         FailoverSearchModule,
         FailoverApiModule.forRoot(config),
+        MetricsHttpModule.forRoot(config),
       ],
       controllers: [
         RootController,

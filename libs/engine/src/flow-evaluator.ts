@@ -9,6 +9,7 @@ import {
   type NewWebhookEvent,
 } from '@app/persistence';
 import type { EntityManager } from 'typeorm';
+import { GatewayMetrics } from '@app/metrics';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { planOf, type Evaluated, type Evaluation, type Plan } from './flow-plan';
 import { failureReason, nextCheckAt, nextStepOf } from './flow-rules';
@@ -27,7 +28,7 @@ export interface EvaluateOptions {
 /** what one flow's evaluation writes: its change, and either its webhook event and answer, or its failover to send */
 type Settled =
   | { change: FlowChange; event: NewWebhookEvent | null; evaluated: Evaluated }
-  | { change: FlowChange; failover: FailoverSend & { applied: AppliedReport[] } };
+  | { change: FlowChange; failover: FailoverSend & { applied: AppliedReport[]; reason: string } };
 
 /**
  * Derives flows' status from their stored steps, fires the failover when the
@@ -46,6 +47,7 @@ export class FlowEvaluator {
     private readonly store: FlowStore,
     private readonly sender: StepSender,
     private readonly webhooks: WebhookService,
+    private readonly metrics: GatewayMetrics,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
 
@@ -113,16 +115,14 @@ export class FlowEvaluator {
    */
   private async evaluateMany(items: Evaluation[], now: Date, initial: boolean): Promise<Evaluated[]> {
     const reportsOf = new Map(items.map((item) => [item.flowId, item.reports]));
-    const settled = await this.store.withFlowsLocked([...reportsOf.keys()], (locked, tx) =>
-      this.evaluateLocked(
-        locked.map((flow) => planOf(flow, reportsOf.get(flow.flow.id) ?? [], now)),
-        tx,
-        now,
-        initial,
-      ),
-    );
+    let plans: Plan[] = [];
+    const settled = await this.store.withFlowsLocked([...reportsOf.keys()], (locked, tx) => {
+      plans = locked.map((flow) => planOf(flow, reportsOf.get(flow.flow.id) ?? [], now));
+      return this.evaluateLocked(plans, tx, now, initial);
+    });
     const evaluated = settled.flatMap((s) => ('evaluated' in s ? [s.evaluated] : []));
     const failovers = settled.flatMap((s) => ('failover' in s ? [s.failover] : []));
+    this.count(plans, failovers);
     if (eventsOf(settled).length > 0) this.webhooks.wake();
     if (failovers.length === 0) return evaluated;
     await this.sender.sendFailovers(failovers);
@@ -159,6 +159,15 @@ export class FlowEvaluator {
     return settled;
   }
 
+  /** committed: the deliveries the reports brought and the failovers claimed, to the metrics */
+  private count(plans: Plan[], failovers: { reason: string }[]): void {
+    for (const { delivered } of plans)
+      for (const step of delivered)
+        if (step.sentAt && step.deliveredAt)
+          this.metrics.delivered(step.channel, (step.deliveredAt.getTime() - step.sentAt.getTime()) / 1000);
+    for (const { reason } of failovers) this.metrics.failoverClaimed(reason);
+  }
+
   /** one flow's outcome: its failover to send when this evaluation claimed it, else its new state */
   private settle(plan: Plan, claimed: StepEntity | undefined, now: Date, initial: boolean): Settled {
     const { current, applied, decision } = plan;
@@ -168,7 +177,8 @@ export class FlowEvaluator {
       const nextCheckAt = new Date(now.getTime() + this.options.sendClaimMs);
       const { webhookState } = flow;
       const change = { id: flow.id, status: 'InProgress', statusCode: null, nextCheckAt, error: null, webhookState };
-      return { change, failover: { step: claimed, flow, applied } };
+      const reason = decision.next.kind === 'send_step' ? decision.next.reason : 'trigger';
+      return { change, failover: { step: claimed, flow, applied, reason } };
     }
     const change = {
       status: decision.status,

@@ -26,6 +26,8 @@ export interface Plan {
   applied: AppliedReport[];
   /** the steps the reports touched, checked now: written before the flows */
   checked: StepEntity[];
+  /** the steps a report gave their first delivery status (delivered_at set now): the metrics' time to deliver */
+  delivered: StepEntity[];
   decision: StepsDecision;
 }
 
@@ -33,6 +35,7 @@ export interface Plan {
 export function planOf(flow: FlowWithSteps, reports: Evaluation['reports'], now: Date): Plan {
   const applied: AppliedReport[] = [];
   const checked: StepEntity[] = [];
+  const delivered: StepEntity[] = [];
   let current = flow;
   for (const { trackingId, report } of reports) {
     const result = applyReportTo(current, trackingId, report, now);
@@ -46,7 +49,8 @@ export function planOf(flow: FlowWithSteps, reports: Evaluation['reports'], now:
       { checkedAt: now },
     );
     checked.push(step);
+    if (step.deliveredAt && !current.steps.find((s) => s.id === step.id)?.deliveredAt) delivered.push(step);
     current = { flow: current.flow, steps: result.steps.map((s) => (s.id === step.id ? step : s)) };
   }
-  return { current, applied, checked, decision: decide(current, now) };
+  return { current, applied, checked, delivered, decision: decide(current, now) };
 }

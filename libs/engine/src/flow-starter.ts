@@ -9,6 +9,7 @@ import {
   type FlowWithSteps,
   type StepDefinition,
 } from '@app/persistence';
+import { GatewayMetrics } from '@app/metrics';
 import { codeHash, sealCode } from './code';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { FlowEvaluator } from './flow-evaluator';
@@ -56,6 +57,7 @@ export class FlowStarter {
     private readonly caller: StepCaller,
     private readonly evaluator: FlowEvaluator,
     private readonly webhooks: WebhookService,
+    private readonly metrics: GatewayMetrics,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
 
@@ -93,7 +95,9 @@ export class FlowStarter {
     const recorded = sent && (await this.caller.recordOutcome(() => this.recordFirstSend(created, sent)));
     if (sent && recorded && !recorded.stepRecorded) this.caller.warnResentElsewhere(primary, sent.result.trackingId);
     // the state the send response reports is the initial one: no webhook for it
-    return recorded?.flow ?? this.evaluator.evaluate(id, new Date(), { initial: true });
+    const answer = recorded?.flow ?? (await this.evaluator.evaluate(id, new Date(), { initial: true }));
+    this.metrics.flowStarted(input.kind, answer.flow.status);
+    return answer;
   }
 
   /**

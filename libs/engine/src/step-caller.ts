@@ -7,6 +7,7 @@ import {
   type StepDefinition,
   type StepEntity,
 } from '@app/persistence';
+import { GatewayMetrics } from '@app/metrics';
 import { RouteeClient, RouteeError, type RouteeSendResult } from '@app/routee';
 import { CODE_PLACEHOLDER, openCode } from './code';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
@@ -54,6 +55,7 @@ export class StepCaller {
     private readonly store: FlowStore,
     private readonly queue: WorkQueueStore,
     @Inject(ROUTEE_CLIENT) private readonly routee: RouteeClient,
+    private readonly metrics: GatewayMetrics,
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
 
@@ -69,7 +71,10 @@ export class StepCaller {
     fallback?: StepDefinition,
   ): Promise<SentStep | null> {
     const answer = await this.withClaimRenewed(step.id, async () => this.callRoutee(this.withCode(def, flow)));
-    if (answer.took) return { result: answer.result, sentAt: new Date() };
+    if (answer.took) {
+      this.metrics.messageSent(step.channel, step.role);
+      return { result: answer.result, sentAt: new Date() };
+    }
     // a queued send waits counting from the flow's creation
     await this.recordRefusal(step, answer.error, flow.createdAt, fallback);
     return null;

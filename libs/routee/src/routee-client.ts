@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import type { RouteeEndpoint, RouteeOutcome } from '@app/metrics';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { foldSmsParts, readStatus, readViberTracking, readVoiceDialTracking } from './routee-tracking';
 import {
@@ -25,6 +26,9 @@ type CallKind = 'send' | 'read';
 
 export type RouteeChannel = 'viber' | 'sms' | 'voice';
 type CircuitName = 'auth' | RouteeChannel;
+
+/** told of every HTTP attempt at Routee: the gateway's metrics (`seconds` null: refused by the circuit, nothing went out) */
+export type RouteeRequestObserver = (endpoint: RouteeEndpoint, outcome: RouteeOutcome, seconds: number | null) => void;
 
 interface HttpAnswer {
   status: number;
@@ -76,6 +80,7 @@ export class RouteeClient {
    * each waiting for its retries and timeouts; a Viber outage leaves SMS and Voice open.
    */
   private readonly circuits: Record<CircuitName, CircuitBreaker>;
+  private observer: RouteeRequestObserver | undefined;
 
   constructor(options: RouteeClientOptions) {
     this.authUrl = options.authUrl.replace(/\/+$/, '');
@@ -99,6 +104,17 @@ export class RouteeClient {
     });
   }
 
+  /** every HTTP attempt from now on is told to `observer` (one observer: the app's metrics) */
+  observeRequests(observer: RouteeRequestObserver): void {
+    this.observer = observer;
+  }
+
+  /** each circuit's state (auth, viber, sms, voice), for the metrics scrape */
+  circuitStates(): Record<CircuitName, CircuitState> {
+    const { auth, viber, sms, voice } = this.circuits;
+    return { auth: auth.state, viber: viber.state, sms: sms.state, voice: voice.state };
+  }
+
   /** POST {apiUrl}/viber/otp */
   async sendViberOtp(req: ViberOtpSendRequest): Promise<RouteeSendResult> {
     const body = {
@@ -110,7 +126,7 @@ export class RouteeClient {
       templateParams: req.templateParams,
       templateLang: req.templateLang,
     };
-    return this.toSendResult(await this.call('POST', '/viber/otp', body, 'send', 'viber'), 'QUEUED');
+    return this.toSendResult(await this.call('POST', '/viber/otp', body, 'send', 'viber', 'viber_otp'), 'QUEUED');
   }
 
   /** POST {apiUrl}/sms; Routee's ttl is in minutes (docs: send-single-sms) */
@@ -123,7 +139,7 @@ export class RouteeClient {
     };
     if (req.label !== undefined) body.label = req.label;
     if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
-    return this.toSendResult(await this.call('POST', '/sms', body, 'send', 'sms'), 'Queued');
+    return this.toSendResult(await this.call('POST', '/sms', body, 'send', 'sms', 'sms'), 'Queued');
   }
 
   /**
@@ -148,7 +164,7 @@ export class RouteeClient {
     if (req.inboundUrl !== undefined) body.inboundUrl = req.inboundUrl;
     if (req.label !== undefined) body.label = req.label;
     if (req.callbackUrl) body.callbackUrl = req.callbackUrl;
-    return this.toSendResult(await this.call('POST', '/viber', body, 'send', 'viber'), 'QUEUED');
+    return this.toSendResult(await this.call('POST', '/viber', body, 'send', 'viber', 'viber'), 'QUEUED');
   }
 
   /**
@@ -167,7 +183,7 @@ export class RouteeClient {
       body.machineDetection = eventUrl === undefined ? { strategy } : { strategy, eventUrl };
     }
     if (req.callbackUrl) body.callback = { url: req.callbackUrl, strategy: 'OnChange' };
-    return this.toSendResult(await this.call('POST', '/voice/conversation', body, 'send', 'voice'), 'Queued');
+    return this.toSendResult(await this.call('POST', '/voice/conversation', body, 'send', 'voice', 'voice'), 'Queued');
   }
 
   /**
@@ -181,6 +197,7 @@ export class RouteeClient {
       undefined,
       'read',
       'voice',
+      'voice_tracking',
     );
     const tracking = readVoiceDialTracking(raw, conversationTrackingId);
     if (!tracking)
@@ -190,7 +207,14 @@ export class RouteeClient {
 
   /** GET {apiUrl}/viber/tracking/{trackingId} (a /viber/otp or a /viber message) */
   async getViberTracking(trackingId: string): Promise<RouteeTracking> {
-    const raw = await this.call('GET', `/viber/tracking/${encodeURIComponent(trackingId)}`, undefined, 'read', 'viber');
+    const raw = await this.call(
+      'GET',
+      `/viber/tracking/${encodeURIComponent(trackingId)}`,
+      undefined,
+      'read',
+      'viber',
+      'viber_tracking',
+    );
     const tracking = readViberTracking(raw, trackingId);
     if (!tracking)
       throw new RouteeError('server_error', `Routee answered an unreadable Viber tracking for ${trackingId}`);
@@ -205,6 +229,7 @@ export class RouteeClient {
       undefined,
       'read',
       'sms',
+      'sms_tracking',
     );
     const tracking = foldSmsParts(raw, messageId);
     if (!tracking) throw new RouteeError('not_found', `Routee has no SMS parts for ${messageId}`, 200);
@@ -238,23 +263,28 @@ export class RouteeClient {
    */
   private async guarded(
     circuit: CircuitBreaker,
+    endpoint: RouteeEndpoint,
     what: string,
     attempt: () => Promise<HttpAnswer>,
   ): Promise<HttpAnswer> {
     const ticket = circuit.admit();
     if (!ticket) {
+      this.observer?.(endpoint, 'circuit_open', null);
       throw new RouteeError(
         'circuit_open',
         `${what}: not attempted, Routee is considered down (circuit open until ${new Date(circuit.retryAt).toISOString()})`,
       );
     }
     let answer: HttpAnswer;
+    const startedAt = performance.now();
     try {
       answer = await attempt();
     } catch (err) {
+      this.observer?.(endpoint, attemptFailureOf(err), (performance.now() - startedAt) / 1000);
       circuit.failure(ticket, `${what}: ${errorCode(err) ?? (err instanceof Error ? err.message : String(err))}`);
       throw err;
     }
+    this.observer?.(endpoint, answerOutcomeOf(answer.status), (performance.now() - startedAt) / 1000);
     if (answer.status >= 500) circuit.failure(ticket, `${what}: HTTP ${answer.status}`);
     else circuit.success(ticket);
     return answer;
@@ -284,6 +314,7 @@ export class RouteeClient {
     body: unknown,
     kind: CallKind,
     channel: RouteeChannel,
+    endpoint: RouteeEndpoint,
   ): Promise<unknown> {
     let authRetried = false;
     let retries = 0;
@@ -291,7 +322,7 @@ export class RouteeClient {
       const token = await this.getToken();
       let answer: HttpAnswer;
       try {
-        answer = await this.guarded(this.circuits[channel], `${method} ${path}`, () =>
+        answer = await this.guarded(this.circuits[channel], endpoint, `${method} ${path}`, () =>
           this.http(method, `${this.apiUrl}${path}`, { authorization: `Bearer ${token}` }, body),
         );
       } catch (err) {
@@ -341,7 +372,7 @@ export class RouteeClient {
     for (;;) {
       let answer: HttpAnswer;
       try {
-        answer = await this.guarded(this.circuits.auth, 'POST /oauth/token', () =>
+        answer = await this.guarded(this.circuits.auth, 'token', 'POST /oauth/token', () =>
           this.http(
             'POST',
             `${this.authUrl}/oauth/token`,
@@ -439,6 +470,15 @@ function isConnectError(err: unknown): boolean {
 function isTimeout(err: unknown): boolean {
   const code = errorCode(err);
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
+
+function answerOutcomeOf(status: number): RouteeOutcome {
+  return status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'ok';
+}
+
+function attemptFailureOf(err: unknown): RouteeOutcome {
+  if (isConnectError(err)) return 'unreachable';
+  return isTimeout(err) ? 'timeout' : 'error';
 }
 
 function transportError(err: unknown, kind: CallKind, what: string): RouteeError {

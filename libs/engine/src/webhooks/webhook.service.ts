@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { WebhookEventStore, type FlowWithSteps, type NewWebhookEvent } from '@app/persistence';
+import { GatewayMetrics } from '@app/metrics';
 import { ENGINE_OPTIONS, type EngineOptions } from '../engine.options';
 import { toFailoverTracking } from '../failover-tracking-view';
 import { isFinal } from '../flow-rules';
@@ -33,13 +34,16 @@ export class WebhookService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly events: WebhookEventStore,
+    metrics: GatewayMetrics,
     @Inject(ENGINE_OPTIONS) options: EngineOptions,
   ) {
     this.poster = new WebhookPoster({
       timeoutMs: options.webhooks.timeoutMs,
       allowPrivate: options.webhooks.allowPrivate,
     });
-    this.dispatcher = new WebhookDispatcher(events, this.poster, options.webhooks);
+    this.dispatcher = new WebhookDispatcher(events, this.poster, options.webhooks, (outcome) =>
+      metrics.webhookDelivery(outcome),
+    );
   }
 
   onModuleInit(): void {

@@ -1,0 +1,198 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** the surface a flow was started on: Failover OTP (`/otp/*`) or the Failover API (`/failover`) */
+export type FlowApi = 'otp' | 'failover';
+/** a Routee endpoint as the metrics name it: never its path, which carries ids */
+export type RouteeEndpoint =
+  'token' | 'viber_otp' | 'viber' | 'sms' | 'voice' | 'viber_tracking' | 'sms_tracking' | 'voice_tracking';
+/**
+ * One attempt's outcome: `ok` (an answer below 400), `client_error` (4xx), `server_error` (5xx), `timeout` (no
+ * answer in time), `unreachable` (no connection), `error` (the connection broke), `circuit_open` (refused here,
+ * nothing went out).
+ */
+export type RouteeOutcome =
+  'ok' | 'client_error' | 'server_error' | 'timeout' | 'unreachable' | 'error' | 'circuit_open';
+/** a webhook attempt: `delivered` (2xx), `failed` (retried later) or `dead` (the last attempt failed) */
+export type WebhookOutcome = 'delivered' | 'failed' | 'dead';
+
+/** what the scrape reads from Postgres and the circuit breakers (MetricsGauges in the gateway) */
+export interface GaugeReadings {
+  /** flows whose next check is past (capped: see dueFlowsCap) */
+  dueFlows: number;
+  /** how late the oldest due flow is, seconds (0: none due) */
+  oldestDueSeconds: number;
+  /** webhook events waiting to be delivered (pending, or being delivered) */
+  webhookBacklog: number;
+  /** per circuit (auth, viber, sms, voice): 1 open or half open, 0 closed */
+  circuits: Record<string, 0 | 1>;
+}
+
+/**
+ * The gateway's Prometheus metrics (CONTRACT section 12), one registry per
+ * gateway instance (tests run several in one process). Labels are small fixed
+ * sets: never a phone number, key or id. The hot path's increments go through
+ * children bound once per label values (`child`), not a label object a call.
+ * Counters are per process: Prometheus sums the replicas.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly flows = new Counter({
+    name: 'otp_flows_total',
+    help: 'Flows started, by surface (otp: /otp/send-failover, failover: POST /failover) and the status the answer reported',
+    labelNames: ['api', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly messages = new Counter({
+    name: 'otp_messages_total',
+    help: 'Messages handed to Routee (Routee answered a trackingId), by channel and role (primary, failover)',
+    labelNames: ['channel', 'role'] as const,
+    registers: [this.registry],
+  });
+  private readonly failovers = new Counter({
+    name: 'otp_failovers_total',
+    help: 'Failover steps claimed for sending, by the reason (trigger, ttl_expired, expired_on_delivery, not_seen, send_error)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly verifications = new Counter({
+    name: 'otp_verifications_total',
+    help: 'POST /otp/verify answers, by status (approved, denied, expired, too_many_attempts, ...)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private readonly routeeRequests = new Counter({
+    name: 'routee_requests_total',
+    help: 'HTTP attempts at Routee (each retry counts), by endpoint and outcome',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly routeeDuration = new Histogram({
+    name: 'routee_request_duration_seconds',
+    help: 'Duration of one HTTP attempt at Routee (circuit refusals not included), by endpoint',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly timeToDeliver = new Histogram({
+    name: 'otp_time_to_deliver_seconds',
+    help: "From a step's send to Routee's first delivery status (Delivered, Sent, DELIVERED, SEEN), by channel",
+    labelNames: ['channel'] as const,
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  private readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook POST attempts to integrators, by outcome (delivered, failed: retried later, dead: given up)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly dueFlows = gauge(
+    this.registry,
+    'otp_flows_due',
+    'Flows whose next check (poll, ttl, failover) is past and that the worker has not taken yet (counted up to 10,000)',
+  );
+  private readonly oldestDue = gauge(
+    this.registry,
+    'otp_worker_lag_seconds',
+    'How long the oldest due flow has been waiting for the worker, seconds (0 when none is due)',
+  );
+  private readonly webhookBacklog = gauge(
+    this.registry,
+    'webhook_backlog',
+    'Webhook events not delivered yet, dead ones excepted (counted up to 10,000)',
+  );
+  private readonly circuitOpen = new Gauge({
+    name: 'routee_circuit_open',
+    help: "1 while this process's circuit breaker for a part of Routee (auth, viber, sms, voice) is open or half open",
+    labelNames: ['circuit'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly flowChildren = new ChildCache((api, status) => this.flows.labels(api, status));
+  private readonly messageChildren = new ChildCache((channel, role) => this.messages.labels(channel, role));
+  private readonly failoverChildren = new ChildCache((reason) => this.failovers.labels(reason));
+  private readonly verificationChildren = new ChildCache((status) => this.verifications.labels(status));
+  private readonly routeeChildren = new ChildCache((endpoint, outcome) =>
+    this.routeeRequests.labels(endpoint, outcome),
+  );
+  private readonly durationChildren = new ChildCache((endpoint) => this.routeeDuration.labels(endpoint));
+  private readonly deliverChildren = new ChildCache((channel) => this.timeToDeliver.labels(channel));
+  private readonly webhookChildren = new ChildCache((outcome) => this.webhookDeliveries.labels(outcome));
+
+  /** the most the due-flows and backlog gauges count: a count that size is an outage whatever its exact value */
+  static readonly countCap = 10_000;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    // the process's CPU, memory, event loop lag and GC (prom-client's standard names)
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  flowStarted(api: FlowApi, status: string): void {
+    this.flowChildren.get(api, status).inc();
+  }
+
+  messageSent(channel: string, role: string): void {
+    this.messageChildren.get(channel, role).inc();
+  }
+
+  failoverClaimed(reason: string): void {
+    this.failoverChildren.get(reason).inc();
+  }
+
+  verified(status: string): void {
+    this.verificationChildren.get(status).inc();
+  }
+
+  /** one attempt at Routee; `seconds` null when it never went out (circuit_open) */
+  routeeRequest(endpoint: RouteeEndpoint, outcome: RouteeOutcome, seconds: number | null): void {
+    this.routeeChildren.get(endpoint, outcome).inc();
+    if (seconds !== null) this.durationChildren.get(endpoint).observe(seconds);
+  }
+
+  delivered(channel: string, seconds: number): void {
+    this.deliverChildren.get(channel).observe(Math.max(0, seconds));
+  }
+
+  webhookDelivery(outcome: WebhookOutcome): void {
+    this.webhookChildren.get(outcome).inc();
+  }
+
+  /** the scrape's readings of the state gauges */
+  setGauges(readings: GaugeReadings): void {
+    this.dueFlows.set(readings.dueFlows);
+    this.oldestDue.set(readings.oldestDueSeconds);
+    this.webhookBacklog.set(readings.webhookBacklog);
+    for (const [circuit, open] of Object.entries(readings.circuits)) this.circuitOpen.labels(circuit).set(open);
+  }
+
+  /** the Prometheus text exposition */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+function gauge(registry: Registry, name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers: [registry] });
+}
+
+/**
+ * A metric's children by label values, each bound once: prom-client's `inc({...})` hashes a label object on
+ * every call, this looks two strings up in nested maps.
+ */
+class ChildCache<C> {
+  private readonly byFirst = new Map<string, Map<string, C>>();
+
+  constructor(private readonly bind: (first: string, second: string) => C) {}
+
+  get(first: string, second = ''): C {
+    let inner = this.byFirst.get(first);
+    if (!inner) this.byFirst.set(first, (inner = new Map()));
+    let child = inner.get(second);
+    if (!child) inner.set(second, (child = this.bind(first, second)));
+    return child;
+  }
+}
