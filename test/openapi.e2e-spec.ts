@@ -54,6 +54,8 @@ describe('the OpenAPI document', () => {
         'GET /otp/failover/{id}/webhooks listWebhookEvents',
         'POST /otp/failover/{id}/webhooks/{eventId}/resend resendWebhookEvent',
         'GET /otp/stats getStats',
+        'GET /otp/pumping/blocks listPumpingBlocks',
+        'DELETE /otp/pumping/blocks/{prefix} liftPumpingBlock',
         'POST /failover sendFailoverApi',
         'GET /failover/tracking/{trackingId} getFailoverApiTracking',
         'POST /failover/tracking searchFailoverTracking',
@@ -163,6 +165,9 @@ describe('the webhooks, as the OpenAPI document describes them', () => {
         'X-Webhook-Event',
         'X-Webhook-Attempt',
         'X-Webhook-Signature',
+        'webhook-id',
+        'webhook-timestamp',
+        'webhook-signature',
         'User-Agent',
       ]);
   });

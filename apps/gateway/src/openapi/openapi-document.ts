@@ -67,11 +67,43 @@ const WEBHOOK_HEADERS: ParameterObject[] = [
     in: 'header',
     required: false,
     description:
-      'Sent when WEBHOOK_SECRET is set: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under that ' +
-      'secret. Recompute it over the raw body, compare in constant time, and refuse a t more than 5 minutes old',
+      'Sent when WEBHOOK_SECRET is set: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under its ' +
+      'first secret (the string as it is). Recompute it over the raw body, compare in constant time, and refuse a t ' +
+      'more than 5 minutes old. New receivers: prefer webhook-signature (Standard Webhooks)',
     schema: {
       type: 'string',
       example: 't=1771243200,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+    },
+  },
+  {
+    name: 'webhook-id',
+    in: 'header',
+    required: true,
+    description:
+      'Standard Webhooks (https://www.standardwebhooks.com): the event id, the same as X-Webhook-Id, stable across ' +
+      'retries; it is signed, so a body replayed under another id fails verification',
+    schema: { type: 'string', format: 'uuid', example: '9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b' },
+  },
+  {
+    name: 'webhook-timestamp',
+    in: 'header',
+    required: true,
+    description:
+      "Standard Webhooks: this attempt's time in unix seconds; the standard libraries refuse one 5 minutes off",
+    schema: { type: 'integer', example: 1771243200 },
+  },
+  {
+    name: 'webhook-signature',
+    in: 'header',
+    required: false,
+    description:
+      'Standard Webhooks, sent when WEBHOOK_SECRET is set: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.' +
+      '<raw body>">`, one space-separated entry per configured secret (rotation). The key: a `whsec_<base64>` secret ' +
+      "decoded, any other secret's UTF-8 bytes. Verify with a Standard Webhooks library: `new Webhook(secret)` " +
+      "for whsec_ secrets, `new Webhook(secret, { format: 'raw' })` for others",
+    schema: {
+      type: 'string',
+      example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4= v1,pF2xJ6BXpuz0JH+HvgVEq46FdDHkQh9xH1ubq8mrOMY=',
     },
   },
   {
