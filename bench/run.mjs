@@ -4,7 +4,7 @@
 // Knobs (env): BENCH_ROUNDS (3), BENCH_ROUND_MS (5000), BENCH_WARMUP_MS (3000),
 // BENCH_CONNECTIONS (50), BENCH_WORKER_FLOWS (10000), BENCH_LIST_ROWS (1000000),
 // BENCH_REACTION_FLOWS (110, the first 10 warm up), BENCH_REACTION_RATE (5/s), BENCH_PENDING_FLOWS (20),
-// BENCH_SKIP (comma list of send,get,failover,verify,reaction,worker,list,search,stats).
+// BENCH_SKIP (comma list of send,get,failover,verify,reaction,worker,list,search,stats,metrics,retention).
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +28,8 @@ import {
 } from './lib.mjs';
 import { benchSearch } from './failover-search.mjs';
 import { benchStats } from './stats.mjs';
+import { benchMetrics, METRICS_TOKEN } from './metrics.mjs';
+import { benchRetention } from './retention.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 process.chdir(ROOT);
@@ -174,9 +176,16 @@ async function startGatewayChild(env, name, nodeArgs = []) {
       ROUTEE_AUTH_URL: sandboxInfo.url,
       ROUTEE_API_URL: sandboxInfo.url,
       PORT: '0',
+      // as run in production (issue 16: the figures hold with them on): metrics behind a token, JSON access lines
+      METRICS_TOKEN,
+      LOG_FORMAT: 'json',
+      // the phases load history (flows final for days): the worker's retention would erase it all at its first run,
+      // in the middle of a phase's figures; the retention phase runs retention's statements itself
+      RETENTION_SECRETS_HOURS: '87600',
       ...env,
     },
-    ready: /listening on (http:\/\/\S+)/,
+    // the banner, a line of its own or inside a JSON log line's message
+    ready: /listening on (http:\/\/[^\s;"]+)/,
     name,
   });
   children.push(child);
@@ -829,6 +838,11 @@ async function main() {
   if (!SKIP.has('list')) await benchList();
   if (!SKIP.has('search')) await benchSearch({ admin, startGatewayChild, http, record, log, stopChild, fmt });
   if (!SKIP.has('stats')) await benchStats({ admin, startGatewayChild, http, record, log, stopChild, fmt });
+  // last: with the flows of the list, search and stats phases stored (1M or more), it writes only the rest
+  if (!SKIP.has('metrics')) await benchMetrics({ admin, startGatewayChild, record, log, stopChild, fmt });
+  // after every phase that reads the 1M flows: it deletes most of them
+  if (!SKIP.has('retention'))
+    await benchRetention({ admin, startGatewayChild, record, log, stopChild, fmt, root: ROOT });
 
   await cleanup(); // the children and Postgres are stopped first: the figure says how fast the machine itself is now
   speed.push(calibrationMs());
