@@ -39,6 +39,19 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  // the operators' console runs in the browser (apps/gateway/src/console): a module with the DOM's globals, not Node's
+  {
+    files: ['apps/gateway/src/console/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'sessionStorage', 'fetch', 'FormData', 'URLSearchParams', 'Node', 'console'].map((n) => [
+          n,
+          'readonly',
+        ]),
+      ),
+    },
+  },
   // CommonJS scripts (the lockfile patcher, test stand-ins) require() by nature
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   prettier,

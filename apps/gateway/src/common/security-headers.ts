@@ -17,6 +17,21 @@ const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The operators' console (/console): its own script and stylesheet, nothing inline (it writes
+ * every value with textContent), fetches to this origin only, and no other origin anywhere.
+ */
+const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** everything else is JSON: nothing in it may load or run anything */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -33,11 +48,15 @@ function isDocs(url: string): boolean {
   return url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?') || url.startsWith('/docs-json');
 }
 
+function isConsole(url: string): boolean {
+  return url === '/console' || url.startsWith('/console/') || url.startsWith('/console?');
+}
+
 /** Sets the headers on one answer (also used where no hook runs: the router's own errors). */
 export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
   for (const [name, value] of Object.entries(ALWAYS)) reply.header(name, value);
   const docs = isDocs(request.url);
-  reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+  reply.header('content-security-policy', docs ? DOCS_CSP : isConsole(request.url) ? CONSOLE_CSP : API_CSP);
   if (!docs || !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
 }
 
