@@ -23,7 +23,13 @@ export interface TestGateway {
  * Routee sandbox started for the suite.
  */
 export async function startTestGateway(
-  opts: { env?: Record<string, string>; sandbox?: SandboxOptions; logger?: StartOptions['logger'] } = {},
+  opts: {
+    env?: Record<string, string>;
+    sandbox?: SandboxOptions;
+    logger?: StartOptions['logger'];
+    /** with `logger` set to levels: the formatted lines (LOG_FORMAT) go here */
+    logOutput?: StartOptions['logOutput'];
+  } = {},
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({ port: 0, statusDelayMs: 200, ...opts.sandbox });
   const config = loadGatewayConfig({
@@ -47,7 +53,7 @@ export async function startTestGateway(
   const db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
   await db.connect();
   if ((await db.query(`SELECT to_regclass('flows') AS t`)).rows[0].t) await resetTables(db);
-  const gateway = await startGateway(config, { logger: opts.logger ?? false });
+  const gateway = await startGateway(config, { logger: opts.logger ?? false, logOutput: opts.logOutput });
   await gateway.app.getHttpAdapter().getInstance().ready();
   return {
     gateway,

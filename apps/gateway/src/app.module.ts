@@ -26,17 +26,20 @@ import { StatsController } from './otp/stats.controller';
 import { StatsService } from './otp/stats.service';
 import { StatsRollupJob } from './otp/stats-rollup.job';
 import { PumpingGuard } from './otp/pumping-guard';
+import { Drain } from './shutdown/drain';
 import { MetricsHttpModule } from './metrics/metrics-http.module';
 
 export interface AppModuleOptions {
   config: GatewayConfig;
   databaseUrl: string;
   routee: RouteeClient;
+  /** the shutdown's state, which readiness reports (a new one when the app is not served: the OpenAPI export) */
+  drain?: Drain;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, routee }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, routee, drain = new Drain() }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -70,6 +73,7 @@ export class AppModule {
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: Drain, useValue: drain },
         ApiKeyService,
         KeyRateLimiter,
         SendFailoverService,

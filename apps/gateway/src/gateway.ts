@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConsoleLogger, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -16,10 +16,14 @@ import { ApiKeyService } from './auth/api-key.service';
 import { isFailoverApi } from './common/api-exception.filter';
 import { registerHttpHardening } from './common/http-hardening';
 import { applySecurityHeaders } from './common/security-headers';
-import { RedactingLogger, secretsOf } from './common/redacting-logger';
+import { RedactingLogger, redact, secretsOf } from './common/redacting-logger';
 import { createValidationPipe } from './common/validation';
 import { platformCode } from './failover-api/platform-error';
 import { buildOpenApiDocument } from './openapi/openapi-document';
+import { registerRequestHooks, type RequestHooks } from './logging/access-log';
+import { type AccessLine, GatewayLogSink, type LogStream } from './logging/log-sink';
+import { Drain } from './shutdown/drain';
+import { drainRequests } from './shutdown/graceful-shutdown';
 
 export interface StartOptions {
   /** listen on config.port (false: tests use app.getHttpServer() / inject) */
@@ -28,6 +32,8 @@ export interface StartOptions {
   sandbox?: SandboxOptions;
   /** log levels for the console logger, false for none, or a logger of one's own (the log-privacy suite captures lines with one) */
   logger?: false | LogLevel[] | LoggerService;
+  /** where the gateway's own log lines (LOG_FORMAT) go, when `logger` is unset or levels: stdout and stderr by default */
+  logOutput?: (line: string, stream: LogStream) => void;
   /** create and print a dev key when no key exists anywhere */
   devKey?: boolean;
 }
@@ -54,14 +60,23 @@ export const BODY_LIMIT = 64 * 1024;
 const MAX_PARAM_LENGTH = 8 * 1024;
 
 /** What the router refuses before Nest sees the request (a malformed %-escape, an over-long parameter), in the one error shape. */
-function routerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+function routerError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  hooks: RequestHooks | undefined,
+): void {
   applySecurityHeaders(request, reply); // no onSend hook runs for these
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL parameter too long' : 'malformed URL';
   const status = error.statusCode ?? 400;
   // each surface its own error body (ApiExceptionFilter)
-  void reply
-    .code(status)
-    .send(isFailoverApi(request) ? { code: platformCode(status), developerMessage: detail } : { detail });
+  const answer = () =>
+    void reply
+      .code(status)
+      .send(isFailoverApi(request) ? { code: platformCode(status), developerMessage: detail } : { detail });
+  // nor any request hook: the request id and the access line come from here
+  if (hooks) hooks.answerRefusedByRouter(request, reply, answer);
+  else answer();
 }
 
 /**
@@ -77,10 +92,15 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
     options.logger === false
       ? false
       : options.logger === undefined || Array.isArray(options.logger)
-        ? new ConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] })
+        ? new GatewayLogSink({
+            format: config.logFormat,
+            levels: options.logger ?? ['log', 'warn', 'error'],
+            write: options.logOutput,
+          })
         : options.logger;
   // every line, ours and the libraries', passes the redactor: no secret, key, token or full phone number gets written
-  const appLogger = sink === false ? false : new RedactingLogger(sink, secretsOf(config));
+  const secrets = secretsOf(config);
+  const appLogger = sink === false ? false : new RedactingLogger(sink, secrets);
   const useAppLogger = () => Logger.overrideLogger(appLogger);
   useAppLogger();
   const log = new Logger('Gateway');
@@ -151,21 +171,30 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
     });
     closers.push(() => routee.close());
 
+    const drain = new Drain();
+    // set once the hooks are registered, on the app the adapter is created for
+    const requestHooks: { current?: RequestHooks } = {};
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, databaseUrl, routee }),
+      AppModule.forRoot({ config, databaseUrl, routee, drain }),
       // forceCloseConnections: close() ends idle keep-alive sockets instead of waiting for them (Routee's callbacks keep some open)
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT,
         trustProxy: false,
         forceCloseConnections: true,
         routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-        frameworkErrors: routerError,
+        frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+          routerError(error, request, reply, requestHooks.current),
       }),
       { logger: appLogger, abortOnError: false },
     );
     closers.push(() => app.close());
     app.useGlobalPipes(createValidationPipe());
     registerHttpHardening(app.getHttpAdapter().getInstance());
+    requestHooks.current = registerRequestHooks(app.getHttpAdapter().getInstance(), {
+      access: accessLog(sink, appLogger),
+      clean: (text) => redact(text, secrets),
+      drain,
+    });
     setupSwagger(app);
     await app.init();
 
@@ -176,11 +205,22 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
       const address = app.getHttpServer().address();
       url = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
     }
+    // runs first when closing (a start that failed has nothing to drain): readiness 503, SHUTDOWN_GRACE_MS, the
+    // requests in flight waited for; then the app closes (webhooks, worker, rollup, then the pool) and the rest
+    closers.push(() => drainRequests(drain, config.shutdown));
     return { app, config, url, sandbox, devKey, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** The access line's writer: the sink's own (one JSON.stringify), a plain line for a logger of one's own, or none. */
+function accessLog(sink: false | LoggerService, appLogger: false | LoggerService): (line: AccessLine) => void {
+  if (sink instanceof GatewayLogSink) return (line) => sink.access(line);
+  if (appLogger === false) return () => undefined;
+  return (line) =>
+    appLogger.log(`${line.method} ${line.route ?? '(no route)'} ${line.status} ${Math.round(line.ms)} ms`, 'Http');
 }
 
 function setupSwagger(app: NestFastifyApplication): void {

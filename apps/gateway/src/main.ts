@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ConfigError, loadGatewayConfig } from '@app/config';
 import { EmbeddedPostgresMissingError } from '@app/persistence';
 import { startGateway } from './gateway';
@@ -25,14 +26,37 @@ async function main(): Promise<void> {
       : `  Routee:      ${config.routee.apiUrl}`,
     '',
   ];
-  console.log(lines.join('\n'));
-  const shutdown = async (signal: string) => {
-    console.log(`${signal}: shutting down`);
-    await gateway.close();
-    process.exit(0);
+  if (config.logFormat === 'json') {
+    // one JSON line like the others (written as is: the dev key is printed for the operator, the redactor would cut it)
+    const banner = lines.filter((line) => line.trim()).map((line) => line.trim());
+    console.log(
+      JSON.stringify({ time: new Date().toISOString(), level: 'log', context: 'Gateway', message: banner.join('; ') }),
+    );
+  } else {
+    console.log(lines.join('\n'));
+  }
+  const log = new Logger('Shutdown');
+  let stopping = false;
+  // SIGTERM (the orchestrator) or SIGINT (Ctrl-C): readiness 503, the requests in flight answered, the worker
+  // stopped, then the pool and the embedded Postgres closed (docs/operations.md, "Shutdown"); a second signal
+  // does not wait
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.log(`${signal}: shutting down`);
+    gateway
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      });
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((err) => {

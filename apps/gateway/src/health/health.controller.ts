@@ -4,6 +4,7 @@ import { ApiDetailError } from '../common/error-responses';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/public.decorator';
+import { Drain } from '../shutdown/drain';
 
 class HealthDto {
   @ApiProperty({ description: '"ok" when healthy', example: 'ok' })
@@ -14,7 +15,10 @@ class HealthDto {
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly drain: Drain,
+  ) {}
 
   @Get()
   @ApiOperation({ operationId: 'getHealth', security: [], summary: 'Liveness: the process answers' })
@@ -27,8 +31,11 @@ export class HealthController {
   @HttpCode(200)
   @ApiOperation({ operationId: 'getReadiness', security: [], summary: 'Readiness: Postgres answers too' })
   @ApiOkResponse({ type: HealthDto })
+  // and 503 {"detail":"shutting down"} once a shutdown began (docs/operations.md, "Shutdown")
   @ApiDetailError(503, 'Postgres does not answer (within 2 s)', 'database unavailable')
   async ready(): Promise<HealthDto> {
+    // first step of a graceful shutdown: the load balancer stops sending requests here while those in flight finish
+    if (this.drain.draining) throw new ServiceUnavailableException({ detail: 'shutting down' });
     try {
       await Promise.race([
         this.db.query('SELECT 1'),

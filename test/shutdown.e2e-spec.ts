@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startSandbox, type RunningSandbox } from '@app/routee-sandbox/sandbox';
+import { failoverRequest, phone } from './support/factories';
+import { freePort, sleep } from './support/engine-support';
+import { spawnGateway, type GatewayProcess } from './support/gateway-process';
+import { AUTH, TEST_CODE_SECRET, TEST_KEY, resetTables } from './support/test-gateway';
+
+/** Routee (the sandbox) answers every call this late while the shutdown runs: the sends are in flight through it */
+const ROUTEE_LATENCY_MS = 3000;
+const GRACE_MS = 1000;
+const IN_FLIGHT = 5;
+
+interface Probe {
+  at: number;
+  status: number;
+  body?: unknown;
+}
+
+async function get(url: string): Promise<Probe> {
+  const at = Date.now();
+  try {
+    const res = await fetch(url);
+    return { at, status: res.status, body: (await res.json()) as unknown };
+  } catch {
+    return { at, status: 0 };
+  }
+}
+
+function send(url: string, to: string): Promise<{ status: number; body?: { flowId?: string }; at: number }> {
+  return fetch(`${url}/otp/send-failover`, {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(failoverRequest(to)),
+  })
+    .then(async (res) => ({ status: res.status, body: (await res.json()) as { flowId?: string }, at: Date.now() }))
+    .catch(() => ({ status: 0, at: Date.now() }));
+}
+
+/**
+ * Issue 16, point 6: SIGTERM to a real gateway process with sends in flight.
+ * Readiness turns 503 at once; for SHUTDOWN_GRACE_MS requests are still
+ * served, then new ones are refused (503) while those in flight finish with
+ * their answers; the worker stops, the pool closes, the process exits 0; the
+ * accepted flows are whole in Postgres (no step left `sending`).
+ */
+describe('graceful shutdown (SIGTERM)', () => {
+  let sandbox: RunningSandbox;
+  let gateway: GatewayProcess;
+  let db: Client;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, statusDelayMs: 200 });
+    db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+    if ((await db.query(`SELECT to_regclass('flows') AS t`)).rows[0].t) await resetTables(db);
+    dataDir = mkdtempSync(join(tmpdir(), 'gw-shutdown-'));
+    gateway = await spawnGateway(await freePort(), {
+      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      DATA_DIR: dataDir,
+      GATEWAY_API_KEYS: TEST_KEY,
+      CODE_SECRET: TEST_CODE_SECRET,
+      ROUTEE_APP_ID: sandbox.appId,
+      ROUTEE_APP_SECRET: sandbox.appSecret,
+      ROUTEE_AUTH_URL: sandbox.url,
+      ROUTEE_API_URL: sandbox.url,
+      ROUTEE_REQUEST_TIMEOUT_MS: '15000',
+      PHONE_RATE_LIMIT: '0',
+      REFRESH_INTERVAL_MS: '500',
+      WORKER_ENABLED: 'true',
+      LOG_FORMAT: 'json',
+      SHUTDOWN_GRACE_MS: String(GRACE_MS),
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.kill();
+    await db?.end();
+    await sandbox?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('readiness 503 first, the sends in flight answered 200, new requests refused, exit 0, the flows whole', async () => {
+    expect((await get(`${gateway.url}/health/ready`)).status).toBe(200);
+    // one send before the latency: Routee's token is fetched and cached, so each send below is one slow call
+    expect((await send(gateway.url, phone())).status).toBe(200);
+
+    sandbox.state.setLatencyMs(ROUTEE_LATENCY_MS);
+    const inFlight = Array.from({ length: IN_FLIGHT }, () => send(gateway.url, phone()));
+    await sleep(500); // at the sandbox, waiting on its latency
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      gateway.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const signalledAt = Date.now();
+    gateway.child.kill('SIGTERM');
+
+    // during the grace: readiness says 503 (as soon as the signal is handled), other requests are still served
+    let readyInGrace = await get(`${gateway.url}/health/ready`);
+    while (readyInGrace.status === 200 && Date.now() - signalledAt < GRACE_MS) {
+      await sleep(25);
+      readyInGrace = await get(`${gateway.url}/health/ready`);
+    }
+    const servedInGrace = await get(`${gateway.url}/otp/templates`);
+    // after the grace, the sends still in flight: a new request is refused at once, readiness still 503
+    await sleep(GRACE_MS + 300 - (Date.now() - signalledAt));
+    const lateSend = await send(gateway.url, phone());
+    const readyDraining = await get(`${gateway.url}/health/ready`);
+
+    const answers = await Promise.all(inFlight);
+    const { code, signal } = await exited;
+    const output = gateway.output();
+
+    // the process's lines beside a wrong answer, to see where the shutdown stood
+    const tail = (ok: boolean) => (ok ? '' : output.slice(-6000));
+    expect({ readyInGrace, tail: tail(readyInGrace.status === 503) }).toEqual({
+      readyInGrace: { at: expect.any(Number), status: 503, body: { detail: 'shutting down' } },
+      tail: '',
+    });
+    expect(readyInGrace.at - signalledAt).toBeLessThan(GRACE_MS);
+    expect(servedInGrace.status).not.toBe(503);
+    expect(lateSend.status).toBe(503);
+    expect(lateSend.body).toEqual({ detail: 'shutting down' });
+    expect(readyDraining).toMatchObject({ status: 503, body: { detail: 'shutting down' } });
+    // the in-flight sends: every one answered, 200, after the late request was refused
+    expect({ statuses: answers.map((a) => a.status), tail: tail(answers.every((a) => a.status === 200)) }).toEqual({
+      statuses: Array(IN_FLIGHT).fill(200),
+      tail: '',
+    });
+    for (const a of answers) expect(a.at).toBeGreaterThan(lateSend.at);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(output).not.toMatch(/"level":"error"/);
+
+    // Postgres: each accepted flow with its primary step sent and tracked (its failover is still to come, at Routee's
+    // report), nothing left `sending`, and due for a worker to look at it again; the refused one never started
+    const ids = answers.map((a) => a.body!.flowId!);
+    const { rows } = await db.query<{
+      id: string;
+      steps: number;
+      sending: number;
+      primary_sent: boolean;
+      due: boolean;
+    }>(
+      `SELECT f.id, count(s.id)::int AS steps, f.next_check_at IS NOT NULL AS due,
+              count(*) FILTER (WHERE s.send_state = 'sending')::int AS sending,
+              bool_or(s.step_order = 1 AND s.send_state = 'sent' AND s.tracking_id IS NOT NULL) AS primary_sent
+         FROM flows f JOIN steps s ON s.flow_id = f.id
+        WHERE f.id = ANY($1::uuid[]) GROUP BY f.id`,
+      [ids],
+    );
+    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [...ids].sort().map((id) => ({ id, steps: 1, due: true, sending: 0, primary_sent: true })),
+    );
+    expect(Number((await db.query('SELECT count(*) FROM flows')).rows[0].count)).toBe(IN_FLIGHT + 1);
+  }, 60_000);
+});
