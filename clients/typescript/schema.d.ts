@@ -319,6 +319,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/otp/pumping/blocks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The pumping guard's blocked destination prefixes (in force, or with all=true the latest 100) */
+    get: operations['listPumpingBlocks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/otp/pumping/blocks/{prefix}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Lift the block in force on a prefix: new flows to it go through at once, on every replica */
+    delete: operations['liftPumpingBlock'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2673,6 +2707,75 @@ export interface components {
        */
       callback?: components['schemas']['FailoverCallbackDto'];
     };
+    PumpingBlockDto: {
+      /**
+       * @description The block's id (a serial number, as a string)
+       * @example 17
+       */
+      id: string;
+      /**
+       * @description The blocked destination prefix, digits only (+44 79…)
+       * @example 4479
+       */
+      prefix: string;
+      /**
+       * Format: date-time
+       * @description When the block was recorded
+       * @example 2026-02-16T12:00:00.000Z
+       */
+      blocked_at: string;
+      /**
+       * Format: date-time
+       * @description When it ends on its own (PUMPING_BLOCK_SEC after blocked_at)
+       * @example 2026-02-16T13:00:00.000Z
+       */
+      until: string;
+      /**
+       * @description The flows of the sample that called for it
+       * @example 50
+       */
+      flows: number;
+      /**
+       * @description How many of them were verified
+       * @example 1
+       */
+      approved: number;
+      /**
+       * @description approved / flows (under PUMPING_MIN_CONVERSION)
+       * @example 0.02
+       */
+      conversion: number;
+      /**
+       * @description in_force (new flows to the prefix are refused with 429), lifted by an operator, or expired
+       * @example in_force
+       * @enum {string}
+       */
+      state: 'in_force' | 'lifted' | 'expired';
+      /**
+       * Format: date-time
+       * @description When an operator lifted it (lifted blocks)
+       * @example 2026-02-16T12:20:00.000Z
+       */
+      lifted_at?: string;
+    };
+    PumpingBlockListDto: {
+      /**
+       * @description In force: the latest to end first; with all=true: the newest first
+       * @example [
+       *       {
+       *         "id": "17",
+       *         "prefix": "4479",
+       *         "blocked_at": "2026-02-16T12:00:00.000Z",
+       *         "until": "2026-02-16T13:00:00.000Z",
+       *         "flows": 50,
+       *         "approved": 1,
+       *         "conversion": 0.02,
+       *         "state": "in_force"
+       *       }
+       *     ]
+       */
+      blocks: components['schemas']['PumpingBlockDto'][];
+    };
   };
   responses: never;
   parameters: never;
@@ -3759,6 +3862,154 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PlatformErrorDto'];
+        };
+      };
+    };
+  };
+  listPumpingBlocks: {
+    parameters: {
+      query?: {
+        /** @description false (default): the blocks in force; true: the latest 100 blocks, lifted and expired ones too */
+        all?: boolean;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PumpingBlockListDto'];
+        };
+      };
+      /** @description Unknown or revoked key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description No bearer credentials */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description A bad or unknown query parameter */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ValidationErrorDto'];
+        };
+      };
+      /** @description Too many requests for this key (KEY_RATE_LIMIT_PER_MIN) */
+      429: {
+        headers: {
+          /** @description Seconds until a retry can succeed (a whole number, at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description Postgres is unavailable: retry shortly */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+    };
+  };
+  liftPumpingBlock: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The blocked prefix: the calling code and the next 2 digits, digits only (3 to 5) */
+        prefix: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The block, now lifted */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PumpingBlockDto'];
+        };
+      };
+      /** @description Unknown or revoked key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description No bearer credentials */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description No block is in force on this prefix */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description The prefix is not 3 to 5 digits */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ValidationErrorDto'];
+        };
+      };
+      /** @description Too many requests for this key (KEY_RATE_LIMIT_PER_MIN) */
+      429: {
+        headers: {
+          /** @description Seconds until a retry can succeed (a whole number, at least 1) */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
+        };
+      };
+      /** @description Postgres is unavailable: retry shortly */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDetailDto'];
         };
       };
     };

@@ -27,6 +27,8 @@ import { StatsService } from './otp/stats.service';
 import { StatsRollupJob } from './otp/stats-rollup.job';
 import { PumpingGuard } from './otp/pumping-guard';
 import { Drain } from './shutdown/drain';
+import { PumpingBlocksModule } from './pumping/pumping-blocks.module';
+import { ConsoleModule } from './console/console.module';
 import { MetricsHttpModule } from './metrics/metrics-http.module';
 
 export interface AppModuleOptions {
@@ -62,6 +64,8 @@ export class AppModule {
         FailoverSearchModule,
         FailoverApiModule.forRoot(config),
         MetricsHttpModule.forRoot(config),
+        PumpingBlocksModule,
+        ConsoleModule,
       ],
       controllers: [
         RootController,
