@@ -213,7 +213,7 @@ export function calibrationMs() {
 export async function loadWithoutIndexes(admin, indexNames, load) {
   const t0 = Date.now();
   const { rows: defs } = await admin.query(
-    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('flows', 'steps') AND indexname = ANY($1)`,
+    `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('flows', 'steps', 'failover_search') AND indexname = ANY($1)`,
     [indexNames],
   );
   await admin.query(`SET maintenance_work_mem = '256MB'`);
@@ -224,6 +224,7 @@ export async function loadWithoutIndexes(admin, indexNames, load) {
   for (const d of defs) await admin.query(d.indexdef);
   await admin.query(`VACUUM ANALYZE flows`);
   await admin.query(`VACUUM ANALYZE steps`);
+  await admin.query(`VACUUM ANALYZE failover_search`);
   await admin.query(`CHECKPOINT`);
   return { rowsSec: (loadedAt - t0) / 1000, indexesSec: (Date.now() - loadedAt) / 1000 };
 }

@@ -1,7 +1,7 @@
 import { toFailoverTracking } from '@app/engine';
 import { FAILOVER_SEARCH_COUNT_AHEAD, FlowStore } from '@app/persistence';
 import { DataSource } from 'typeorm';
-import { FailoverSearchIndexes1795610000000 } from '../libs/persistence/src/migrations/1795610000000-FailoverSearchIndexes';
+import { FailoverSearchTable1795700000000 } from '../libs/persistence/src/migrations/1795700000000-FailoverSearchTable';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /**
@@ -534,24 +534,66 @@ describe('POST /failover/tracking (search Failover flows)', () => {
     expect(missing).toEqual([]);
   });
 
-  it('migration FailoverSearchIndexes: down() removes what up() made, up() again restores it', async () => {
+  it('migration FailoverSearchTable: down() puts the indexes back on flows, up() moves them again and fills the table from the flows there', async () => {
     const objects = async () =>
       (
         await t.db.query(
-          `SELECT name FROM (SELECT indexname AS name FROM pg_indexes WHERE indexname LIKE 'ix_flows_failover%' AND indexname <> 'ix_flows_failover_termination_created_at'
-             UNION ALL SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'st_flows_%'
-             UNION ALL SELECT proname FROM pg_proc WHERE proname = 'failover_search_text') o ORDER BY name`,
+          `SELECT name FROM (SELECT indexname AS name FROM pg_indexes
+                              WHERE (indexname LIKE 'ix_flows_failover%' AND indexname <> 'ix_flows_failover_termination_created_at')
+                                 OR tablename = 'failover_search'
+             UNION ALL SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'st_flows_%' OR stxname LIKE 'st_failover_search%'
+             UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'failover_search%'
+             UNION ALL SELECT tgname FROM pg_trigger WHERE tgname = 'tr_flows_failover_search') o ORDER BY name`,
         )
       ).rows.map((r: { name: string }) => r.name);
     const made = await objects();
-    expect(made).toHaveLength(15);
-    const migration = new FailoverSearchIndexes1795610000000();
+    expect(made).toEqual([
+      'failover_search_insert',
+      'failover_search_pkey',
+      'failover_search_row',
+      'failover_search_text',
+      'ix_failover_search_created_at',
+      'ix_failover_search_from_text',
+      'ix_failover_search_id_text',
+      'ix_failover_search_label_text',
+      'ix_failover_search_to_numbers',
+      'ix_failover_search_to_text',
+      'ix_failover_search_types',
+      'ix_flows_failover_created_at_id',
+      'ix_flows_failover_status_created_at',
+      'st_failover_search_id_text',
+      'tr_flows_failover_search',
+    ]);
+    // one row a Failover API flow, none for the Failover OTP flow
+    const { rows } = await t.db.query(
+      `SELECT flow_id::text AS id FROM failover_search ORDER BY created_at DESC, flow_id DESC`,
+    );
+    expect(rows.map((r: { id: string }) => r.id)).toEqual(NEWEST_FIRST.map((k) => F[k]));
+    const before = (await search([filter('label', 'contains', 'reset')])).body;
+    const migration = new FailoverSearchTable1795700000000();
     const runner = t.gateway.app.get(DataSource).createQueryRunner();
     try {
       await runner.startTransaction();
       await migration.down(runner);
       await runner.commitTransaction();
-      expect(await objects()).toEqual([]);
+      // FailoverSearchIndexes' objects, as that migration left them
+      expect(await objects()).toEqual([
+        'failover_search_text',
+        'ix_flows_failover_created_at_id',
+        'ix_flows_failover_from_trgm',
+        'ix_flows_failover_id_trgm',
+        'ix_flows_failover_label_trgm',
+        'ix_flows_failover_status_created_at',
+        'ix_flows_failover_to',
+        'ix_flows_failover_to_trgm',
+        'ix_flows_failover_type',
+        'st_flows_failover_from',
+        'st_flows_failover_label',
+        'st_flows_failover_to',
+        'st_flows_failover_to_values',
+        'st_flows_failover_type',
+        'st_flows_id_text',
+      ]);
       await runner.startTransaction();
       await migration.up(runner);
       await runner.commitTransaction();
@@ -559,7 +601,10 @@ describe('POST /failover/tracking (search Failover flows)', () => {
       await runner.release();
     }
     expect(await objects()).toEqual(made);
-    expect(ids((await search([filter('label', 'contains', 'reset')])).body)).toEqual(keys('c'));
+    // the flows written before the table existed are found through it
+    expect((await search([filter('label', 'contains', 'reset')])).body).toEqual(before);
+    expect(ids((await search([])).body)).toEqual(NEWEST_FIRST.map((k) => F[k]));
+    expect(ids((await search([filter('to', 'is', '+306911110001')])).body)).toEqual(keys('a'));
   });
 
   describe('auth', () => {

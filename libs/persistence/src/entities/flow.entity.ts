@@ -82,16 +82,11 @@ export interface VoiceStepDefinition extends StepDefinitionBase {
 @Check('ck_flows_kind', `kind IN ('otp', 'failover')`)
 @Check('ck_flows_callback_strategy', `callback_strategy IN ('OnStep', 'OnCompletion')`)
 @Check('ck_flows_verification_status', `verification_status IN ('pending', 'approved', 'canceled')`)
-// The Failover API search's indexes (migration FailoverSearchIndexes): expressions over the definition, partial
-// and pg_trgm GIN, beyond what TypeORM can declare; named here only to keep `migration:generate` from dropping them.
+// The Failover API search's indexes on flows (migration FailoverSearchIndexes; those on the messages' values are on
+// failover_search, migration FailoverSearchTable): partial, beyond what TypeORM can declare; named here only to keep
+// `migration:generate` from dropping them.
 @Index('ix_flows_failover_created_at_id', { synchronize: false })
 @Index('ix_flows_failover_status_created_at', { synchronize: false })
-@Index('ix_flows_failover_to', { synchronize: false })
-@Index('ix_flows_failover_type', { synchronize: false })
-@Index('ix_flows_failover_to_trgm', { synchronize: false })
-@Index('ix_flows_failover_from_trgm', { synchronize: false })
-@Index('ix_flows_failover_label_trgm', { synchronize: false })
-@Index('ix_flows_failover_id_trgm', { synchronize: false })
 @Index('ix_flows_failover_termination_created_at', { synchronize: false })
 // the Failover OTP flows by created_at, read by the stats rollup (migration StatsRollup)
 @Index('ix_flows_otp_created_at', { synchronize: false })

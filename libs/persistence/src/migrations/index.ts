@@ -17,6 +17,7 @@ import { PumpingGuard1795640000000 } from './1795640000000-PumpingGuard';
 import { TerminationChannel1795650000000 } from './1795650000000-TerminationChannel';
 import { StatsRollup1795660000000 } from './1795660000000-StatsRollup';
 import { PumpingPrefixInlined1795680000000 } from './1795680000000-PumpingPrefixInlined';
+import { FailoverSearchTable1795700000000 } from './1795700000000-FailoverSearchTable';
 import { Retention1795800000000 } from './1795800000000-Retention';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
@@ -40,5 +41,6 @@ export const MIGRATIONS = [
   TerminationChannel1795650000000,
   StatsRollup1795660000000,
   PumpingPrefixInlined1795680000000,
+  FailoverSearchTable1795700000000,
   Retention1795800000000,
 ];

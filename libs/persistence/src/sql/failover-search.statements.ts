@@ -3,11 +3,14 @@ import { statement, type Statement } from './statement';
 /**
  * The search of Failover API flows (POST /failover/tracking) as SQL: a WHERE
  * built from a fixed set of fragments, one per field and operator, every
- * search term a parameter (`$n`). The fragments are written to match the
- * indexes of migration FailoverSearchIndexes (docs/failover-search.md has the
- * plans at 1M flows); the statements are unnamed: their best plan depends on
- * the terms (a rare phone number is read from its index, a common label by
- * walking the newest flows), so they are planned on every call.
+ * search term a parameter (`$n`). The messages' values (to, from, type, label)
+ * and the trackingId are read from failover_search, written once per flow
+ * (migration FailoverSearchTable); the flow's status and terminationChannel,
+ * which change, from flows. The fragments are written to match the indexes of
+ * both (docs/failover-search.md has the plans at 1M flows); the statements are
+ * unnamed: their best plan depends on the terms (a rare phone number is read
+ * from its index, a common label by walking the newest flows), so they are
+ * planned on every call.
  */
 
 export const FAILOVER_SEARCH_FIELDS = [
@@ -44,35 +47,44 @@ export interface FailoverSearchWhere {
 const FLOW_STATUSES = ['Queued', 'InProgress', 'Succeeded', 'Failed'] as const;
 const MESSAGE_TYPES = ['Sms', 'Viber', 'Voice'] as const;
 
-/**
- * The message-level text fields, as the inlined SQL function failover_search_text gives them: the
- * definition's values of that field as a lower-cased JSON array (`["306912345678", "306912345678"]`).
- * The literal field name is part of the indexed expression: it must be written here, never bound.
- */
-const SEARCH_TEXT: Record<'to' | 'from' | 'label', string> = {
-  to: `failover_search_text(f.definition, 'to')`,
-  from: `failover_search_text(f.definition, 'from')`,
-  label: `failover_search_text(f.definition, 'label')`,
-};
+/** the filters on what changes with the flow, read from flows; every other one from failover_search */
+const ON_FLOWS: ReadonlySet<FailoverSearchField> = new Set(['status', 'terminationChannel']);
 
-/** The SQL of a search, its parameters in order ($1 …). */
+/** The SQL of a search: the tables, the page's order and the conditions, its parameters in order ($1 …). */
 export interface FailoverSearchSql {
+  from: string;
+  /** the flow's id and creation time, in the table that orders the page */
+  id: string;
+  createdAt: string;
   where: string;
   params: unknown[];
 }
 
+/**
+ * The search's tables: failover_search alone (no filter, or only on the
+ * messages' values: its own order index and GIN indexes, no flow read),
+ * flows alone (only status and terminationChannel: flows' partial indexes), or
+ * both joined by the flow's id, ordered by flows.
+ */
 export function failoverSearchWhere(search: FailoverSearchWhere): FailoverSearchSql {
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
-  // the literal kind is what the partial indexes' predicate matches
-  const conditions = [`f.kind = 'failover'`];
-  if (search.createdFrom) conditions.push(`f.created_at >= ${param(search.createdFrom)}::timestamptz`);
-  if (search.createdBefore) conditions.push(`f.created_at < ${param(search.createdBefore)}::timestamptz`);
+  const onFlows = search.filters.some((f) => ON_FLOWS.has(f.field));
+  const onTexts = !onFlows || search.filters.some((f) => !ON_FLOWS.has(f.field));
+  const [from, id, createdAt] = !onFlows
+    ? ['failover_search s', 's.flow_id', 's.created_at']
+    : onTexts
+      ? ['flows f JOIN failover_search s ON s.flow_id = f.id', 'f.id', 'f.created_at']
+      : ['flows f', 'f.id', 'f.created_at'];
+  // the literal kind is what flows' partial indexes' predicate matches (failover_search holds no other kind)
+  const conditions = onFlows ? [`f.kind = 'failover'`] : [];
+  if (search.createdFrom) conditions.push(`${createdAt} >= ${param(search.createdFrom)}::timestamptz`);
+  if (search.createdBefore) conditions.push(`${createdAt} < ${param(search.createdBefore)}::timestamptz`);
   for (const filter of search.filters) conditions.push(`(${condition(filter, param)})`);
-  return { where: conditions.join('\n        AND '), params };
+  return { from, id, createdAt, where: conditions.join('\n        AND ') || 'true', params };
 }
 
 /**
@@ -100,16 +112,16 @@ function positiveCondition(
       // stored as digits (E.164 without the +)
       const digits = term.replace(/^\+/, '');
       return exact
-        ? `(jsonb_path_query_array(f.definition, '$[*].to') @> ${param(JSON.stringify([digits]))}::jsonb)`
-        : `(${SEARCH_TEXT.to} LIKE lower(${param(containsPattern(jsonInner(digits)))}))`;
+        ? `(s.to_numbers @> ${param(JSON.stringify([digits]))}::jsonb)`
+        : `(s.to_text LIKE lower(${param(containsPattern(jsonInner(digits)))}))`;
     }
     case 'from':
     case 'label':
       // is: the whole JSON string `"term"` within the array's text; contains: the escaped term anywhere in a string
-      return `(${SEARCH_TEXT[field]} LIKE lower(${param(containsPattern(exact ? JSON.stringify(term) : jsonInner(term)))}))`;
+      return `(s.${field}_text LIKE lower(${param(containsPattern(exact ? JSON.stringify(term) : jsonInner(term)))}))`;
     case 'trackingId':
-      if (exact) return UUID.test(term) ? `(f.id = ${param(term)}::uuid)` : 'false';
-      return `(f.id::text LIKE lower(${param(containsPattern(term))}))`;
+      if (exact) return UUID.test(term) ? `(s.flow_id = ${param(term)}::uuid)` : 'false';
+      return `(s.flow_id::text LIKE lower(${param(containsPattern(term))}))`;
     case 'status': {
       // four stored values: the ones the term names, read from ix_flows_failover_status_created_at
       const statuses = FLOW_STATUSES.filter((s) => matches(s, term, exact));
@@ -140,11 +152,9 @@ function oneOf(column: string, values: readonly string[], param: (value: unknown
   return values.length === 1 ? `${column} = ${param(values[0])}::text` : `${column} = ANY(${param(values)}::text[])`;
 }
 
-/** one of the definition's messages has one of these types (ix_flows_failover_type; one containment a type) */
+/** one of the definition's messages has one of these types (ix_failover_search_types; one containment a type) */
 function definesType(types: readonly string[], param: (value: unknown) => string): string {
-  return types
-    .map((t) => `jsonb_path_query_array(f.definition, '$[*].type') @> ${param(JSON.stringify([t]))}::jsonb`)
-    .join(' OR ');
+  return types.map((t) => `s.types @> ${param(JSON.stringify([t]))}::jsonb`).join(' OR ');
 }
 
 /** a stored value against a term, case-insensitive: the same value, or one holding the term */
@@ -175,7 +185,7 @@ function containsPattern(text: string): string {
  * `$n+1` (the store's bound; see FailoverSearchStore); one row answers how
  * many were taken and the ids of the page, `$n+2` (limit) of them from `$n+3`
  * (offset). The count walks in the page's order, so it gets the page's plan:
- * the newest Failover API flows from ix_flows_failover_created_at_id (or a
+ * the newest Failover API flows from ix_failover_search_created_at (or a
  * selective index, then a sort), stopped at the bound, the page's rows read
  * once. A count of its own, unordered, was planned as a Seq Scan stopped at
  * the bound: it reads the heap in physical order, from block 0 or wherever
@@ -189,9 +199,9 @@ export function failoverSearchMatches(sql: FailoverSearchSql): Statement<unknown
   return statement(
     null,
     `WITH matches AS (
-      SELECT f.id, f.created_at FROM flows f
+      SELECT ${sql.id} AS id, ${sql.createdAt} AS created_at FROM ${sql.from}
        WHERE ${sql.where}
-       ORDER BY f.created_at DESC, f.id DESC
+       ORDER BY ${sql.createdAt} DESC, ${sql.id} DESC
        LIMIT $${n + 1})
     SELECT (SELECT count(*) FROM matches)::bigint AS total,
            ARRAY(SELECT id FROM matches ORDER BY created_at DESC, id DESC LIMIT $${n + 2} OFFSET $${n + 3})::text[] AS ids`,
