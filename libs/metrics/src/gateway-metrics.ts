@@ -15,13 +15,13 @@ export type RouteeOutcome =
 /** a webhook attempt: `delivered` (2xx), `failed` (retried later) or `dead` (the last attempt failed) */
 export type WebhookOutcome = 'delivered' | 'failed' | 'dead';
 
-/** what the scrape reads from Postgres and the circuit breakers (MetricsGauges in the gateway) */
+/** what the scrape reads from Postgres and the circuit breakers (MetricsScrapeService in the gateway) */
 export interface GaugeReadings {
-  /** flows whose next check is past (capped: see dueFlowsCap) */
+  /** flows whose next check is past (counted up to GatewayMetrics.countCap) */
   dueFlows: number;
   /** how late the oldest due flow is, seconds (0: none due) */
   oldestDueSeconds: number;
-  /** webhook events waiting to be delivered (pending, or being delivered) */
+  /** pending webhook events (counted up to GatewayMetrics.countCap) */
   webhookBacklog: number;
   /** per circuit (auth, viber, sms, voice): 1 open or half open, 0 closed */
   circuits: Record<string, 0 | 1>;
@@ -86,27 +86,33 @@ export class GatewayMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  private readonly dueFlows = gauge(
-    this.registry,
+  private readonly dueFlows = this.stateGauge(
     'otp_flows_due',
-    'Flows whose next check (poll, ttl, failover) is past and that the worker has not taken yet (counted up to 10,000)',
+    'Flows whose next check (poll, ttl, failover) is past and that no worker has taken yet (counted up to 1,000)',
+    (r, g) => g.set(r.dueFlows),
   );
-  private readonly oldestDue = gauge(
-    this.registry,
+  private readonly oldestDue = this.stateGauge(
     'otp_worker_lag_seconds',
     'How long the oldest due flow has been waiting for the worker, seconds (0 when none is due)',
+    (r, g) => g.set(r.oldestDueSeconds),
   );
-  private readonly webhookBacklog = gauge(
-    this.registry,
+  private readonly webhookBacklog = this.stateGauge(
     'webhook_backlog',
-    'Webhook events not delivered yet, dead ones excepted (counted up to 10,000)',
+    'Webhook events waiting to go out, dead ones excepted (counted up to 1,000)',
+    (r, g) => g.set(r.webhookBacklog),
   );
-  private readonly circuitOpen = new Gauge({
-    name: 'routee_circuit_open',
-    help: "1 while this process's circuit breaker for a part of Routee (auth, viber, sms, voice) is open or half open",
-    labelNames: ['circuit'] as const,
-    registers: [this.registry],
-  });
+  private readonly circuitOpen = this.stateGauge(
+    'routee_circuit_open',
+    "1 while this process's circuit breaker for a part of Routee (auth, viber, sms, voice) is open or half open",
+    (r, g) => {
+      for (const [circuit, open] of Object.entries(r.circuits)) g.labels(circuit).set(open);
+    },
+    ['circuit'],
+  );
+  /** how the state gauges are read (readStateWith); none: they stay 0 */
+  private readState: (() => Promise<GaugeReadings>) | undefined;
+  /** the scrape's one reading, shared by the state gauges' collect() (the registry runs them together) */
+  private reading: Promise<GaugeReadings | null> | undefined;
 
   private readonly flowChildren = new ChildCache((api, status) => this.flows.labels(api, status));
   private readonly messageChildren = new ChildCache((channel, role) => this.messages.labels(channel, role));
@@ -119,8 +125,8 @@ export class GatewayMetrics {
   private readonly deliverChildren = new ChildCache((channel) => this.timeToDeliver.labels(channel));
   private readonly webhookChildren = new ChildCache((outcome) => this.webhookDeliveries.labels(outcome));
 
-  /** the most the due-flows and backlog gauges count: a count that size is an outage whatever its exact value */
-  static readonly countCap = 10_000;
+  /** the most the due-flows and backlog gauges count: that many is an incident whatever the exact figure, and it keeps the scrape cheap */
+  static readonly countCap = 1000;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // the process's CPU, memory, event loop lag and GC (prom-client's standard names)
@@ -157,12 +163,14 @@ export class GatewayMetrics {
     this.webhookChildren.get(outcome).inc();
   }
 
-  /** the scrape's readings of the state gauges */
-  setGauges(readings: GaugeReadings): void {
-    this.dueFlows.set(readings.dueFlows);
-    this.oldestDue.set(readings.oldestDueSeconds);
-    this.webhookBacklog.set(readings.webhookBacklog);
-    for (const [circuit, open] of Object.entries(readings.circuits)) this.circuitOpen.labels(circuit).set(open);
+  /**
+   * How the state gauges are read at each scrape. The read runs while the
+   * registry collects the other metrics (one read a scrape, however many
+   * gauges). A failed read leaves them NaN for that scrape: the counters are
+   * still answered.
+   */
+  readStateWith(read: () => Promise<GaugeReadings>): void {
+    this.readState = read;
   }
 
   /** the Prometheus text exposition */
@@ -173,10 +181,39 @@ export class GatewayMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
-}
 
-function gauge(registry: Registry, name: string, help: string): Gauge {
-  return new Gauge({ name, help, registers: [registry] });
+  /** a gauge set from the scrape's reading (NaN when it failed) */
+  private stateGauge(
+    name: string,
+    help: string,
+    set: (readings: GaugeReadings, gauge: Gauge) => void,
+    labelNames: string[] = [],
+  ): Gauge {
+    const readings = () => this.readings();
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        const read = await readings();
+        if (read) set(read, this);
+        else if (labelNames.length === 0) this.set(NaN);
+        else this.reset();
+      },
+    });
+  }
+
+  private readings(): Promise<GaugeReadings | null> {
+    const read = this.readState;
+    if (!read) return Promise.resolve(null);
+    this.reading ??= read()
+      .catch(() => null)
+      .finally(() => {
+        this.reading = undefined;
+      });
+    return this.reading;
+  }
 }
 
 /**

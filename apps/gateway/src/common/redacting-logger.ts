@@ -27,6 +27,7 @@ export function secretsOf(config: GatewayConfig, extra: (string | undefined)[] =
     ...config.apiKeys,
     config.routee.appSecret,
     config.callbackToken,
+    config.metricsToken,
     ...config.webhooks.secrets,
     config.verification.codeSecret,
     ...extra,

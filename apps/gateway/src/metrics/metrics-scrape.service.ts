@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ROUTEE_CLIENT } from '@app/engine';
-import { GatewayMetrics } from '@app/metrics';
+import { GatewayMetrics, type GaugeReadings } from '@app/metrics';
 import { MetricsStore } from '@app/persistence';
 import type { RouteeClient } from '@app/routee';
 
@@ -12,6 +12,8 @@ import type { RouteeClient } from '@app/routee';
  */
 @Injectable()
 export class MetricsScrapeService implements OnModuleInit {
+  private readonly log = new Logger('Metrics');
+
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly store: MetricsStore,
@@ -20,18 +22,27 @@ export class MetricsScrapeService implements OnModuleInit {
 
   onModuleInit(): void {
     this.routee.observeRequests((endpoint, outcome, seconds) => this.metrics.routeeRequest(endpoint, outcome, seconds));
+    this.metrics.readStateWith(() => this.readState());
   }
 
   get contentType(): string {
     return this.metrics.contentType;
   }
 
-  async scrape(): Promise<string> {
-    const stored = await this.store.readGauges(GatewayMetrics.countCap);
+  scrape(): Promise<string> {
+    return this.metrics.render();
+  }
+
+  private async readState(): Promise<GaugeReadings> {
     const circuits = Object.fromEntries(
       Object.entries(this.routee.circuitStates()).map(([name, state]) => [name, state === 'closed' ? 0 : 1] as const),
     );
-    this.metrics.setGauges({ ...stored, circuits });
-    return this.metrics.render();
+    try {
+      return { ...(await this.store.readGauges(GatewayMetrics.countCap)), circuits };
+    } catch (err) {
+      // Postgres away: the counters and the circuits are still answered, the gauges it gives read NaN
+      this.log.warn(`could not read the state gauges: ${err instanceof Error ? err.message : String(err)}`);
+      return { dueFlows: NaN, oldestDueSeconds: NaN, webhookBacklog: NaN, circuits };
+    }
   }
 }
