@@ -34,6 +34,8 @@ interface EventRow {
 describeInBrowser('the operators console, in Chromium', () => {
   let t: TestGateway;
   let receiver: WebhookReceiver;
+  /** the Failover API flow's endpoint: down for good */
+  let apiReceiver: WebhookReceiver;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -55,6 +57,8 @@ describeInBrowser('the operators console, in Chromium', () => {
     // the integrator's endpoint is down: every event of the flow dies after two attempts
     receiver = await new WebhookReceiver().start();
     receiver.respond = () => 500;
+    apiReceiver = await new WebhookReceiver().start();
+    apiReceiver.respond = () => 500;
     t = await startTestGateway({
       env: {
         PUMPING_GUARD: 'true',
@@ -89,7 +93,7 @@ describeInBrowser('the operators console, in Chromium', () => {
       .set(AUTH)
       .send(failoverRequest(phone('04'), { viber: { label: 'console-signup' }, sms: { label: 'console-signup' } }));
     otherFlowId = other.body.flowId;
-    // a Failover API flow: an SMS, then a call; its callbacks go to the same receiver
+    // a Failover API flow: an SMS, then a call; its callbacks go to a receiver that stays down
     const api = await t.http
       .post('/failover')
       .set(AUTH)
@@ -110,7 +114,7 @@ describeInBrowser('the operators console, in Chromium', () => {
             dialPlan: { verbs: [{ type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Code 4829' } }] },
           },
         ],
-        callback: { strategy: 'OnStep', url: receiver.url },
+        callback: { strategy: 'OnStep', url: apiReceiver.url },
       });
     expect(api.status).toBe(200);
     apiFlowId = api.body.trackingId;
@@ -166,6 +170,7 @@ describeInBrowser('the operators console, in Chromium', () => {
     await browser?.close();
     await t?.close();
     await receiver?.close();
+    await apiReceiver?.close();
   });
 
   it('serves the page, its script and stylesheet with a strict CSP (self only, nothing inline)', async () => {
@@ -282,7 +287,7 @@ describeInBrowser('the operators console, in Chromium', () => {
     await shot('webhook-resent');
   });
 
-  it('searches Failover API flows by tag and phone, and opens one: its messages and its webhook events', async () => {
+  it('searches Failover API flows by tag and phone, and opens one: its messages, its webhook events, a resend', async () => {
     await page.selectOption('#search [name=surface]', 'failover');
     await page.fill('#search [name=tag]', 'console-api');
     await page.click('#search button[type=submit]');
@@ -299,11 +304,28 @@ describeInBrowser('the operators console, in Chromium', () => {
     const titles = await page.locator('#steps li .step-title').allTextContents();
     expect(titles[0]).toMatch(/^step 1 · Sms · (Undelivered) \+\d+$/);
     expect(titles[1]).toMatch(/^step 2 · Voice · \S+ \+\d+$/);
-    // the webhook routes take a Failover API flow's id too
-    await waitFor('its events', async () => (await events(apiFlowId)).length > 0);
+    // the webhook routes take a Failover API flow's id too: its events listed, a dead one sent again
+    const dead = await waitFor('its events to die', async () => {
+      const all = await events(apiFlowId);
+      return all.length > 0 && all.every((e) => e.state === 'dead') && all;
+    });
     await page.click('#flow-refresh');
-    await page.locator('#webhooks tbody tr').first().waitFor();
+    await page
+      .locator('#webhooks tbody tr[data-state=dead]')
+      .nth(dead.length - 1)
+      .waitFor();
     await shot('failover-api-flow');
+    const attempts = () => apiReceiver.received.filter((h) => h.id === dead[0].id).length;
+    expect(attempts()).toBe(2);
+    await page
+      .locator(`#webhooks tbody tr[data-event-id="${dead[0].id}"]`)
+      .getByRole('button', { name: 'Resend' })
+      .click();
+    await page
+      .locator('#message')
+      .filter({ hasText: `Webhook event ${dead[0].id} re-sent: pending.` })
+      .waitFor();
+    await waitFor('the re-sent event to be tried again', async () => attempts() > 2);
 
     await page.fill('#search [name=tag]', '');
     await page.fill('#search [name=phone]', apiPhone);
