@@ -45,6 +45,8 @@ describeInBrowser('the operators console, in Chromium', () => {
   const otpPhone = phone('01'); // Viber EXPIRED, then the SMS failover delivered
   let otpFlowId: string;
   let otherFlowId: string;
+  /** a label that would be markup if the page wrote it as HTML */
+  const markupTag = 'signup<img src=x id=injected>';
   let apiFlowId: string;
   const apiPhone = phone('06'); // the SMS undelivered, then the call
 
@@ -91,7 +93,7 @@ describeInBrowser('the operators console, in Chromium', () => {
     const other = await t.http
       .post('/otp/send-failover')
       .set(AUTH)
-      .send(failoverRequest(phone('04'), { viber: { label: 'console-signup' }, sms: { label: 'console-signup' } }));
+      .send(failoverRequest(phone('04'), { viber: { label: markupTag }, sms: { label: markupTag } }));
     otherFlowId = other.body.flowId;
     // a Failover API flow: an SMS, then a call; its callbacks go to a receiver that stays down
     const api = await t.http
@@ -212,7 +214,7 @@ describeInBrowser('the operators console, in Chromium', () => {
     await expect(page.locator('#forget').isVisible()).resolves.toBe(true);
   });
 
-  it('searches Failover OTP deliveries by phone and by tag', async () => {
+  it('searches Failover OTP deliveries by phone and by tag, writing what it finds as text', async () => {
     await page.fill('#search [name=phone]', `+${otpPhone}`);
     await page.click('#search button[type=submit]');
     await page
@@ -240,6 +242,9 @@ describeInBrowser('the operators console, in Chromium', () => {
       .filter({ hasText: /^1 delivery,/ })
       .waitFor();
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-flow-id')))).toEqual([otherFlowId]);
+    // the label shows as the characters it is, no element made of it
+    expect(await rows.first().locator('td').nth(6).textContent()).toBe(markupTag);
+    expect(await page.locator('#injected, #results img').count()).toBe(0);
   });
 
   it("opens a flow's timeline: its steps with statuses, times and prices, its verification, its dead webhooks", async () => {
