@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { failoverRequest, phone } from './support/factories';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 
@@ -161,6 +163,44 @@ describe('logs: LOG_FORMAT=json', () => {
     const text = lines.join('\n');
     for (const { to } of sends) expect(text).not.toContain(to);
     expect(text).not.toContain('771942');
+  });
+
+  it('a body that comes after the headers (handled in another async context): its lines carry the id too', async () => {
+    const server = t.gateway.app.getHttpServer() as Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const requestId = `late-body-${randomUUID()}`;
+    const body = JSON.stringify(failoverRequest(phone('05')));
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/otp/send-failover',
+          headers: {
+            ...AUTH,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-request-id': requestId,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.flushHeaders();
+      // the body 200 ms after the headers: the request's hooks have run, its handler waits for the body's `end`
+      setTimeout(() => req.end(body), 200);
+    });
+    expect(answer.status).toBe(200);
+    const flowId = (JSON.parse(answer.text) as { flowId: string }).flowId;
+    const aboutFlow = parsed().filter((l) => l.message.includes(flowId));
+    expect(aboutFlow.length).toBeGreaterThan(0);
+    for (const line of aboutFlow) expect(line.requestId).toBe(requestId);
   });
 
   it('lines logged outside any request carry no request id', () => {

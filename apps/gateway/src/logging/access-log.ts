@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isFailoverApi } from '../common/api-exception.filter';
@@ -17,8 +16,9 @@ export interface RequestHooksOptions {
 
 const TRACKED = Symbol('gateway.request');
 
+/** the request id, kept on the request for its access line */
 interface Tracked {
-  [TRACKED]?: { requestId: string; scope?: AsyncResource };
+  [TRACKED]?: string;
 }
 
 /**
@@ -28,9 +28,9 @@ interface Tracked {
  *
  * - the X-Request-Id: the caller's when sane (requestIdOf), else a new one,
  *   sent back on the response and on every line logged while the request is
- *   handled (an AsyncLocalStorage context, entered again before validation as
- *   @fastify/request-context does: the body's `end` event, which runs the
- *   rest of the chain, comes in another async context);
+ *   handled (an AsyncLocalStorage context, entered in onRequest; Fastify 5's
+ *   body parser runs the rest of the chain in the request's async context,
+ *   so a body that comes later keeps it: test/logging.e2e-spec.ts);
  * - the count of requests in flight, and their refusal (503) once the
  *   shutdown refuses new ones (the health checks still answer);
  * - the access line: method, the route's pattern (never the URL as sent, nor
@@ -40,34 +40,25 @@ export function registerRequestHooks(fastify: FastifyInstance, options: RequestH
   const { access, clean, drain } = options;
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const requestId = requestIdOf(request.headers['x-request-id'], clean);
-    const tracked: NonNullable<Tracked[typeof TRACKED]> = { requestId };
-    (request as Tracked)[TRACKED] = tracked;
+    (request as Tracked)[TRACKED] = requestId;
     void reply.header('x-request-id', requestId);
     drain.enter();
     if (drain.refusing && !request.routeOptions.url?.startsWith('/health')) {
       refuse(request, reply);
       return;
     }
-    requestContext.run({ requestId }, () => {
-      tracked.scope = new AsyncResource('gateway-request');
-      tracked.scope.runInAsyncScope(done);
-    });
-  });
-  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    const scope = (request as Tracked)[TRACKED]?.scope;
-    if (scope) scope.runInAsyncScope(done);
-    else done();
+    requestContext.run({ requestId }, done);
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const tracked = (request as Tracked)[TRACKED];
-    if (tracked) {
+    const requestId = (request as Tracked)[TRACKED];
+    if (requestId !== undefined) {
       drain.leave();
       access({
         method: request.method,
         route: request.routeOptions.url ?? null,
         status: reply.statusCode,
         ms: reply.elapsedTime,
-        requestId: tracked.requestId,
+        requestId,
       });
     }
     done();
