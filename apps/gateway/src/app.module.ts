@@ -25,6 +25,7 @@ import { VerificationService } from './otp/verification.service';
 import { StatsController } from './otp/stats.controller';
 import { StatsService } from './otp/stats.service';
 import { StatsRollupJob } from './otp/stats-rollup.job';
+import { RetentionJob } from './otp/retention.job';
 import { PumpingGuard } from './otp/pumping-guard';
 import { Drain } from './shutdown/drain';
 import { PumpingBlocksModule } from './pumping/pumping-blocks.module';
@@ -86,6 +87,7 @@ export class AppModule {
         VerificationService,
         StatsService,
         StatsRollupJob,
+        RetentionJob,
         PumpingGuard,
         RouteeCallbacksService,
         CallbackTokenGuard,
