@@ -73,6 +73,8 @@ describe('graceful shutdown (SIGTERM)', () => {
       WORKER_ENABLED: 'true',
       LOG_FORMAT: 'json',
       SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      // far longer than the test waits: a request the shutdown lost count of would show as a late exit
+      SHUTDOWN_TIMEOUT_MS: '30000',
     });
   });
 
@@ -90,7 +92,16 @@ describe('graceful shutdown (SIGTERM)', () => {
 
     sandbox.state.setLatencyMs(ROUTEE_LATENCY_MS);
     const inFlight = Array.from({ length: IN_FLIGHT }, () => send(gateway.url, phone()));
+    // and one whose client gives up while it is at Routee: its handler goes on, but no answer will be written
+    const abandoned = new AbortController();
+    const abandonedSend = fetch(`${gateway.url}/otp/send-failover`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify(failoverRequest(phone())),
+      signal: abandoned.signal,
+    }).catch(() => 'aborted');
     await sleep(500); // at the sandbox, waiting on its latency
+    abandoned.abort();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       gateway.child.once('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -111,6 +122,7 @@ describe('graceful shutdown (SIGTERM)', () => {
 
     const answers = await Promise.all(inFlight);
     const { code, signal } = await exited;
+    const exitedAfter = Date.now() - signalledAt;
     const output = gateway.output();
 
     // the process's lines beside a wrong answer, to see where the shutdown stood
@@ -131,6 +143,9 @@ describe('graceful shutdown (SIGTERM)', () => {
     });
     for (const a of answers) expect(a.at).toBeGreaterThan(lateSend.at);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(await abandonedSend).toBe('aborted');
+    // the sends' Routee call (3 s), then the close: the abandoned request was not waited for until SHUTDOWN_TIMEOUT_MS
+    expect(exitedAfter).toBeLessThan(15_000);
     expect(output).not.toMatch(/"level":"error"/);
 
     // Postgres: each accepted flow with its primary step sent and tracked (its failover is still to come, at Routee's
@@ -153,6 +168,8 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
       [...ids].sort().map((id) => ({ id, steps: 1, due: true, sending: 0, primary_sent: true })),
     );
-    expect(Number((await db.query('SELECT count(*) FROM flows')).rows[0].count)).toBe(IN_FLIGHT + 1);
+    // the warm-up send, the five, and the abandoned one, whose handler finished its flow all the same
+    expect(Number((await db.query('SELECT count(*) FROM flows')).rows[0].count)).toBe(IN_FLIGHT + 2);
+    expect((await db.query(`SELECT count(*)::int AS n FROM steps WHERE send_state = 'sending'`)).rows[0].n).toBe(0);
   }, 60_000);
 });

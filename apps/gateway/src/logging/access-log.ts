@@ -22,7 +22,7 @@ interface Tracked {
 }
 
 /**
- * What happens around every request, in one onRequest and one onResponse hook
+ * What happens around every request, in an onRequest, an onSend and an onResponse hook
  * (the send path is benchmarked against a bare baseline, so nothing is built
  * per request beyond an id, a context and, at the end, one line):
  *
@@ -32,7 +32,10 @@ interface Tracked {
  *   body parser runs the rest of the chain in the request's async context,
  *   so a body that comes later keeps it: test/logging.e2e-spec.ts);
  * - the count of requests in flight, and their refusal (503) once the
- *   shutdown refuses new ones (the health checks still answer);
+ *   shutdown refuses new ones (the health checks still answer); a request
+ *   whose client went away counts until its handler has answered (onSend:
+ *   no onResponse comes for it), so that the shutdown neither closes the pool
+ *   under it nor waits for it until SHUTDOWN_TIMEOUT_MS;
  * - the access line: method, the route's pattern (never the URL as sent, nor
  *   its query string), status, milliseconds.
  */
@@ -49,18 +52,30 @@ export function registerRequestHooks(fastify: FastifyInstance, options: RequestH
     }
     requestContext.run({ requestId }, done);
   });
-  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+  // the request is answered: out of the count, and its line. Once, from whichever hook comes first
+  const finish = (request: FastifyRequest, reply: FastifyReply) => {
     const requestId = (request as Tracked)[TRACKED];
-    if (requestId !== undefined) {
-      drain.leave();
-      access({
-        method: request.method,
-        route: request.routeOptions.url ?? null,
-        status: reply.statusCode,
-        ms: reply.elapsedTime,
-        requestId,
-      });
-    }
+    if (requestId === undefined) return;
+    (request as Tracked)[TRACKED] = undefined;
+    drain.leave();
+    access({
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      requestId,
+    });
+  };
+  // a request whose client went away: no onResponse follows, the answer ready for it is where its handler ended
+  fastify.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      if (reply.raw.destroyed || request.raw.socket?.destroyed !== false) finish(request, reply);
+      done(null, payload);
+    },
+  );
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    finish(request, reply);
     done();
   });
   return {
