@@ -5,6 +5,7 @@ import { StepStateChecks1795570000000 } from '../libs/persistence/src/migrations
 import { StepOrder1795580000000 } from '../libs/persistence/src/migrations/1795580000000-StepOrder';
 import { CreateFlowReturnsRows1795590000000 } from '../libs/persistence/src/migrations/1795590000000-CreateFlowReturnsRows';
 import { FailoverApi1795600000000 } from '../libs/persistence/src/migrations/1795600000000-FailoverApi';
+import { FailoverSearchTable1795700000000 } from '../libs/persistence/src/migrations/1795700000000-FailoverSearchTable';
 import { Verification1795620000000 } from '../libs/persistence/src/migrations/1795620000000-Verification';
 import { CLAIM_DUE_SENDS } from '../libs/persistence/src/sql/work-queue.statements';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
@@ -26,6 +27,8 @@ describe('steps: typed state, step order, the flow function', () => {
   const runner = () => ({ query: (sql: string) => t.db.query(sql) }) as unknown as QueryRunner;
   /** the migrations after `name`, undone newest first (inside rolledBack): a test of an older one runs on its schema */
   const undoLaterThan = async (name: 'StepOrder' | 'FailoverApi') => {
+    // its trigger's WHEN reads flows.kind, which FailoverApi's down() drops
+    await new FailoverSearchTable1795700000000().down(runner());
     await new Verification1795620000000().down(runner());
     if (name === 'StepOrder') await new FailoverApi1795600000000().down(runner());
   };
