@@ -121,7 +121,7 @@ export async function loadFailoverFlows(admin, total, log = () => {}) {
     );
     await admin.query(`
       INSERT INTO failover_search SELECT r.* FROM flows f, failover_search_row(f.id, f.created_at, f.definition) r
-       WHERE f.kind = 'failover' AND NOT EXISTS (SELECT 1 FROM failover_search s WHERE s.flow_id = f.id)`);
+       WHERE f.kind = 'failover' ON CONFLICT (flow_id) DO NOTHING`);
     await admin.query(`ALTER TABLE flows ENABLE TRIGGER tr_flows_failover_search`);
   });
   const n = (await admin.query(`SELECT count(*)::int AS n FROM flows WHERE kind = 'failover'`)).rows[0].n;
