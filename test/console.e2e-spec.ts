@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ import { WebhookReceiver } from './support/webhook-receiver';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'console');
 const hasChromium = existsSync(CHROMIUM);
+// every test here (jest's default is 30 s): several 20 s waits (the page's default, the worker's) on a loaded CI machine
+jest.setTimeout(90_000);
 if (!hasChromium) {
   console.warn(
     `\n*** SKIPPED: test/console.e2e-spec.ts (the operators' console in a browser) needs Chromium at ${CHROMIUM}, ` +
@@ -133,11 +136,11 @@ describeInBrowser('the operators console, in Chromium', () => {
 
     // the flow ends Succeeded at the SMS's Sent; no worker polls a final flow, a read refreshes its SMS to Delivered
     // (one more event), as an operator's first look would
-    await finalFlow(t.db, otpFlowId, 15_000);
+    await finalFlow(t.db, otpFlowId, 20_000);
     await waitFor(
       'the SMS failover to read Delivered',
       async () => (await t.http.get(`/otp/failover/${otpFlowId}`).set(AUTH)).body.steps?.[1]?.status === 'Delivered',
-      10_000,
+      20_000,
       150,
     );
     await waitFor(
@@ -146,14 +149,15 @@ describeInBrowser('the operators console, in Chromium', () => {
         const all = await events(otpFlowId);
         return all.length > 0 && all.every((r) => r.state === 'dead');
       },
-      10_000,
+      20_000,
     );
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    // a wait that fails says what it waited for well before jest's own timeout
-    page.setDefaultTimeout(8_000);
+    // a wait that fails says what it waited for well before jest's own timeout (90 s), with time to spare for a
+    // loaded machine
+    page.setDefaultTimeout(20_000);
     // a CSP violation, a script error or a failed request shows here
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
@@ -166,7 +170,7 @@ describeInBrowser('the operators console, in Chromium', () => {
       if (res.status() >= 400)
         failed.push(`${res.status()} ${new URL(res.url()).pathname}${new URL(res.url()).search}`);
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -285,7 +289,11 @@ describeInBrowser('the operators console, in Chromium', () => {
       .locator('#message')
       .filter({ hasText: /re-sent: pending/ })
       .waitFor();
-    await waitFor('the re-sent event to be delivered', async () => receiver.delivered.some((h) => h.id === first.id));
+    await waitFor(
+      'the re-sent event to be delivered',
+      async () => receiver.delivered.some((h) => h.id === first.id),
+      20_000,
+    );
     await page.click('#flow-refresh');
     await page.locator(`#webhooks tbody tr[data-event-id="${first.id}"][data-state=delivered]`).waitFor();
     expect(await page.locator(`#webhooks tbody tr[data-event-id="${first.id}"] button`).count()).toBe(0);
@@ -303,17 +311,21 @@ describeInBrowser('the operators console, in Chromium', () => {
     expect(
       await page.locator('#results tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-flow-id'))),
     ).toEqual([apiFlowId]);
-    await finalFlow(t.db, apiFlowId, 15_000);
+    await finalFlow(t.db, apiFlowId, 20_000);
     await page.locator('#results tbody tr').first().getByRole('button', { name: 'Open' }).click();
     await page.locator('#flow[data-kind=failover] #flow-id').filter({ hasText: apiFlowId }).waitFor();
     const titles = await page.locator('#steps li .step-title').allTextContents();
     expect(titles[0]).toMatch(/^step 1 · Sms · (Undelivered) \+\d+$/);
     expect(titles[1]).toMatch(/^step 2 · Voice · \S+ \+\d+$/);
     // the webhook routes take a Failover API flow's id too: its events listed, a dead one sent again
-    const dead = await waitFor('its events to die', async () => {
-      const all = await events(apiFlowId);
-      return all.length > 0 && all.every((e) => e.state === 'dead') && all;
-    });
+    const dead = await waitFor(
+      'its events to die',
+      async () => {
+        const all = await events(apiFlowId);
+        return all.length > 0 && all.every((e) => e.state === 'dead') && all;
+      },
+      20_000,
+    );
     await page.click('#flow-refresh');
     await page
       .locator('#webhooks tbody tr[data-state=dead]')
@@ -330,7 +342,7 @@ describeInBrowser('the operators console, in Chromium', () => {
       .locator('#message')
       .filter({ hasText: `Webhook event ${dead[0].id} re-sent: pending.` })
       .waitFor();
-    await waitFor('the re-sent event to be tried again', async () => attempts() > 2);
+    await waitFor('the re-sent event to be tried again', async () => attempts() > 2, 20_000);
 
     await page.fill('#search [name=tag]', '');
     await page.fill('#search [name=phone]', apiPhone);

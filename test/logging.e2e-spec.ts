@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from './support/engine-support';
 import { failoverRequest, phone } from './support/factories';
 import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway';
 
@@ -41,6 +42,17 @@ describe('logs: LOG_FORMAT=json', () => {
   let lines: string[];
   const parsed = () => lines.map((line) => JSON.parse(line) as JsonLine);
   const accessLines = () => parsed().filter((l) => l.context === 'Http' && l.route !== undefined);
+  /**
+   * the access line of the request with that id, once written: it is logged at the answer's 'finish'
+   * (onResponse), which may come after the client has read the answer
+   */
+  const accessLineOf = (requestId: string) =>
+    waitFor(
+      `the access line of ${requestId}`,
+      async () => accessLines().find((l) => l.requestId === requestId),
+      2000,
+      10,
+    );
 
   beforeAll(async () => {
     ({ t, lines } = await gatewayLogging('json'));
@@ -65,6 +77,7 @@ describe('logs: LOG_FORMAT=json', () => {
     expect(res.status).toBe(404);
     const requestId = res.headers['x-request-id'] as string;
     expect(requestId).toMatch(UUID);
+    await accessLineOf(requestId);
     const mine = accessLines().slice(before);
     expect(mine).toHaveLength(1);
     const [line] = mine;
@@ -91,6 +104,7 @@ describe('logs: LOG_FORMAT=json', () => {
     const before = accessLines().length;
     const res = await t.http.get('/no/such/path-8d1f?x=1');
     expect(res.status).toBe(404);
+    await accessLineOf(res.headers['x-request-id'] as string);
     expect(accessLines().slice(before)).toEqual([
       expect.objectContaining({ method: 'GET', route: null, status: 404, requestId: res.headers['x-request-id'] }),
     ]);
@@ -102,6 +116,7 @@ describe('logs: LOG_FORMAT=json', () => {
     const res = await t.http.get('/otp/failover/%zz-secret-part');
     expect(res.status).toBe(400);
     expect(res.headers['x-request-id']).toMatch(UUID);
+    await accessLineOf(res.headers['x-request-id'] as string);
     expect(accessLines().slice(before)).toEqual([
       expect.objectContaining({ route: null, status: 400, requestId: res.headers['x-request-id'] }),
     ]);
@@ -113,7 +128,7 @@ describe('logs: LOG_FORMAT=json', () => {
     const res = await t.http.get('/health').set('X-Request-Id', given);
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe(given);
-    expect(accessLines().at(-1)).toMatchObject({ route: '/health', status: 200, requestId: given });
+    expect(await accessLineOf(given)).toMatchObject({ route: '/health', status: 200, requestId: given });
   });
 
   it.each([
@@ -125,6 +140,7 @@ describe('logs: LOG_FORMAT=json', () => {
   ])('an X-Request-Id %s is replaced by a generated one', async (_what, given) => {
     const res = await t.http.get('/health').set('X-Request-Id', given);
     expect(res.headers['x-request-id']).toMatch(UUID);
+    await accessLineOf(res.headers['x-request-id'] as string);
     expect(accessLines().at(-1)!.requestId).toBe(res.headers['x-request-id']);
     expect(lines.join('\n')).not.toContain(given);
   });
@@ -142,6 +158,7 @@ describe('logs: LOG_FORMAT=json', () => {
           .send(failoverRequest(to, { viber: { pin: '771942' }, sms: { message: { body: 'Your code is 771942' } } })),
       ),
     );
+    await Promise.all(sends.map(({ requestId }) => accessLineOf(requestId)));
     sends.forEach(({ requestId }, i) => {
       const res = answers[i];
       expect(res.status).toBe(200);
@@ -224,8 +241,18 @@ describe('logs: LOG_FORMAT=pretty', () => {
   it('lines for a terminal: time, level, context, message, the request id at the end', async () => {
     const res = await t.http.get(`/otp/failover/${randomUUID()}?secret=xyz`).set(AUTH).set('X-Request-Id', 'pretty-1');
     expect(res.headers['x-request-id']).toBe('pretty-1');
-    const access = lines.filter((l) => l.includes('[Http]'));
-    expect(access.at(-1)).toMatch(
+    // written at the answer's 'finish' (onResponse), which may come after the client has read the answer
+    const access = await waitFor(
+      'the access line of pretty-1',
+      async () => {
+        const found = lines.filter((l) => l.includes('[Http]') && l.endsWith('req=pretty-1'));
+        return found.length > 0 && found;
+      },
+      2000,
+      10,
+    );
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {5}LOG \[Http\] GET \/otp\/failover\/:id 404 \d+(\.\d)? ms {2}req=pretty-1$/,
     );
     for (const line of lines) expect(() => JSON.parse(line) as unknown).toThrow();

@@ -1,5 +1,16 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { constants, monitorEventLoopDelay, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed';
+import heapSpacesSizeAndUsed from 'prom-client/lib/metrics/heapSpacesSizeAndUsed';
+import osMemoryHeap from 'prom-client/lib/metrics/osMemoryHeap';
+import processCpuTotal from 'prom-client/lib/metrics/processCpuTotal';
+import processHandles from 'prom-client/lib/metrics/processHandles';
+import processMaxFileDescriptors from 'prom-client/lib/metrics/processMaxFileDescriptors';
+import processOpenFileDescriptors from 'prom-client/lib/metrics/processOpenFileDescriptors';
+import processRequests from 'prom-client/lib/metrics/processRequests';
+import processResources from 'prom-client/lib/metrics/processResources';
+import processStartTime from 'prom-client/lib/metrics/processStartTime';
+import version from 'prom-client/lib/metrics/version';
 
 /** the surface a flow was started on: Failover OTP (`/otp/*`) or the Failover API (`/failover`) */
 export type FlowApi = 'otp' | 'failover';
@@ -129,15 +140,42 @@ export class GatewayMetrics {
   /** the most the due-flows and backlog gauges count: that many is an incident whatever the exact figure, and it keeps the scrape cheap */
   static readonly countCap = 1000;
 
+  /** what close() stops: the event loop monitor and the GC observer (native handles, a 10 ms timer) */
+  private readonly stops: (() => void)[] = [];
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics === false) return;
-    // the process's CPU, memory, handles, heap and GC (prom-client's standard names), but for its event loop
-    // collector: its mean and stddev walk the whole delay histogram, 1-2 ms of every scrape (of 2-5 in all);
-    // its monitor then samples once a second for nothing, and eventLoopLag() below has the figures that matter
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
-    for (const name of this.registry.getMetricsAsArray().map((m) => m.name))
-      if (name.startsWith('nodejs_eventloop_lag_')) this.registry.removeSingleMetric(name);
-    eventLoopLag(this.registry);
+    // the process's CPU, memory, handles, heap and GC (prom-client's standard names), collector by collector:
+    // collectDefaultMetrics() also starts an event loop monitor and a GC observer that nothing can stop (a
+    // gateway closed would leave them running); its event loop collector's mean and stddev also walk the whole
+    // delay histogram, 1-2 ms of every scrape (of 2-5 in all). eventLoopLag() and gcDuration() below instead,
+    // stopped by close().
+    const config = {};
+    for (const collector of [
+      processCpuTotal,
+      processStartTime,
+      osMemoryHeap,
+      processOpenFileDescriptors,
+      processMaxFileDescriptors,
+      ...(typeof process.getActiveResourcesInfo === 'function' ? [processResources] : []),
+      processHandles,
+      processRequests,
+      heapSizeAndUsed,
+      heapSpacesSizeAndUsed,
+      version,
+    ])
+      collector(this.registry, config);
+    this.stops.push(eventLoopLag(this.registry), gcDuration(this.registry));
+  }
+
+  /** stops the event loop monitor and the GC observer (their gauges stay, reading 0 / no new observations) */
+  close(): void {
+    for (const stop of this.stops.splice(0)) stop();
+  }
+
+  /** Nest's last shutdown hook (app.close()): MetricsModule's provider */
+  onApplicationShutdown(): void {
+    this.close();
   }
 
   flowStarted(api: FlowApi, status: string): void {
@@ -227,7 +265,7 @@ export class GatewayMetrics {
  * nodejs_eventloop_lag_{p50,p99,max}_seconds, prom-client's names, since the previous scrape: percentiles
  * of the delay histogram are read in microseconds (its mean and stddev, left out, are not).
  */
-function eventLoopLag(registry: Registry): void {
+function eventLoopLag(registry: Registry): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const lag = (name: string, help: string, read: () => number, reset = false) =>
@@ -248,6 +286,35 @@ function eventLoopLag(registry: Registry): void {
   );
   // registered last: its collect() runs after the others' and starts the next interval
   lag('nodejs_eventloop_lag_max_seconds', 'The maximum recorded event loop delay.', () => delay.max, true);
+  return () => {
+    delay.disable();
+    delay.reset();
+  };
+}
+
+/** nodejs_gc_duration_seconds, prom-client's name, kinds and buckets; the observer is disconnected by the returned stop */
+function gcDuration(registry: Registry): () => void {
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
+  const gc = new Histogram({
+    name: 'nodejs_gc_duration_seconds',
+    help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+    labelNames: ['kind'],
+    buckets: [0.001, 0.01, 0.1, 1, 2, 5],
+    registers: [registry],
+  });
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = kinds[(entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1];
+      if (kind) gc.labels(kind).observe(entry.duration / 1000);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
 }
 
 /**
