@@ -226,7 +226,8 @@ describe('GET /metrics: state gauges, open without METRICS_TOKEN', () => {
     expect(valueOf(empty.samples, 'webhook_backlog')).toBe(0);
     expect(valueOf(empty.samples, 'routee_circuit_open')).toBe(0);
 
-    // three flows overdue by 1, 2 and 60 s, one due later; two pending webhook events, one delivered
+    // three flows overdue by 1, 2 and 60 s, one due later; two pending webhook events, one being delivered (to a
+    // slow receiver), one delivered, one dead
     await t.db.query(
       `INSERT INTO flows (id, status, definition, failover_on_delivered, next_check_at, created_at, updated_at)
        SELECT gen_random_uuid(), 'InProgress', '[]'::jsonb, false, now() - s * interval '1 second', now(), now()
@@ -235,7 +236,7 @@ describe('GET /metrics: state gauges, open without METRICS_TOKEN', () => {
     await t.db.query(
       `INSERT INTO webhook_events (flow_id, type, url, payload, state)
        SELECT (SELECT id FROM flows LIMIT 1), 'step.status_changed', 'http://127.0.0.1:9/x', '{}'::jsonb, s
-         FROM unnest(ARRAY['pending', 'pending', 'delivered']) s`,
+         FROM unnest(ARRAY['pending', 'pending', 'delivering', 'delivered', 'dead']) s`,
     );
     // a send refused with a 503 (number ending 07) opens the Viber circuit
     const single = { flow: [viberStep({ to: phone('07') })] };
@@ -245,7 +246,7 @@ describe('GET /metrics: state gauges, open without METRICS_TOKEN', () => {
     expect(valueOf(samples, 'otp_flows_due')).toBe(3);
     expect(valueOf(samples, 'otp_worker_lag_seconds')).toBeGreaterThanOrEqual(60);
     expect(valueOf(samples, 'otp_worker_lag_seconds')).toBeLessThan(70);
-    expect(valueOf(samples, 'webhook_backlog')).toBe(2);
+    expect(valueOf(samples, 'webhook_backlog')).toBe(3);
     expect(valueOf(samples, 'routee_circuit_open', { circuit: 'viber' })).toBe(1);
     expect(valueOf(samples, 'routee_circuit_open', { circuit: 'sms' })).toBe(0);
     expect(valueOf(samples, 'routee_requests_total', { endpoint: 'viber_otp', outcome: 'server_error' })).toBe(1);

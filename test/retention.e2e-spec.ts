@@ -77,38 +77,43 @@ describe('retention (RETENTION_SECRETS_HOURS, RETENTION_DAYS)', () => {
       expect(res.status).toBe(200);
       return res.body.flowId as string;
     };
-    const api = await t.http
-      .post('/failover')
-      .set(AUTH)
-      .send({
-        flow: [
-          { type: 'Sms', from: 'Acme', to: `+${phone('08')}`, ttl: 30, order: 1, message: { body: 'Secret text 1' } },
-          {
-            type: 'Voice',
-            from: 'Acme',
-            to: { phone: `+${phone('02')}` },
-            order: 2,
-            dialPlan: {
-              verbs: [
-                { type: 'PLAY', fileURL: 'http://files.example.com/a.wav' },
-                { type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Secret text 2' } },
-              ],
-            },
+    const apiRequest = {
+      flow: [
+        { type: 'Sms', from: 'Acme', to: `+${phone('08')}`, ttl: 30, order: 1, message: { body: 'Secret text 1' } },
+        {
+          type: 'Voice',
+          from: 'Acme',
+          to: { phone: `+${phone('02')}` },
+          order: 2,
+          dialPlan: {
+            verbs: [
+              { type: 'PLAY', fileURL: 'http://files.example.com/a.wav' },
+              { type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Secret text 2' } },
+            ],
           },
-          {
-            type: 'Viber',
-            senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-            to: `+${phone('04')}`,
-            ttl: 30,
-            order: 3,
-            message: { text: 'Secret text 3', imageUrl: 'https://image.example.com/a.png' },
-          },
-        ],
-      });
+        },
+        {
+          type: 'Viber',
+          senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+          to: `+${phone('04')}`,
+          ttl: 30,
+          order: 3,
+          message: { text: 'Secret text 3', imageUrl: 'https://image.example.com/a.png' },
+        },
+      ],
+    };
+    // under an Idempotency-Key: its stored answer (replayed to a repeat) is the tracking object, bodies included
+    const api = await t.http.post('/failover').set(AUTH).set('Idempotency-Key', 'retention-1').send(apiRequest);
     expect(api.status).toBe(200);
     const apiFlow = api.body.trackingId as string;
     const finalOld = [await otp(), apiFlow];
     for (let i = 0; i < 3 * BATCH; i++) finalOld.push(await otp());
+    // a definition with no step at all (jsonb_agg over nothing is NULL, and definition is NOT NULL)
+    await t.db.query(`UPDATE flows SET definition = '[]' WHERE id = $1`, [finalOld[2]]);
+    const storedAnswer = async () =>
+      (await t.db.query<Row>(`SELECT * FROM idempotency_records WHERE flow_id = $1`, [apiFlow])).rows;
+    const [answerBefore] = await storedAnswer();
+    expect(JSON.stringify(answerBefore.response)).toContain('Secret text 1');
     const pendingOld = await otp();
     const finalRecent = await otp();
     const codeStillValid = await otp();
@@ -161,6 +166,16 @@ describe('retention (RETENTION_SECRETS_HOURS, RETENTION_DAYS)', () => {
     const emptied = (m: Row) =>
       m.type === 'Sms' ? { ...m, body: '' } : m.type === 'Viber' ? { ...m, body: { ...(m.body as Row), text: '' } } : m;
     expect(payload).toEqual({ ...(wasPayload as Row), messages: messages.map(emptied) });
+    // the stored Idempotency-Key answer lost the same bodies, and a repeat is answered with it
+    const { response, ...answerRest } = (await storedAnswer())[0];
+    const { response: wasResponse, ...wasAnswerRest } = answerBefore;
+    expect(answerRest).toEqual(wasAnswerRest);
+    const wasMessages = (wasResponse as { messages: Row[] }).messages;
+    expect(response).toEqual({ ...(wasResponse as Row), messages: wasMessages.map(emptied) });
+    const repeat = await t.http.post('/failover').set(AUTH).set('Idempotency-Key', 'retention-1').send(apiRequest);
+    expect(repeat.status).toBe(200);
+    expect(repeat.body.trackingId).toBe(apiFlow);
+    expect(JSON.stringify(repeat.body)).not.toContain('Secret text');
     // the API still answers: the tracking with empty bodies, the verification as expired
     const read = await t.http.get(`/failover/tracking/${apiFlow}`).set(AUTH);
     expect(read.status).toBe(200);
@@ -171,6 +186,55 @@ describe('retention (RETENTION_SECRETS_HOURS, RETENTION_DAYS)', () => {
     expect(verify.body.verification.status).toBe('expired');
     // a second pass finds nothing
     expect(await store.eraseSecrets(24, BATCH)).toMatchObject({ flows: 0, events: 0, batches: 1 });
+  });
+
+  it('after the erasure a check answers as before it: canceled, approved (again), too_many_attempts, expired', async () => {
+    const verify = (id: string, code: string) => t.http.post('/otp/verify').set(AUTH).send({ id, code });
+    const sendOtp = async (to: string) => {
+      const res = await t.http
+        .post('/otp/send-failover')
+        .set(AUTH)
+        .send(failoverRequest(phone(to)));
+      expect(res.status).toBe(200);
+      return res.body.flowId as string;
+    };
+    const [canceled, approved, usedUp, plain] = [
+      await sendOtp('11'),
+      await sendOtp('12'),
+      await sendOtp('13'),
+      await sendOtp('14'),
+    ];
+    expect((await t.http.post(`/otp/failover/${canceled}/cancel`).set(AUTH)).status).toBeLessThan(300);
+    expect((await verify(approved, '482913')).body.verification.status).toBe('approved');
+    for (let i = 0; i < 5; i++) expect((await verify(usedUp, '000000')).body.verification.status).toBe('denied');
+    // final a day ago, codes expired (the used-up one's never expires: its answer is too_many_attempts, not expired)
+    for (const id of [canceled, approved, plain]) await age(id, 'Succeeded', 25);
+    await age(usedUp, 'Failed', 25);
+    await t.db.query(`UPDATE flows SET code_expires_at = NULL WHERE id = $1`, [usedUp]);
+    const answers = async () => ({
+      canceled: (await verify(canceled, '482913')).body.verification.status,
+      approved: (await verify(approved, '482913')).body.verification.status,
+      approvedWrong: (await verify(approved, '000000')).body.verification.status,
+      usedUp: (await verify(usedUp, '482913')).body.verification.status,
+      plain: (await verify(plain, '482913')).body.verification.status,
+    });
+    const expected = {
+      canceled: 'canceled',
+      approved: 'approved',
+      approvedWrong: 'denied',
+      usedUp: 'too_many_attempts',
+      plain: 'expired',
+    };
+    expect(await answers()).toEqual(expected);
+    expect(await store.eraseSecrets(24, BATCH)).toMatchObject({ flows: 4 });
+    const hashes = await t.db.query(`SELECT code_hash FROM flows WHERE id = ANY($1)`, [
+      [canceled, approved, usedUp, plain],
+    ]);
+    expect(hashes.rows.every((r) => r.code_hash === null)).toBe(true);
+    // nothing left to compare a code with: an approved flow stays approved, whatever code; the rest as before
+    expect(await answers()).toEqual({ ...expected, approvedWrong: 'approved' });
+    const attempts = await t.db.query(`SELECT verify_attempts FROM flows WHERE id = $1`, [usedUp]);
+    expect(attempts.rows[0].verify_attempts).toBe(5);
   });
 
   /** a flow written as history: `daysAgo` days old, final, with two steps, a webhook event and an Idempotency-Key */

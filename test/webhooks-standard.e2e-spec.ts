@@ -45,7 +45,7 @@ describe('Standard Webhooks signatures (webhook-id, webhook-timestamp, webhook-s
 
   beforeAll(async () => {
     receiver = await new WebhookReceiver().start();
-    // rotation: both secrets sign; the first is the one the legacy header uses
+    // rotation: both secrets sign, the standard header and the legacy one
     t = await startTestGateway({
       env: { ...FAST, WEBHOOK_SECRET: `${NEW_SECRET},${OLD_SECRET}` },
       sandbox: { statusDelayMs: 300, seenDelayMs: 100 },
@@ -86,9 +86,15 @@ describe('Standard Webhooks signatures (webhook-id, webhook-timestamp, webhook-s
       expect(() => verify(new Webhook(`whsec_${randomBytes(32).toString('base64')}`), h.body, h.headers)).toThrow(
         /No matching signature/,
       );
-      // the legacy header is still there, signed with the first secret
+      // the legacy header is still there, one v1= entry per secret in their order: either secret verifies it
+      expect(h.signature).toMatch(/^t=\d{10},v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
       expect(verifyWebhook(NEW_SECRET, h.body, h.signature!, now)).toBe(true);
-      expect(verifyWebhook(OLD_SECRET, h.body, h.signature!, now)).toBe(false);
+      expect(verifyWebhook(OLD_SECRET, h.body, h.signature!, now)).toBe(true);
+      const [t0, v1New, v1Old] = h.signature!.split(',');
+      expect(verifyWebhook(NEW_SECRET, h.body, `${t0},${v1New}`, now)).toBe(true);
+      expect(verifyWebhook(OLD_SECRET, h.body, `${t0},${v1Old}`, now)).toBe(true);
+      expect(verifyWebhook(OLD_SECRET, h.body, `${t0},${v1New}`, now)).toBe(false);
+      expect(verifyWebhook('plain-unknown-secret-2718', h.body, h.signature!, now)).toBe(false);
     }
   });
 

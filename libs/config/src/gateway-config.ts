@@ -100,7 +100,8 @@ export interface GatewayConfig {
     /**
      * WEBHOOK_SECRET: the signing secrets, comma-separated (several while one is rotated; empty: unsigned).
      * Each signs webhook-signature (`whsec_<base64>`: the decoded bytes are the key; otherwise the string's
-     * UTF-8 bytes); the first also signs the legacy X-Webhook-Signature
+     * UTF-8 bytes) and the legacy X-Webhook-Signature (one v1= entry each). A comma always separates two secrets
+     * (docs/operations.md, "Upgrading": a former single secret with a comma must be replaced)
      */
     secrets: string[];
     /** WEBHOOK_ALLOW_PRIVATE: deliver to private/loopback addresses (default: true in sandbox mode only) */

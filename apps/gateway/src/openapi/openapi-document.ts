@@ -67,9 +67,10 @@ const WEBHOOK_HEADERS: ParameterObject[] = [
     in: 'header',
     required: false,
     description:
-      'Sent when WEBHOOK_SECRET is set: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under its ' +
-      'first secret (the string as it is). Recompute it over the raw body, compare in constant time, and refuse a t ' +
-      'more than 5 minutes old. New receivers: prefer webhook-signature (Standard Webhooks)',
+      'Sent when WEBHOOK_SECRET is set: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, one v1= entry ' +
+      'per secret (the string as it is) in their order while one is rotated (`t=…,v1=<new>,v1=<old>`). Recompute it ' +
+      'over the raw body, accept it when any v1= entry matches (compared in constant time), and refuse a t more ' +
+      'than 5 minutes old. New receivers: prefer webhook-signature (Standard Webhooks)',
     schema: {
       type: 'string',
       example: 't=1771243200,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',

@@ -38,6 +38,8 @@ export class VerificationService {
     // the usual check is one statement: counted (if it may be) and read back together
     const counted = TRACKABLE_ID.test(id) ? await this.store.countAttempt(id, this.maxAttempts) : null;
     if (!counted) return this.uncounted(id, code);
+    // retention erased the code hash of a code without expiry: counted, nothing to compare it with
+    if (counted.status !== null && counted.codeHash === null) return this.answer(counted, 'expired');
     const state = checkable(counted);
     if (!this.matches(code, state)) return this.answer(state, 'denied');
     const approved = await this.store.approve(state.flowId);
@@ -52,10 +54,19 @@ export class VerificationService {
   /** a check that was not counted: no such flow, or the verification answers without counting (checkGate) */
   private async uncounted(id: string, code: string): Promise<VerifyResponseDto> {
     const stored = await this.stateOrFail(id);
-    // retention erased the code hash (RETENTION_SECRETS_HOURS, never before the code expired): nothing to compare
-    if (stored.status !== null && stored.codeHash === null) return this.answer(stored, 'expired');
+    const { status } = stored;
+    if (status === null) throw new GatewayError('not_found', `flow ${stored.flowId} has no code to verify`);
+    const gate = checkGate({ ...stored, status }, new Date(), this.maxAttempts);
+    // retention erased the code hash (RETENTION_SECRETS_HOURS, never before the code expired): the gate still
+    // answers canceled, too_many_attempts or expired; approved stays approved (final, CONTRACT 11); only a check
+    // that would compare or count the code, now that there is nothing to compare, answers expired
+    if (stored.codeHash === null) {
+      if (gate === 'compare') return this.answer(stored, status === 'approved' ? 'approved' : 'expired');
+      if (gate === 'count')
+        return this.answer(stored, stored.attempts >= this.maxAttempts ? 'too_many_attempts' : 'expired');
+      return this.answer(stored, gate);
+    }
     const state = checkable(stored);
-    const gate = checkGate(state, new Date(), this.maxAttempts);
     if (gate === 'compare') return this.answer(state, this.matches(code, state) ? 'approved' : 'denied');
     // countable by this clock, not by Postgres' (or the last attempt just went to another check): expired at its boundary
     if (gate === 'count')

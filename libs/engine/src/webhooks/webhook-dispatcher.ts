@@ -6,8 +6,8 @@ import { signWebhook, standardWebhookHeaders } from './webhook-signature';
 
 export interface WebhookDispatchOptions {
   /**
-   * WEBHOOK_SECRET's secrets (several while one is rotated; none: unsigned): each signs webhook-signature,
-   * the first signs the legacy X-Webhook-Signature
+   * WEBHOOK_SECRET's secrets (several while one is rotated; none: unsigned): each signs webhook-signature
+   * and the legacy X-Webhook-Signature (one entry per secret in each, in this order)
    */
   secrets: readonly string[];
   maxAttempts: number;
@@ -97,14 +97,14 @@ export class WebhookDispatcher {
   private async deliver(event: ClaimedWebhookEvent): Promise<void> {
     const body = JSON.stringify(event.payload);
     const now = Math.floor(Date.now() / 1000);
-    const [first] = this.options.secrets;
+    const { secrets } = this.options;
     // Standard Webhooks (webhook-*) beside the gateway's own X-Webhook-* headers, which receivers already check
     const headers: Record<string, string> = {
       'x-webhook-id': event.id,
       'x-webhook-event': event.type,
       'x-webhook-attempt': String(event.attempt),
-      ...(first !== undefined && { 'x-webhook-signature': signWebhook(first, body, now) }),
-      ...standardWebhookHeaders(this.options.secrets, event.id, now, body),
+      ...(secrets.length > 0 && { 'x-webhook-signature': signWebhook(secrets, body, now) }),
+      ...standardWebhookHeaders(secrets, event.id, now, body),
     };
     const result = await this.poster.post(event.url, body, headers);
     if (result.ok) {

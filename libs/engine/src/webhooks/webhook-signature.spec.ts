@@ -24,6 +24,19 @@ describe('webhook signature (legacy X-Webhook-Signature)', () => {
     expect(verifyWebhook('s3cret', body, header, 1700000000 + 301)).toBe(false);
     expect(verifyWebhook('s3cret', body, 'garbage', 1700000010)).toBe(false);
   });
+
+  it('rotation: one v1= entry per secret, in their order, and a receiver with either secret verifies', () => {
+    const mac = (secret: string) => createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex');
+    const header = signWebhook(['new-secret-0123456789', 'old-secret-0123456789'], body, 1700000000);
+    expect(header).toBe(`t=1700000000,v1=${mac('new-secret-0123456789')},v1=${mac('old-secret-0123456789')}`);
+    expect(signWebhook(['s3cret'], body, 1700000000)).toBe(signWebhook('s3cret', body, 1700000000));
+    expect(verifyWebhook('new-secret-0123456789', body, header, 1700000010)).toBe(true);
+    expect(verifyWebhook('old-secret-0123456789', body, header, 1700000010)).toBe(true);
+    expect(verifyWebhook('third-secret-0123456', body, header, 1700000010)).toBe(false);
+    expect(verifyWebhook('old-secret-0123456789', body.replace('Succeeded', 'Failed'), header, 1700000010)).toBe(false);
+    // a second t= (one the signature does not cover) is refused rather than guessed at
+    expect(verifyWebhook('old-secret-0123456789', body, `t=1700000005,${header}`, 1700000010)).toBe(false);
+  });
 });
 
 describe('Standard Webhooks signature', () => {

@@ -50,14 +50,20 @@ export function standardWebhookHeaders(
 /**
  * The legacy X-Webhook-Signature, `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
  * (README, "Webhooks"): the key is the secret string as it is, `whsec_` or
- * not, as before the standard headers existed.
+ * not, as before the standard headers existed. With several secrets (rotation)
+ * each signs: one `v1=` entry per secret, in their order (`t=…,v1=<new>,v1=<old>`, Stripe's form).
  */
-export function signWebhook(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
+export function signWebhook(secrets: string | readonly string[], body: string, unixSeconds: number): string {
+  const macs = (typeof secrets === 'string' ? [secrets] : secrets).map(
+    (secret) => `v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`,
+  );
+  return [`t=${unixSeconds}`, ...macs].join(',');
 }
 
-/** What a receiver does: recompute, compare in constant time, refuse old timestamps. */
+/**
+ * What a receiver does: recompute under its secret, compare in constant time
+ * with each `v1=` entry (one per secret while the gateway rotates), refuse old timestamps.
+ */
 export function verifyWebhook(
   secret: string,
   body: string,
@@ -65,10 +71,18 @@ export function verifyWebhook(
   nowSeconds: number,
   toleranceSeconds = 300,
 ): boolean {
-  const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || !parts.v1 || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-  const expected = Buffer.from(signWebhook(secret, body, t).split('v1=')[1], 'hex');
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const pairs = header.split(',').map((kv) => {
+    const at = kv.indexOf('=');
+    return at < 0 ? ['', ''] : [kv.slice(0, at), kv.slice(at + 1)];
+  });
+  const ts = pairs.filter(([k]) => k === 't');
+  const t = ts.length === 1 && /^\d+$/.test(ts[0][1]) ? Number(ts[0][1]) : NaN;
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
+  return pairs
+    .filter(([k]) => k === 'v1')
+    .some(([, hex]) => {
+      const given = Buffer.from(hex, 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
 }

@@ -7,6 +7,7 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn } fro
 @Entity({ name: 'webhook_events' })
 @Index('ix_webhook_events_flow_seq', ['flowId', 'seq'])
 @Index('ix_webhook_events_due', ['nextAttemptAt'], { where: `state = 'pending'` })
+@Index('ix_webhook_events_delivering', ['claimedUntil'], { where: `state = 'delivering'` })
 export class WebhookEventEntity {
   /** sent as X-Webhook-Id: stable across retries */
   @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })

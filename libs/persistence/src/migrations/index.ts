@@ -19,6 +19,7 @@ import { StatsRollup1795660000000 } from './1795660000000-StatsRollup';
 import { PumpingPrefixInlined1795680000000 } from './1795680000000-PumpingPrefixInlined';
 import { FailoverSearchTable1795700000000 } from './1795700000000-FailoverSearchTable';
 import { Retention1795800000000 } from './1795800000000-Retention';
+import { WebhookDeliveringIndex1795810000000 } from './1795810000000-WebhookDeliveringIndex';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   PumpingPrefixInlined1795680000000,
   FailoverSearchTable1795700000000,
   Retention1795800000000,
+  WebhookDeliveringIndex1795810000000,
 ];

@@ -44,7 +44,10 @@ export interface ErasedRow {
  * The secrets of up to $2 final flows whose last change is more than $1
  * hours old (database time): code_hash and code_ciphertext (the latter is
  * already gone once a flow is final), the step definitions' bodies, and the
- * bodies in their webhook events' payloads. A flow whose code may still be
+ * bodies in their webhook events' payloads and in the answer stored for their
+ * Idempotency-Key (replayed to a repeat with the bodies emptied; joined by
+ * idempotency_records.flow_id, unindexed: a hash join over the records the
+ * daily purge leaves, a day's). A flow whose code may still be
  * checked (code_expires_at ahead) waits for its expiry, so POST /otp/verify
  * answers what it would have. updated_at is left alone: the stats rollup
  * reads a changed updated_at as a flow to count again (CHANGED_HOURS), and
@@ -64,9 +67,15 @@ export const ERASE_SECRETS = statement<[afterHours: number, limit: number], Eras
      UPDATE webhook_events e SET payload = ${erasedPayload('e.payload')}
        FROM due WHERE e.flow_id = due.id AND due.kind = 'failover' AND jsonb_typeof(e.payload->'messages') = 'array'
      RETURNING 1
+   ), replies AS (
+     -- a data-modifying CTE runs to completion whether or not the SELECT reads it
+     UPDATE idempotency_records r SET response = ${erasedPayload('r.response')}
+       FROM due WHERE r.flow_id = due.id AND due.kind = 'failover' AND jsonb_typeof(r.response->'messages') = 'array'
+     RETURNING 1
    ), erased AS (
      UPDATE flows f SET code_hash = NULL, code_ciphertext = NULL, secrets_erased_at = now(),
-            definition = (SELECT jsonb_agg(${erasedStep('s')} ORDER BY o) FROM jsonb_array_elements(f.definition) WITH ORDINALITY d(s, o))
+            definition = COALESCE((SELECT jsonb_agg(${erasedStep('s')} ORDER BY o)
+                                     FROM jsonb_array_elements(f.definition) WITH ORDINALITY d(s, o)), '[]'::jsonb)
        FROM due WHERE f.id = due.id
      RETURNING 1
    )
