@@ -148,7 +148,23 @@ describe('GET /metrics: counters, behind METRICS_TOKEN', () => {
       [[expiringFlow, seenFlow, refusedFlow]],
     );
 
-    const after = await scrape(t, METRICS_TOKEN);
+    // the counters move after the writes the waits above saw (a delivery's, a final status's commit): read until they show them
+    const delivered = events.filter((e) => e.state === 'delivered').length;
+    const dead = events.filter((e) => e.state === 'dead');
+    let after = await scrape(t, METRICS_TOKEN);
+    await waitFor(
+      'the counters of the last writes',
+      async () => {
+        after = await scrape(t, METRICS_TOKEN);
+        const moved = delta(before.samples, after.samples);
+        return (
+          moved('webhook_deliveries_total', { outcome: 'delivered' }) === delivered &&
+          moved('webhook_deliveries_total', { outcome: 'dead' }) === dead.length &&
+          moved('otp_time_to_deliver_seconds_count') === 3
+        );
+      },
+      5_000,
+    ).catch(() => undefined); // the exact assertions below say what differs
     const d = delta(before.samples, after.samples);
     expect(d('otp_flows_total', { api: 'otp', status: 'InProgress' })).toBe(2);
     expect(d('otp_flows_total', { api: 'otp' })).toBe(3);
@@ -178,8 +194,6 @@ describe('GET /metrics: counters, behind METRICS_TOKEN', () => {
     expect(d('otp_time_to_deliver_seconds_count', { channel: 'sms' })).toBe(2);
     expect(d('otp_time_to_deliver_seconds_sum', { channel: 'sms' })).toBeGreaterThan(0);
     // every attempt recorded: each event's last attempt delivered it or left it dead, the ones before failed
-    const delivered = events.filter((e) => e.state === 'delivered').length;
-    const dead = events.filter((e) => e.state === 'dead');
     expect(dead.length).toBeGreaterThan(0);
     expect(dead.every((e) => e.attempts === 2)).toBe(true);
     expect(d('webhook_deliveries_total', { outcome: 'delivered' })).toBe(delivered);
@@ -207,7 +221,7 @@ describe('GET /metrics: counters, behind METRICS_TOKEN', () => {
         expect(value).not.toMatch(UUID);
         expect(value).not.toMatch(/\d{7,}/);
       }
-  });
+  }, 90_000);
 });
 
 describe('GET /metrics: state gauges, open without METRICS_TOKEN', () => {

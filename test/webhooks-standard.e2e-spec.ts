@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '@app/engine';
@@ -28,16 +29,20 @@ async function settled(t: TestGateway, receiver: WebhookReceiver, flowId: string
   await finalFlow(t.db, flowId, 15_000);
   await waitFor(
     `webhooks of ${flowId} delivered`,
-    async () =>
-      (
-        await t.db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE flow_id = $1 AND state <> 'delivered'`, [
-          flowId,
-        ])
-      ).rows[0].n === 0,
+    async () => {
+      const { rows } = await t.db.query(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE state <> 'delivered')::int AS left FROM webhook_events WHERE flow_id = $1`,
+        [flowId],
+      );
+      return rows[0].n > 0 && rows[0].left === 0;
+    },
     15_000,
   );
   return receiver.received.filter((h) => h.json.flowId === flowId);
 }
+
+// a flow's end and its webhooks' delivery are each waited for up to 15 s, together more than the suite's default
+jest.setTimeout(60_000);
 
 describe('Standard Webhooks signatures (webhook-id, webhook-timestamp, webhook-signature)', () => {
   let t: TestGateway;
