@@ -1,16 +1,9 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { GatewayConfig } from '@app/config';
 import { RetentionStore } from '@app/persistence';
+import { PeriodicJob } from '../common/periodic-job';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
-
-const INTERVAL_NAME = 'retention';
 
 /**
  * Retention (docs/operations.md, "Retention") every RETENTION_INTERVAL_MS in
@@ -22,46 +15,16 @@ const INTERVAL_NAME = 'retention';
  * pass over rows already handled finds nothing to do.
  */
 @Injectable()
-export class RetentionJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly log = new Logger('Retention');
-  private running?: Promise<void>;
-  private stopping = false;
-
+export class RetentionJob extends PeriodicJob {
   constructor(
     private readonly store: RetentionStore,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.config.workerEnabled) return;
-    this.scheduler.addInterval(
-      INTERVAL_NAME,
-      setInterval(() => this.kick(), this.config.retention.intervalMs),
-    );
-    this.kick();
+  ) {
+    super('retention', new Logger('Retention'), scheduler, config.workerEnabled, config.retention.intervalMs);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
-  }
-
-  /** one run: erasure, then deletion (exposed for tests; a run already going is joined) */
-  runOnce(): Promise<void> {
-    this.kick();
-    return this.running ?? Promise.resolve();
-  }
-
-  private kick(): void {
-    if (this.running || this.stopping) return;
-    this.running = this.run()
-      .catch((err: unknown) => this.log.warn(`retention failed: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => (this.running = undefined));
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const { secretsHours, days, batchSize } = this.config.retention;
     const started = Date.now();
     const erased = await this.store.eraseSecrets(secretsHours, batchSize, () => this.stopping);

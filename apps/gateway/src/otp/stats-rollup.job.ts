@@ -1,16 +1,10 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { GatewayConfig } from '@app/config';
 import { StatsStore } from '@app/persistence';
+import { PeriodicJob } from '../common/periodic-job';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
 
-const INTERVAL_NAME = 'stats-rollup';
 const EVERY_MS = 60_000;
 
 /**
@@ -20,41 +14,20 @@ const EVERY_MS = 60_000;
  * stored hour, a day per transaction.
  */
 @Injectable()
-export class StatsRollupJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly log = new Logger('StatsRollup');
-  private running?: Promise<void>;
-
+export class StatsRollupJob extends PeriodicJob {
   constructor(
     private readonly store: StatsStore,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (!this.config.workerEnabled) return;
-    this.scheduler.addInterval(
-      INTERVAL_NAME,
-      setInterval(() => this.kick(), EVERY_MS),
-    );
-    this.kick();
+    scheduler: SchedulerRegistry,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    super('stats rollup', new Logger('StatsRollup'), scheduler, config.workerEnabled, EVERY_MS);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
-  }
-
-  private kick(): void {
-    if (this.running) return;
+  protected async run(): Promise<void> {
     const started = Date.now();
-    this.running = this.store
-      .rollUp()
-      .then((r) => {
-        // each run writes the open hour again: said only when there was more
-        if (r.added > 1 || r.changed > 0)
-          this.log.log(`rolled up ${r.added} hours and ${r.changed} changed ones in ${Date.now() - started} ms`);
-      })
-      .catch((err: unknown) => this.log.warn(`rollup failed: ${err instanceof Error ? err.message : String(err)}`))
-      .finally(() => (this.running = undefined));
+    const r = await this.store.rollUp();
+    // each run writes the open hour again: said only when there was more
+    if (r.added > 1 || r.changed > 0)
+      this.log.log(`rolled up ${r.added} hours and ${r.changed} changed ones in ${Date.now() - started} ms`);
   }
 }
