@@ -207,6 +207,12 @@ describeInBrowser('the operators console, in Chromium', () => {
   });
 
   it('takes the pasted key into sessionStorage only (no localStorage, no cookie) and lists the newest deliveries', async () => {
+    // no password field, which the browser would offer to keep in its password manager; the characters masked
+    expect(await page.getAttribute('#key', 'type')).toBe('text');
+    expect(await page.getAttribute('#key', 'autocomplete')).toBe('off');
+    expect(
+      await page.evaluate(`getComputedStyle(document.getElementById('key')).getPropertyValue('-webkit-text-security')`),
+    ).toBe('disc');
     await page.fill('#key', TEST_KEY);
     await page.click('#key-form button[type=submit]');
     await page.locator('#results tbody tr[data-flow-id]').first().waitFor();
