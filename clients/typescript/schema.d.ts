@@ -45,7 +45,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: Postgres answers too */
+    /** Readiness: Postgres answers too, and no shutdown has begun */
     get: operations['getReadiness'];
     put?: never;
     post?: never;
@@ -2840,7 +2840,7 @@ export interface operations {
           'application/json': components['schemas']['HealthDto'];
         };
       };
-      /** @description Postgres does not answer (within 2 s) */
+      /** @description Postgres does not answer (within 2 s), or a shutdown began (SIGTERM) and the process drains its requests */
       503: {
         headers: {
           [name: string]: unknown;

@@ -29,10 +29,18 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'getReadiness', security: [], summary: 'Readiness: Postgres answers too' })
+  @ApiOperation({
+    operationId: 'getReadiness',
+    security: [],
+    summary: 'Readiness: Postgres answers too, and no shutdown has begun',
+  })
   @ApiOkResponse({ type: HealthDto })
-  // and 503 {"detail":"shutting down"} once a shutdown began (docs/operations.md, "Shutdown")
-  @ApiDetailError(503, 'Postgres does not answer (within 2 s)', 'database unavailable')
+  @ApiDetailError(
+    503,
+    'Postgres does not answer (within 2 s), or a shutdown began (SIGTERM) and the process drains its requests',
+    'database unavailable',
+    'shutting down',
+  )
   async ready(): Promise<HealthDto> {
     // first step of a graceful shutdown: the load balancer stops sending requests here while those in flight finish
     if (this.drain.draining) throw new ServiceUnavailableException({ detail: 'shutting down' });
