@@ -120,19 +120,20 @@ export const KEY_RATE_LIMITED = 'too many requests for this API key: at most 600
 export const DATABASE_UNAVAILABLE = 'database unavailable, retry shortly';
 
 /**
- * What every Bearer route of failover-otp can answer before its handler runs: 403, 401, the key's 429
- * (KEY_RATE_LIMIT_PER_MIN) and a 503 while Postgres is down. A route's own 429 (set on the method) replaces the class's.
+ * What every Bearer route can answer before its handler runs: 403, 401, the key's 429
+ * (KEY_RATE_LIMIT_PER_MIN) and a 503 while Postgres is down; each surface writes them in its own body.
  */
+const BEARER_ERRORS: readonly [status: number, description: string, message: string][] = [
+  [HttpStatus.FORBIDDEN, 'No bearer credentials', 'Missing Bearer credentials'],
+  [HttpStatus.UNAUTHORIZED, 'Unknown or revoked key', 'Invalid or expired Bearer token'],
+  [HttpStatus.TOO_MANY_REQUESTS, 'Too many requests for this key (KEY_RATE_LIMIT_PER_MIN)', KEY_RATE_LIMITED],
+  [HttpStatus.SERVICE_UNAVAILABLE, 'Postgres is unavailable: retry shortly', DATABASE_UNAVAILABLE],
+];
+
+/** BEARER_ERRORS in failover-otp's `{detail}` body. A route's own 429 (set on the method) replaces the class's. */
 export function ApiDetailBearerErrors() {
   return applyDecorators(
-    ApiDetailError(HttpStatus.FORBIDDEN, 'No bearer credentials', 'Missing Bearer credentials'),
-    ApiDetailError(HttpStatus.UNAUTHORIZED, 'Unknown or revoked key', 'Invalid or expired Bearer token'),
-    ApiDetailError(
-      HttpStatus.TOO_MANY_REQUESTS,
-      'Too many requests for this key (KEY_RATE_LIMIT_PER_MIN)',
-      KEY_RATE_LIMITED,
-    ),
-    ApiDetailError(HttpStatus.SERVICE_UNAVAILABLE, 'Postgres is unavailable: retry shortly', DATABASE_UNAVAILABLE),
+    ...BEARER_ERRORS.map(([status, description, message]) => ApiDetailError(status, description, message)),
   );
 }
 
@@ -151,16 +152,9 @@ export function ApiPlatformError(
   ]);
 }
 
-/** the same for the Failover API, in Routee's platform body */
+/** BEARER_ERRORS for the Failover API, in Routee's platform body */
 export function ApiPlatformBearerErrors() {
   return applyDecorators(
-    ApiPlatformError(HttpStatus.FORBIDDEN, 'No bearer credentials', 'Missing Bearer credentials'),
-    ApiPlatformError(HttpStatus.UNAUTHORIZED, 'Unknown or revoked key', 'Invalid or expired Bearer token'),
-    ApiPlatformError(
-      HttpStatus.TOO_MANY_REQUESTS,
-      'Too many requests for this key (KEY_RATE_LIMIT_PER_MIN)',
-      KEY_RATE_LIMITED,
-    ),
-    ApiPlatformError(HttpStatus.SERVICE_UNAVAILABLE, 'Postgres is unavailable: retry shortly', DATABASE_UNAVAILABLE),
+    ...BEARER_ERRORS.map(([status, description, message]) => ApiPlatformError(status, description, message)),
   );
 }
