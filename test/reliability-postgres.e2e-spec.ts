@@ -6,7 +6,7 @@ import request from 'supertest';
 import { loadGatewayConfig } from '@app/config';
 import { startSandbox, type RunningSandbox } from '@app/routee-sandbox/sandbox';
 import { startGateway, type RunningGateway } from '../apps/gateway/src/gateway';
-import { AUTH, TEST_KEY } from './support/test-gateway';
+import { AUTH, routeeEnvOf, TEST_KEY } from './support/test-gateway';
 import { failoverRequest, phone } from './support/factories';
 import { freePort, sleep, waitFor } from './support/engine-support';
 import { startPostgresProcess, type PostgresProcess } from './support/postgres-process';
@@ -44,10 +44,7 @@ describe('Postgres restarted under load', () => {
     const config = loadGatewayConfig({
       DATABASE_URL: pg.url,
       GATEWAY_API_KEYS: TEST_KEY,
-      ROUTEE_APP_ID: sandbox.appId,
-      ROUTEE_APP_SECRET: sandbox.appSecret,
-      ROUTEE_AUTH_URL: sandbox.url,
-      ROUTEE_API_URL: sandbox.url,
+      ...routeeEnvOf(sandbox),
       REFRESH_INTERVAL_MS: '200',
       SEND_CLAIM_MS: '20000',
     });

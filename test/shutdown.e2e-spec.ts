@@ -6,7 +6,7 @@ import { startSandbox, type RunningSandbox } from '@app/routee-sandbox/sandbox';
 import { failoverRequest, phone } from './support/factories';
 import { freePort, sleep, waitFor } from './support/engine-support';
 import { spawnGateway, type GatewayProcess } from './support/gateway-process';
-import { AUTH, TEST_CODE_SECRET, TEST_KEY, resetTables } from './support/test-gateway';
+import { AUTH, TEST_CODE_SECRET, TEST_KEY, resetTables, routeeEnvOf } from './support/test-gateway';
 
 /** a grace a loaded CI still serves a request in */
 const GRACE_MS = 3000;
@@ -67,10 +67,7 @@ describe('graceful shutdown (SIGTERM)', () => {
       DATA_DIR: dataDir,
       GATEWAY_API_KEYS: TEST_KEY,
       CODE_SECRET: TEST_CODE_SECRET,
-      ROUTEE_APP_ID: sandbox.appId,
-      ROUTEE_APP_SECRET: sandbox.appSecret,
-      ROUTEE_AUTH_URL: sandbox.url,
-      ROUTEE_API_URL: sandbox.url,
+      ...routeeEnvOf(sandbox),
       ROUTEE_REQUEST_TIMEOUT_MS: '15000',
       PHONE_RATE_LIMIT: '0',
       REFRESH_INTERVAL_MS: '500',

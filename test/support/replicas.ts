@@ -1,5 +1,5 @@
 import { spawnSandbox, type SpawnedSandbox } from '@app/routee-sandbox/testing/spawn-sandbox';
-import { TEST_KEY } from './test-gateway';
+import { routeeEnvOf, TEST_KEY } from './test-gateway';
 import { freePort } from './engine-support';
 import { spawnGateway, type GatewayProcess } from './gateway-process';
 
@@ -40,10 +40,7 @@ export async function startReplicas(statusDelayMs: number): Promise<Replicas> {
       spawnGateway(port, {
         DATABASE_URL: process.env.TEST_DATABASE_URL!,
         GATEWAY_API_KEYS: TEST_KEY,
-        ROUTEE_APP_ID: sandbox.appId,
-        ROUTEE_APP_SECRET: sandbox.appSecret,
-        ROUTEE_AUTH_URL: sandbox.url,
-        ROUTEE_API_URL: sandbox.url,
+        ...routeeEnvOf(sandbox),
         PUBLIC_URL: `http://127.0.0.1:${ports[(i + 1) % ports.length]}`,
         ROUTEE_CALLBACK_TOKEN: REPLICA_CALLBACK_TOKEN,
         REFRESH_INTERVAL_MS: '500',

@@ -10,6 +10,16 @@ export const AUTH = { Authorization: `Bearer ${TEST_KEY}` };
 /** replicas share CODE_SECRET: a code one sealed, another opens for the failover */
 export const TEST_CODE_SECRET = 'test-code-secret-0123456789abcdef0123456789';
 
+/** the gateway's Routee settings for a sandbox: its app credentials, and its URL for both the OAuth server and the API */
+export function routeeEnvOf(sandbox: { appId: string; appSecret: string; url: string }): Record<string, string> {
+  return {
+    ROUTEE_APP_ID: sandbox.appId,
+    ROUTEE_APP_SECRET: sandbox.appSecret,
+    ROUTEE_AUTH_URL: sandbox.url,
+    ROUTEE_API_URL: sandbox.url,
+  };
+}
+
 export interface TestGateway {
   gateway: RunningGateway;
   sandbox: RunningSandbox;
@@ -36,10 +46,7 @@ export async function startTestGateway(
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     GATEWAY_API_KEYS: TEST_KEY,
     CODE_SECRET: TEST_CODE_SECRET,
-    ROUTEE_APP_ID: sandbox.appId,
-    ROUTEE_APP_SECRET: sandbox.appSecret,
-    ROUTEE_AUTH_URL: sandbox.url,
-    ROUTEE_API_URL: sandbox.url,
+    ...routeeEnvOf(sandbox),
     ROUTEE_REQUEST_TIMEOUT_MS: '2000',
     // the suites send many flows to a few numbers; the limit itself is tested in abuse-limits.e2e-spec.ts
     PHONE_RATE_LIMIT: '0',
