@@ -13,6 +13,7 @@ import { AUTH, startTestGateway, type TestGateway } from './support/test-gateway
  * lines caught where they would be written.
  */
 
+const CALLBACK_TOKEN = 'logging-callback-token';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 interface JsonLine {
@@ -30,7 +31,7 @@ interface JsonLine {
 async function gatewayLogging(format: 'json' | 'pretty'): Promise<{ t: TestGateway; lines: string[] }> {
   const lines: string[] = [];
   const t = await startTestGateway({
-    env: { LOG_FORMAT: format, WORKER_ENABLED: 'false' },
+    env: { LOG_FORMAT: format, WORKER_ENABLED: 'false', ROUTEE_CALLBACK_TOKEN: CALLBACK_TOKEN },
     logger: ['log', 'warn', 'error'],
     logOutput: (line) => lines.push(line),
   });
@@ -218,6 +219,51 @@ describe('logs: LOG_FORMAT=json', () => {
     const aboutFlow = parsed().filter((l) => l.message.includes(flowId));
     expect(aboutFlow.length).toBeGreaterThan(0);
     for (const line of aboutFlow) expect(line.requestId).toBe(requestId);
+  });
+
+  it("a code check's, a cancel's and a Routee callback's lines carry their request's id", async () => {
+    const sent = await Promise.all(
+      [phone(), phone()].map((to) =>
+        t.http
+          .post('/otp/send-failover')
+          .set(AUTH)
+          .send(failoverRequest(to, { viber: { pin: '771942' } })),
+      ),
+    );
+    expect(sent.map((res) => res.status)).toEqual([200, 200]);
+    const [approvedId, canceledId] = sent.map((res) => (res.body as { flowId: string }).flowId);
+    const linesOf = async (requestId: string) => {
+      await accessLineOf(requestId);
+      return parsed().filter((l) => l.requestId === requestId && l.route === undefined);
+    };
+
+    const verified = await t.http
+      .post('/otp/verify')
+      .set(AUTH)
+      .set('X-Request-Id', 'verify-1')
+      .send({ id: approvedId, code: '771942' });
+    expect(verified.body).toMatchObject({ verification: { status: 'approved' } });
+    expect((await linesOf('verify-1')).map((l) => l.message)).toContainEqual(
+      expect.stringContaining(`flow ${approvedId}: code approved`),
+    );
+
+    expect(
+      (await t.http.post(`/otp/failover/${canceledId}/cancel`).set(AUTH).set('X-Request-Id', 'cancel-1')).status,
+    ).toBe(200);
+    expect((await linesOf('cancel-1')).map((l) => l.message)).toContainEqual(
+      expect.stringContaining(`flow ${canceledId}: canceled`),
+    );
+
+    // a Failed report for a message nobody sent: answered 200 'ignored', and a warning
+    const unknown = randomUUID();
+    const callback = await t.http
+      .post(`/routee/callbacks/viber?token=${CALLBACK_TOKEN}`)
+      .set('X-Request-Id', 'callback-1')
+      .send({ trackingId: unknown, status: 'Failed' });
+    expect(callback.body).toEqual({ result: 'ignored' });
+    expect(await linesOf('callback-1')).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringContaining(`unknown trackingId ${unknown}`) }),
+    );
   });
 
   it('lines logged outside any request carry no request id', () => {

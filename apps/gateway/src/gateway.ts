@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -21,6 +22,7 @@ import { createValidationPipe } from './common/validation';
 import { platformCode } from './failover-api/platform-error';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerRequestHooks, type RequestHooks } from './logging/access-log';
+import { requestIdOf } from './logging/request-context';
 import { type AccessLine, GatewayLogSink, type LogStream } from './logging/log-sink';
 import { Drain } from './shutdown/drain';
 import { drainRequests } from './shutdown/graceful-shutdown';
@@ -100,6 +102,7 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
         : options.logger;
   // every line, ours and the libraries', passes the redactor: no secret, key, token or full phone number gets written
   const secrets = secretsOf(config);
+  const clean = (text: string) => redact(text, secrets);
   const appLogger = sink === false ? false : new RedactingLogger(sink, secrets);
   const useAppLogger = () => Logger.overrideLogger(appLogger);
   useAppLogger();
@@ -182,6 +185,8 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
         trustProxy: false,
         forceCloseConnections: true,
         routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+        // request.id, returned as X-Request-Id and put on the request's log lines (access-log.ts)
+        genReqId: (raw: IncomingMessage) => requestIdOf(raw.headers['x-request-id'], clean),
         frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
           routerError(error, request, reply, requestHooks.current),
       }),
@@ -192,7 +197,6 @@ export async function startGateway(given: GatewayConfig, options: StartOptions =
     registerHttpHardening(app.getHttpAdapter().getInstance());
     requestHooks.current = registerRequestHooks(app.getHttpAdapter().getInstance(), {
       access: accessLog(sink, appLogger),
-      clean: (text) => redact(text, secrets),
       drain,
     });
     setupSwagger(app);

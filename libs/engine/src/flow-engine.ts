@@ -16,6 +16,9 @@ import { TrackingRefresher } from './tracking-refresher';
  * - StepSender: claimed steps sent to Routee and their outcome recorded;
  * - FlowEvaluator: flows decided under their lock, the failover claimed exactly once;
  * - TrackingRefresher: Routee's tracking asked, within a budget, and applied.
+ *
+ * The entry points a request calls take its id (`requestId`, in NewFlow and
+ * EvaluateOptions too), for the lines logged on its behalf (RequestLogger).
  */
 @Injectable()
 export class FlowEngine {
@@ -46,13 +49,19 @@ export class FlowEngine {
   applyReport(
     trackingId: string,
     report: StatusReport,
+    requestId?: string,
   ): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
-    return this.evaluator.applyReport(trackingId, report);
+    return this.evaluator.applyReport(trackingId, report, requestId);
   }
 
   /** Refreshes the flow's steps that may still change from Routee, within `budgetMs`, and evaluates it. */
-  refresh(flow: string | FlowWithSteps, budgetMs: number, only?: ReadonlySet<string>): Promise<FlowWithSteps> {
-    return this.refresher.refresh(flow, budgetMs, only);
+  refresh(
+    flow: string | FlowWithSteps,
+    budgetMs: number,
+    only?: ReadonlySet<string>,
+    requestId?: string,
+  ): Promise<FlowWithSteps> {
+    return this.refresher.refresh(flow, budgetMs, only, requestId);
   }
 
   /** refresh for a batch of flows as just loaded: all tracking calls at once, one evaluation. */
@@ -61,7 +70,7 @@ export class FlowEngine {
   }
 
   /** Re-reads one step's tracking whatever its status (a multipart SMS report) and evaluates its flow; null when unknown. */
-  refreshTracking(trackingId: string, budgetMs: number): Promise<FlowWithSteps | null> {
-    return this.refresher.refreshTracking(trackingId, budgetMs);
+  refreshTracking(trackingId: string, budgetMs: number, requestId?: string): Promise<FlowWithSteps | null> {
+    return this.refresher.refreshTracking(trackingId, budgetMs, requestId);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, type AppliedReport, type StatusReport } from '@app/flow';
 import {
   FlowEntity,
@@ -13,6 +13,7 @@ import { GatewayMetrics } from '@app/metrics';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { planOf, type Evaluated, type Evaluation, type Plan } from './flow-plan';
 import { failureReason, nextCheckAt, nextStepOf } from './flow-rules';
+import { RequestLogger } from './request-logger';
 import { StepSender, type FailoverSend } from './step-sender';
 import { WebhookService } from './webhooks/webhook.service';
 
@@ -23,6 +24,8 @@ export interface EvaluateOptions {
   initial?: boolean;
   /** a delivery report to apply first, in the same transaction */
   report?: { trackingId: string; report: StatusReport };
+  /** the request the evaluation is for, if any: the lines it logs name it */
+  requestId?: string;
 }
 
 /** what one flow's evaluation writes: its change, and either its webhook event and answer, or its failover to send */
@@ -41,7 +44,7 @@ type Settled =
  */
 @Injectable()
 export class FlowEvaluator {
-  private readonly log = new Logger(FlowEvaluator.name);
+  private readonly log = new RequestLogger(FlowEvaluator.name);
 
   constructor(
     private readonly store: FlowStore,
@@ -64,27 +67,32 @@ export class FlowEvaluator {
   async applyReport(
     trackingId: string,
     report: StatusReport,
+    requestId?: string,
   ): Promise<{ applied: AppliedReport; flow: FlowWithSteps } | null> {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
-    const { flow, applied } = await this.evaluateApplying(flowId, new Date(), { report: { trackingId, report } });
+    const { flow, applied } = await this.evaluateApplying(flowId, new Date(), {
+      report: { trackingId, report },
+      requestId,
+    });
     return applied ? { applied, flow } : null;
   }
 
   /** A set of flows in one transaction; should that fail, each flow on its own, so that one bad flow does not hold up the others. */
-  async evaluateBatch(items: Evaluation[]): Promise<Evaluated[]> {
+  async evaluateBatch(items: Evaluation[], requestId?: string): Promise<Evaluated[]> {
+    const log = this.log.for(requestId);
     try {
-      return await this.evaluateMany(items, new Date(), false);
+      return await this.evaluateMany(items, new Date(), false, requestId);
     } catch (err) {
       if (items.length === 1) throw err;
-      this.log.warn(
+      log.warn(
         `evaluating ${items.length} flows together failed (${err instanceof Error ? err.message : String(err)}); evaluating them one by one`,
       );
     }
-    const each = await Promise.allSettled(items.map((item) => this.evaluateMany([item], new Date(), false)));
+    const each = await Promise.allSettled(items.map((item) => this.evaluateMany([item], new Date(), false, requestId)));
     return each.flatMap((result, i) => {
       if (result.status === 'fulfilled') return result.value;
-      this.log.warn(
+      log.warn(
         `flow ${items[i].flowId}: evaluation failed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`,
       );
       return [];
@@ -101,6 +109,7 @@ export class FlowEvaluator {
       [{ flowId, reports: options.report ? [options.report] : [] }],
       now,
       options.initial === true,
+      options.requestId,
     );
     if (!evaluated) throw new DomainError('flow_not_found', `flow ${flowId} vanished`);
     return { flow: evaluated.flow, applied: evaluated.applied[0] ?? null };
@@ -113,7 +122,12 @@ export class FlowEvaluator {
    * flows as evaluated, with what each report did, in no particular order;
    * flows that do not exist are left out.
    */
-  private async evaluateMany(items: Evaluation[], now: Date, initial: boolean): Promise<Evaluated[]> {
+  private async evaluateMany(
+    items: Evaluation[],
+    now: Date,
+    initial: boolean,
+    requestId: string | undefined,
+  ): Promise<Evaluated[]> {
     const reportsOf = new Map(items.map((item) => [item.flowId, item.reports]));
     let plans: Plan[] = [];
     const settled = await this.store.withFlowsLocked([...reportsOf.keys()], (locked, tx) => {
@@ -125,11 +139,12 @@ export class FlowEvaluator {
     this.count(plans, failovers);
     if (eventsOf(settled).length > 0) this.webhooks.wake();
     if (failovers.length === 0) return evaluated;
-    await this.sender.sendFailovers(failovers);
+    await this.sender.sendFailovers(failovers, requestId);
     const again = await this.evaluateMany(
       failovers.map((f) => ({ flowId: f.step.flowId, reports: [] })),
       new Date(),
       initial,
+      requestId,
     );
     const appliedOf = new Map(failovers.map((f) => [f.step.flowId, f.applied]));
     // as written under the lock (a later change is another evaluation's to report)

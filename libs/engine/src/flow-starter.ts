@@ -35,6 +35,8 @@ export interface NewFlow {
    * Stored as its HMAC and its seal only. None on Failover API flows.
    */
   code?: { value: string; ttlSec: number };
+  /** the request that starts it, if any: the lines logged for it name the request */
+  requestId?: string;
 }
 
 /** what recording the first send wrote: the step, and the flow's answer when the shortcut wrote the flow too */
@@ -91,11 +93,13 @@ export class FlowStarter {
       this.options.sendClaimMs,
     );
     const [primary] = created.steps;
-    const sent = await this.caller.call(primary, primaryDef, created.flow, nextDef);
+    const { requestId } = input;
+    const sent = await this.caller.call(primary, primaryDef, created.flow, nextDef, requestId);
     const recorded = sent && (await this.caller.recordOutcome(() => this.recordFirstSend(created, sent)));
-    if (sent && recorded && !recorded.stepRecorded) this.caller.warnResentElsewhere(primary, sent.result.trackingId);
+    if (sent && recorded && !recorded.stepRecorded)
+      this.caller.warnResentElsewhere(primary, sent.result.trackingId, requestId);
     // the state the send response reports is the initial one: no webhook for it
-    const answer = recorded?.flow ?? (await this.evaluator.evaluate(id, new Date(), { initial: true }));
+    const answer = recorded?.flow ?? (await this.evaluator.evaluate(id, new Date(), { initial: true, requestId }));
     this.metrics.flowStarted(input.kind, answer.flow.status);
     return answer;
   }

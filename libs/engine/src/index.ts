@@ -8,6 +8,7 @@ export { reportOf } from './tracking-refresher';
 export * from './failover-worker';
 export * from './read-refresher';
 export * from './mask';
+export { RequestLogger, requestIdOfLine, type LineWriter } from './request-logger';
 export * from './tracking-view';
 export * from './failover-tracking-view';
 export * from './webhooks/webhook.service';

@@ -32,8 +32,11 @@ export class ReadRefresher {
     @Inject(ENGINE_OPTIONS) private readonly options: EngineOptions,
   ) {}
 
-  /** The flow as just loaded, refreshed where it is stale; Routee's answers are waited for at most `budgetMs`. */
-  refresh(current: FlowWithSteps, budgetMs: number): Promise<FlowWithSteps> {
+  /**
+   * The flow as just loaded, refreshed where it is stale; Routee's answers are waited for at most `budgetMs`.
+   * `requestId`: the read's (a refresh shared by concurrent reads names the first one's in its log lines).
+   */
+  refresh(current: FlowWithSteps, budgetMs: number, requestId?: string): Promise<FlowWithSteps> {
     const flowId = current.flow.id;
     const running = this.inFlight.get(flowId);
     if (running) return running;
@@ -43,7 +46,9 @@ export class ReadRefresher {
     if (stale.length === 0 && (isFinal(current.flow.status) || !wouldChange(current, now))) {
       return Promise.resolve(current);
     }
-    const refresh = this.claimAndRefresh(current, stale, now, budgetMs).finally(() => this.inFlight.delete(flowId));
+    const refresh = this.claimAndRefresh(current, stale, now, budgetMs, requestId).finally(() =>
+      this.inFlight.delete(flowId),
+    );
     this.inFlight.set(flowId, refresh);
     return refresh;
   }
@@ -64,6 +69,7 @@ export class ReadRefresher {
     stale: StepEntity[],
     now: Date,
     budgetMs: number,
+    requestId: string | undefined,
   ): Promise<FlowWithSteps> {
     const staleBefore = new Date(now.getTime() - this.options.refreshIntervalMs);
     const claimed = await this.store.claimStepChecks(
@@ -73,6 +79,6 @@ export class ReadRefresher {
     );
     // someone checked them since this read loaded the flow: its answer is in the store, or soon will be
     if (claimed.size === 0 && !wouldChange(current, new Date())) return current;
-    return this.tracking.refresh(current, Math.max(0, budgetMs - (Date.now() - now.getTime())), claimed);
+    return this.tracking.refresh(current, Math.max(0, budgetMs - (Date.now() - now.getTime())), claimed, requestId);
   }
 }

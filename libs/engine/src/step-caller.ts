@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   FlowStore,
   isDatabaseUnavailable,
@@ -12,6 +12,7 @@ import { RouteeClient, RouteeError, type RouteeSendResult } from '@app/routee';
 import { CODE_PLACEHOLDER, openCode } from './code';
 import { ENGINE_OPTIONS, ROUTEE_CLIENT, type EngineOptions } from './engine.options';
 import { maskPhone } from './mask';
+import { RequestLogger } from './request-logger';
 import { nothingWentOut, refusalOf, refusedStatusOf, sendErrorOf } from './send-refusal';
 import { channelOf } from './step-mapping';
 
@@ -49,7 +50,7 @@ const DEFAULT_OUTAGE_QUEUE_MS = 120_000;
  */
 @Injectable()
 export class StepCaller {
-  private readonly log = new Logger(StepCaller.name);
+  private readonly log = new RequestLogger(StepCaller.name);
 
   constructor(
     private readonly store: FlowStore,
@@ -62,21 +63,24 @@ export class StepCaller {
   /**
    * Calls Routee for a claimed step: Routee's answer when it took the
    * message, for the caller to record; null when it did not, recorded here
-   * (the step failed, or was queued).
+   * (the step failed, or was queued). `requestId`: the request it is sent for, if any (its log lines name it).
    */
   async call(
     step: StepEntity,
     def: StepDefinition,
     flow: FlowEntity,
     fallback?: StepDefinition,
+    requestId?: string,
   ): Promise<SentStep | null> {
-    const answer = await this.withClaimRenewed(step.id, async () => this.callRoutee(this.withCode(def, flow)));
+    const answer = await this.withClaimRenewed(step.id, requestId, async () =>
+      this.callRoutee(this.withCode(def, flow)),
+    );
     if (answer.took) {
       this.metrics.messageSent(step.channel, step.role);
       return { result: answer.result, sentAt: new Date() };
     }
     // a queued send waits counting from the flow's creation
-    await this.recordRefusal(step, answer.error, flow.createdAt, fallback);
+    await this.recordRefusal(step, answer.error, flow.createdAt, fallback, requestId);
     return null;
   }
 
@@ -122,15 +126,18 @@ export class StepCaller {
   }
 
   /** only when this process stalled past its claim and another replica re-sent the step */
-  warnResentElsewhere(step: StepEntity, trackingId: string): void {
-    this.log.warn(
-      `flow ${step.flowId}: ${step.role} ${step.channel} send ${trackingId} came back after another replica had finished the step: Routee has it twice`,
-    );
+  warnResentElsewhere(step: StepEntity, trackingId: string, requestId?: string): void {
+    this.log
+      .for(requestId)
+      .warn(
+        `flow ${step.flowId}: ${step.role} ${step.channel} send ${trackingId} came back after another replica had finished the step: Routee has it twice`,
+      );
   }
 
   /** the call's answer or what it threw, the step's claim renewed until then */
   private async withClaimRenewed(
     stepId: string,
+    requestId: string | undefined,
     call: () => Promise<RouteeSendResult>,
   ): Promise<{ took: true; result: RouteeSendResult } | { took: false; error: unknown }> {
     const claimMs = this.options.sendClaimMs;
@@ -138,7 +145,9 @@ export class StepCaller {
       () => {
         this.queue
           .renewSendClaim(stepId, claimMs)
-          .catch((err: unknown) => this.log.warn(`could not renew the send claim of step ${stepId}: ${String(err)}`));
+          .catch((err: unknown) =>
+            this.log.for(requestId).warn(`could not renew the send claim of step ${stepId}: ${String(err)}`),
+          );
       },
       Math.max(200, Math.floor(claimMs / 3)),
     );
@@ -157,8 +166,10 @@ export class StepCaller {
     step: StepEntity,
     err: unknown,
     queuedSince: Date,
-    fallback?: StepDefinition,
+    fallback: StepDefinition | undefined,
+    requestId: string | undefined,
   ): Promise<void> {
+    const log = this.log.for(requestId);
     const channel = step.channel;
     const channelDown =
       (err instanceof RouteeError && err.kind === 'circuit_open') ||
@@ -173,14 +184,14 @@ export class StepCaller {
         Math.max(this.routee.retryAt(channel), Date.now() + 200) + Math.floor(Math.random() * 250),
       );
       await this.recordOutcome(() => this.store.queueSend(step.id, new Date(retryAt)));
-      this.log.debug(
+      log.debug(
         `flow ${step.flowId}: ${step.role} ${channel} send queued until ${new Date(retryAt).toISOString()} (Routee circuit open)`,
       );
       return;
     }
     const sendError = sendErrorOf(err);
     // the whole answer (HTTP status, Routee's code, developerMessage, the fields it refused) goes to the log
-    this.log.warn(
+    log.warn(
       `flow ${step.flowId}: ${step.role} ${channel} send to ${maskPhone(step.phoneNumber)} failed (${sendError}): ${err instanceof Error ? err.message : String(err)}`,
     );
     await this.recordOutcome(() =>

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { FlowStore, type FlowEntity, type SendState, type StepEntity } from '@app/persistence';
 import { loadFlowOrFail } from './flow-rules';
 import { maskPhone } from './mask';
+import { RequestLogger } from './request-logger';
 import { StepCaller } from './step-caller';
 
 /** a failover step claimed under its flow's lock (FlowEvaluator), for this process to send */
@@ -18,7 +19,7 @@ export interface FailoverSend {
  */
 @Injectable()
 export class StepSender {
-  private readonly log = new Logger(StepSender.name);
+  private readonly log = new RequestLogger(StepSender.name);
 
   constructor(
     private readonly store: FlowStore,
@@ -69,16 +70,19 @@ export class StepSender {
    * took in one statement. A send that failed in some other way (its failure
    * could not be recorded) does not keep the others' answers from being
    * recorded; its step stays claimed and the worker takes it over.
+   * `requestId`: the request they are sent for, if any (its log lines name it).
    */
-  async sendFailovers(claimed: FailoverSend[]): Promise<void> {
+  async sendFailovers(claimed: FailoverSend[], requestId?: string): Promise<void> {
+    const log = this.log.for(requestId);
     // a worker's batch is one line at the default level (one a flow at a thousand a second would flood the log)
-    if (claimed.length > 1) this.log.log(`${claimed.length} flows: failover steps claimed, sending`);
+    if (claimed.length > 1) log.log(`${claimed.length} flows: failover steps claimed, sending`);
     const settled = await Promise.allSettled(
       claimed.map(async ({ step, flow }) => {
         const line = `flow ${flow.id}: failover to ${step.channel} ${maskPhone(step.phoneNumber)}`;
-        if (claimed.length > 1) this.log.debug(line);
-        else this.log.log(line);
-        const sent = await this.caller.call(step, flow.definition[step.order - 1], flow, flow.definition[step.order]);
+        if (claimed.length > 1) log.debug(line);
+        else log.log(line);
+        const def = flow.definition[step.order - 1];
+        const sent = await this.caller.call(step, def, flow, flow.definition[step.order], requestId);
         return (
           sent && {
             id: step.id,
@@ -93,10 +97,10 @@ export class StepSender {
     const recorded = await this.caller.recordOutcome(() => this.store.markStepsSent(took));
     for (const s of took)
       if (!recorded.has(s.id))
-        this.caller.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId);
+        this.caller.warnResentElsewhere(claimed.find((c) => c.step.id === s.id)!.step, s.trackingId, requestId);
     settled.forEach((s, i) => {
       if (s.status === 'rejected')
-        this.log.warn(
+        log.warn(
           `flow ${claimed[i].flow.id}: failover send failed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`,
         );
     });

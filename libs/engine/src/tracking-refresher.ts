@@ -34,11 +34,17 @@ export class TrackingRefresher {
    * Asks Routee for the status of the flow's steps that may still change
    * (`flow`: its id, or the flow as just loaded), applies the answers, and
    * re-evaluates. Gives up waiting after `budgetMs` (the stored story is then
-   * what the caller gets; late answers still land). `only`: as for refreshMany.
+   * what the caller gets; late answers still land). `only`: as for refreshMany;
+   * `requestId`: the request it is done for, if any (its log lines name it).
    */
-  async refresh(flow: string | FlowWithSteps, budgetMs: number, only?: ReadonlySet<string>): Promise<FlowWithSteps> {
+  async refresh(
+    flow: string | FlowWithSteps,
+    budgetMs: number,
+    only?: ReadonlySet<string>,
+    requestId?: string,
+  ): Promise<FlowWithSteps> {
     const current = typeof flow === 'string' ? await loadFlowOrFail(this.store, flow) : flow;
-    const [refreshed] = await this.refreshMany([current], budgetMs, only);
+    const [refreshed] = await this.refreshMany([current], budgetMs, only, requestId);
     return refreshed ?? current;
   }
 
@@ -51,7 +57,12 @@ export class TrackingRefresher {
    * other (bench: get). `only`: the ids of the steps to ask about (a read's
    * stale ones); without it, every step that may still change.
    */
-  async refreshMany(flows: FlowWithSteps[], budgetMs: number, only?: ReadonlySet<string>): Promise<FlowWithSteps[]> {
+  async refreshMany(
+    flows: FlowWithSteps[],
+    budgetMs: number,
+    only?: ReadonlySet<string>,
+    requestId?: string,
+  ): Promise<FlowWithSteps[]> {
     const asStored: FlowWithSteps[] = [];
     const toEvaluate: string[] = [];
     const calls: Promise<Tracked>[] = [];
@@ -77,7 +88,7 @@ export class TrackingRefresher {
         t.flowId === flowId && t.report ? [{ trackingId: t.trackingId, report: t.report }] : [],
       ),
     }));
-    return [...asStored, ...(await this.evaluator.evaluateBatch(items)).map((e) => e.flow)];
+    return [...asStored, ...(await this.evaluator.evaluateBatch(items, requestId)).map((e) => e.flow)];
   }
 
   /**
@@ -85,14 +96,17 @@ export class TrackingRefresher {
    * re-evaluates its flow: for reports that say too little on their own (one
    * part of a multipart SMS). Null when no step has this trackingId.
    */
-  async refreshTracking(trackingId: string, budgetMs: number): Promise<FlowWithSteps | null> {
+  async refreshTracking(trackingId: string, budgetMs: number, requestId?: string): Promise<FlowWithSteps | null> {
     const flowId = await this.store.findFlowIdByTrackingId(trackingId);
     if (!flowId) return null;
     const { steps } = await loadFlowOrFail(this.store, flowId);
     const step = steps.find((s) => s.trackingId === trackingId && s.sendState === 'sent');
     const report =
       step && this.routee.isAvailable(step.channel) ? await withinBudget(this.track(step), budgetMs) : null;
-    return this.evaluator.evaluate(flowId, new Date(), report ? { report: { trackingId, report } } : {});
+    return this.evaluator.evaluate(flowId, new Date(), {
+      ...(report && { report: { trackingId, report } }),
+      requestId,
+    });
   }
 
   /** an answer after the budget, applied on its own */

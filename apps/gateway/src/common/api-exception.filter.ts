@@ -1,5 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequestLogger } from '@app/engine';
 import { DomainError, type DomainErrorCode } from '@app/flow';
 import { isDatabaseUnavailable } from '@app/persistence';
 import { PlatformError, platformCode, type PlatformErrorBody } from '../failover-api/platform-error';
@@ -41,22 +42,22 @@ const FAILOVER_API_PATH = /^\/failover(?:[/?#]|$)/;
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  private readonly log = new Logger('Http');
+  private readonly log = new RequestLogger('Http');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest | undefined>();
     const failure = this.toFailure(exception);
+    const log = this.log.for(request?.id);
     if (failure.status === HttpStatus.SERVICE_UNAVAILABLE)
-      this.log.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
+      log.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
     else if (failure.status >= 500)
-      this.log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      log.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     const retryAfterSec =
       exception instanceof GatewayError || exception instanceof DomainError ? exception.retryAfterSec : undefined;
     if (retryAfterSec !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSec))));
-    const { status, body } = isFailoverApi(http.getRequest<FastifyRequest | undefined>())
-      ? toPlatformAnswer(failure)
-      : toDetailAnswer(failure);
+    const { status, body } = isFailoverApi(request) ? toPlatformAnswer(failure) : toDetailAnswer(failure);
     void reply.status(status).send(body);
   }
 

@@ -29,6 +29,7 @@ import {
 } from './dto/failover-tracking.dto';
 import { FailoverSendService } from './failover-send.service';
 import { FailoverTrackingService } from './failover-tracking.service';
+import { RequestId } from '../logging/request-id.decorator';
 
 /** Routee's Failover API (CONTRACT section 10): its errors in Routee's platform body (ApiExceptionFilter). */
 @ApiTags('failover')
@@ -86,7 +87,7 @@ export class FailoverApiController {
   )
   // the header is read from the request: @Headers() would also declare it, as a required parameter, in the OpenAPI document
   send(@Body() dto: FailoverRequestDto, @Req() req: AuthedRequest): Promise<FailoverTrackingView> {
-    return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']));
+    return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']), req.id);
   }
 
   @Get('tracking/:trackingId')
@@ -101,8 +102,8 @@ export class FailoverApiController {
   })
   @ApiOkResponse({ type: FailoverTrackingDto })
   @ApiPlatformError(404, 'No Failover flow has this id', 'tracking not found')
-  track(@Param('trackingId') trackingId: string): Promise<FailoverTrackingView> {
-    return this.tracking.track(trackingId);
+  track(@Param('trackingId') trackingId: string, @RequestId() requestId: string): Promise<FailoverTrackingView> {
+    return this.tracking.track(trackingId, requestId);
   }
 }
 

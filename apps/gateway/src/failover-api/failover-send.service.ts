@@ -25,12 +25,13 @@ export class FailoverSendService {
     dto: FailoverRequestDto,
     caller: Caller,
     idempotencyKey: string | undefined,
+    requestId?: string,
   ): Promise<FailoverTrackingView> {
     const definition = toFailoverDefinition(dto);
     this.checkDestinations(dto);
     const callback = dto.callback ?? null;
     if (callback) await this.checkCallbackUrl(callback.url);
-    const start = (id: string) => this.start(id, definition, callback, caller);
+    const start = (id: string) => this.start(id, definition, callback, caller, requestId);
     if (idempotencyKey === undefined) return start(randomUUID());
     checkIdempotencyKey(idempotencyKey);
     const { claimMs, waitMs } = this.config.idempotency;
@@ -68,6 +69,7 @@ export class FailoverSendService {
     definition: StepDefinition[],
     callback: FailoverCallbackDto | null,
     caller: Caller,
+    requestId: string | undefined,
   ): Promise<FailoverTrackingView> {
     const started = await this.engine.startFlow({
       id,
@@ -76,6 +78,7 @@ export class FailoverSendService {
       callbackUrl: callback?.url ?? null,
       callbackStrategy: callback?.strategy ?? null,
       apiKeyId: caller.keyId,
+      requestId,
     });
     return toFailoverTracking(started);
   }

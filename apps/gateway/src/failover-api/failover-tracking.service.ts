@@ -19,9 +19,9 @@ export class FailoverTrackingService {
    * A Failover API flow by its trackingId or any of its messages' (a Voice step's conversationTrackingId or its call's messageId), its
    * pending steps refreshed from Routee within 1 s. A Failover OTP flow is not one: it answers 404 here.
    */
-  async track(id: string): Promise<FailoverTrackingView> {
+  async track(id: string, requestId?: string): Promise<FailoverTrackingView> {
     const found = TRACKABLE_ID.test(id) ? await this.flows.loadByAnyId(id) : null;
     if (found === null || found.flow.kind !== 'failover') throw PlatformError.notFound();
-    return toFailoverTracking(await this.refresher.refresh(found, TRACKING_REFRESH_BUDGET_MS));
+    return toFailoverTracking(await this.refresher.refresh(found, TRACKING_REFRESH_BUDGET_MS, requestId));
   }
 }

@@ -4,19 +4,16 @@ import { isFailoverApi } from '../common/api-exception.filter';
 import { platformCode } from '../failover-api/platform-error';
 import type { Drain } from '../shutdown/drain';
 import type { AccessLine } from './log-sink';
-import { requestContext, requestIdOf } from './request-context';
 
 export interface RequestHooksOptions {
   /** writes the access line (a no-op when logging is off) */
   access: (line: AccessLine) => void;
-  /** the redactor: an X-Request-Id it would change is replaced */
-  clean: (text: string) => string;
   drain: Drain;
 }
 
 const TRACKED = Symbol('gateway.request');
 
-/** the request id, kept on the request for its access line */
+/** the request's id while it counts as in flight (its access line not written yet) */
 interface Tracked {
   [TRACKED]?: string;
 }
@@ -24,13 +21,11 @@ interface Tracked {
 /**
  * What happens around every request, in an onRequest, an onSend and an onResponse hook
  * (the send path is benchmarked against a bare baseline, so nothing is built
- * per request beyond an id, a context and, at the end, one line):
+ * per request beyond its id and, at the end, one line):
  *
- * - the X-Request-Id: the caller's when sane (requestIdOf), else a new one,
- *   sent back on the response and on every line logged while the request is
- *   handled (an AsyncLocalStorage context, entered in onRequest; Fastify 5's
- *   body parser runs the rest of the chain in the request's async context,
- *   so a body that comes later keeps it: test/logging.e2e-spec.ts);
+ * - the X-Request-Id: Fastify's `request.id` (the caller's when sane, else a
+ *   new one: requestIdOf, the server's genReqId), sent back on the response;
+ *   the code that logs on the request's behalf is handed it (RequestLogger);
  * - the count of requests in flight, and their refusal (503) once the
  *   shutdown refuses new ones (the health checks still answer); a request
  *   whose client went away counts until its handler has answered (onSend:
@@ -40,9 +35,9 @@ interface Tracked {
  *   its query string), status, milliseconds.
  */
 export function registerRequestHooks(fastify: FastifyInstance, options: RequestHooksOptions): RequestHooks {
-  const { access, clean, drain } = options;
+  const { access, drain } = options;
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const requestId = requestIdOf(request.headers['x-request-id'], clean);
+    const requestId = request.id;
     (request as Tracked)[TRACKED] = requestId;
     void reply.header('x-request-id', requestId);
     drain.enter();
@@ -50,7 +45,7 @@ export function registerRequestHooks(fastify: FastifyInstance, options: RequestH
       refuse(request, reply);
       return;
     }
-    requestContext.run({ requestId }, done);
+    done();
   });
   // the request is answered: out of the count, and its line. Once, from whichever hook comes first
   const finish = (request: FastifyRequest, reply: FastifyReply) => {
@@ -80,7 +75,7 @@ export function registerRequestHooks(fastify: FastifyInstance, options: RequestH
   });
   return {
     answerRefusedByRouter(request, reply, answer) {
-      const requestId = requestIdOf(request.headers['x-request-id'], clean);
+      const requestId = request.id;
       void reply.header('x-request-id', requestId);
       const started = performance.now();
       answer();

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { LogFormat } from '@app/config';
-import { currentRequestId } from './request-context';
+import { requestIdOfLine } from '@app/engine';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -114,7 +114,7 @@ export class GatewayLogSink implements LoggerService {
     const stack = stackAt >= 0 ? (params.splice(stackAt, 1)[0] as string) : undefined;
     const text = [message, ...params].map(render).join(' ');
     const stream: LogStream = level === 'log' || level === 'debug' || level === 'verbose' ? 'stdout' : 'stderr';
-    const requestId = currentRequestId();
+    const requestId = requestIdOfLine();
     if (this.json) {
       this.write(
         JSON.stringify({ time: new Date().toISOString(), level, context, message: text, stack, requestId }),

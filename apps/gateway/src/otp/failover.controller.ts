@@ -7,6 +7,7 @@ import { TrackingService } from './tracking.service';
 import { WebhookEventListDto, WebhookResendDto } from './dto/webhook-event.dto';
 import { WebhookEventsService } from './webhook-events.service';
 import { VerificationService } from './verification.service';
+import { RequestId } from '../logging/request-id.decorator';
 
 @ApiTags('otp')
 @ApiBearerAuth()
@@ -46,8 +47,8 @@ export class FailoverController {
   })
   @ApiOkResponse({ type: FlowTrackingDto })
   @ApiDetailError(404, 'No flow has this id', 'tracking not found')
-  track(@Param('id') id: string): Promise<FlowTrackingDto> {
-    return this.tracking.track(id);
+  track(@Param('id') id: string, @RequestId() requestId: string): Promise<FlowTrackingDto> {
+    return this.tracking.track(id, requestId);
   }
 
   @Post(':id/cancel')
@@ -67,9 +68,9 @@ export class FailoverController {
     description: 'The flow as it now stands (a flow already final is answered as it is)',
   })
   @ApiDetailError(404, 'No flow has this id', 'tracking not found')
-  async cancel(@Param('id') id: string): Promise<FlowTrackingDto> {
-    await this.verification.cancel(id);
-    return this.tracking.track(id);
+  async cancel(@Param('id') id: string, @RequestId() requestId: string): Promise<FlowTrackingDto> {
+    await this.verification.cancel(id, requestId);
+    return this.tracking.track(id, requestId);
   }
 
   @Get(':id/webhooks')

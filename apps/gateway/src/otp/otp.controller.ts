@@ -16,6 +16,7 @@ import { TemplateListDto } from './dto/template.dto';
 import { SendFailoverService } from './send-failover.service';
 import { VerifyCodeDto, VerifyResponseDto } from './dto/verify.dto';
 import { VerificationService } from './verification.service';
+import { RequestId } from '../logging/request-id.decorator';
 import { VIBER_TEMPLATES } from '@app/routee';
 
 @ApiTags('otp')
@@ -66,7 +67,7 @@ export class OtpController {
   )
   // the header is read from the request: @Headers() would also declare it, as a required parameter, in the OpenAPI document
   send(@Body() dto: SendFailoverDto, @Req() req: AuthedRequest): Promise<SendFailoverResponseDto> {
-    return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']));
+    return this.sender.send(dto, req.caller!, headerValue(req.headers['idempotency-key']), req.id);
   }
 
   @Post('verify')
@@ -89,8 +90,8 @@ export class OtpController {
     'flow a1b2c3d4-e5f6-7890-abcd-ef1234567890 has no code to verify',
   )
   @ApiValidationError('id or code missing or malformed', { loc: ['body', 'code'], msg: 'code must be a string' })
-  verify(@Body() dto: VerifyCodeDto): Promise<VerifyResponseDto> {
-    return this.verification.verify(dto.id, dto.code);
+  verify(@Body() dto: VerifyCodeDto, @RequestId() requestId: string): Promise<VerifyResponseDto> {
+    return this.verification.verify(dto.id, dto.code, requestId);
   }
 
   @Get('templates')

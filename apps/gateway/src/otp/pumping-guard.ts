@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
+import { RequestLogger } from '@app/engine';
 import { PumpingStore, type PumpingBlock, type PumpingRule } from '@app/persistence';
 import { GatewayError } from '../common/gateway-error';
 import { GATEWAY_CONFIG } from '../gateway-config.provider';
@@ -14,7 +15,7 @@ import type { SendFailoverDto } from './dto/send-failover.dto';
  */
 @Injectable()
 export class PumpingGuard {
-  private readonly log = new Logger('PumpingGuard');
+  private readonly log = new RequestLogger('PumpingGuard');
   private readonly enabled: boolean;
   private readonly rule: PumpingRule;
 
@@ -28,7 +29,7 @@ export class PumpingGuard {
   }
 
   /** throws the 429 when the flow's destination prefix is blocked (or becomes blocked by this check) */
-  async check(dto: SendFailoverDto): Promise<void> {
+  async check(dto: SendFailoverDto, requestId?: string): Promise<void> {
     if (!this.enabled) return;
     const primary = dto.flow.reduce((first, step) => (step.order < first.order ? step : first));
     const figures = await this.store.figures(primary.to, this.rule);
@@ -40,9 +41,11 @@ export class PumpingGuard {
     if (blocked === null) return; // lifted meanwhile: the figures start afresh
     if (blocked.created) {
       const { prefix, until, conversion } = blocked.block;
-      this.log.warn(
-        `destination prefix +${prefix} blocked until ${until.toISOString()}: ${blocked.block.flows} flows, ${blocked.block.approved} approved, conversion ${conversion.toFixed(3)} (under ${this.rule.minConversion})`,
-      );
+      this.log
+        .for(requestId)
+        .warn(
+          `destination prefix +${prefix} blocked until ${until.toISOString()}: ${blocked.block.flows} flows, ${blocked.block.approved} approved, conversion ${conversion.toFixed(3)} (under ${this.rule.minConversion})`,
+        );
     }
     throw refusal(blocked.block);
   }

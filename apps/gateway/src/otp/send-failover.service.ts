@@ -35,8 +35,9 @@ export class SendFailoverService {
     dto: SendFailoverDto,
     caller: Caller,
     idempotencyKey: string | undefined,
+    requestId?: string,
   ): Promise<SendFailoverResponseDto> {
-    await this.pumping.check(dto);
+    await this.pumping.check(dto, requestId);
     const { definition, code } = placeCode(dto, toDefinition(dto));
     const refused = destinationProblems(dto, this.config.limits.allowedCountryCodes);
     if (refused.length > 0) throw new GatewayError('validation', 'validation failed', refused);
@@ -50,7 +51,8 @@ export class SendFailoverService {
           'value_error.url',
         );
     }
-    if (idempotencyKey === undefined) return this.start(randomUUID(), definition, callbackUrl, caller, code);
+    const start = (id: string) => this.start(id, definition, callbackUrl, caller, code, requestId);
+    if (idempotencyKey === undefined) return start(randomUUID());
 
     checkIdempotencyKey(idempotencyKey);
     const { claimMs, waitMs } = this.config.idempotency;
@@ -60,7 +62,7 @@ export class SendFailoverService {
       idempotencyKey,
       // a caller's pin counts as its HMAC (the record keeps no code), a drawn one as how it is drawn
       requestHashOf({ definition, callbackUrl, code: code && this.idempotentFormOf(code, dto) }),
-      { start: (flowId) => this.start(flowId, definition, callbackUrl, caller, code), answer: toResponse },
+      { start, answer: toResponse },
     );
   }
 
@@ -71,6 +73,7 @@ export class SendFailoverService {
     callbackUrl: string | null,
     caller: Caller,
     code: FlowCode | null,
+    requestId: string | undefined,
   ): Promise<SendFailoverResponseDto> {
     return toResponse(
       await this.engine.startFlow({
@@ -80,6 +83,7 @@ export class SendFailoverService {
         callbackUrl,
         callbackStrategy: null,
         apiKeyId: caller.keyId,
+        requestId,
         ...(code && { code: { value: code.value, ttlSec: code.ttlSec ?? this.config.verification.codeTtlSec } }),
       }),
     );

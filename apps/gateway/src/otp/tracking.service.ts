@@ -29,12 +29,12 @@ export class TrackingService {
    * refreshed from Routee within the budget (ReadRefresher). Failover OTP
    * flows only: a Failover API flow is read at GET /failover/tracking/{id}.
    */
-  async track(id: string): Promise<FlowTrackingDto> {
+  async track(id: string, requestId?: string): Promise<FlowTrackingDto> {
     const found = await orNotFound(id, async (trackable) => {
       const flow = await this.flows.loadByAnyId(trackable);
       return flow?.flow.kind === 'otp' ? flow : null;
     });
-    return toTrackingView(await this.refresher.refresh(found, TRACKING_REFRESH_BUDGET_MS));
+    return toTrackingView(await this.refresher.refresh(found, TRACKING_REFRESH_BUDGET_MS, requestId));
   }
 
   /** A search over stored deliveries: it never asks Routee (tracking one flow does). */

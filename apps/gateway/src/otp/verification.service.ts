@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { GatewayConfig } from '@app/config';
-import { codeMatches, FlowEngine } from '@app/engine';
+import { codeMatches, FlowEngine, RequestLogger } from '@app/engine';
 import { GatewayMetrics } from '@app/metrics';
 import { attemptsLeft, checkGate, type VerificationAnswer } from '@app/flow';
 import { VerificationStore, type StoredVerification, type VerificationStatus } from '@app/persistence';
@@ -19,7 +19,7 @@ import { TRACKABLE_ID } from './tracking.service';
  */
 @Injectable()
 export class VerificationService {
-  private readonly log = new Logger('Verification');
+  private readonly log = new RequestLogger('Verification');
 
   constructor(
     private readonly store: VerificationStore,
@@ -34,7 +34,7 @@ export class VerificationService {
 
   private readonly secret: string;
 
-  async verify(id: string, code: string): Promise<VerifyResponseDto> {
+  async verify(id: string, code: string, requestId?: string): Promise<VerifyResponseDto> {
     // the usual check is one statement: counted (if it may be) and read back together
     const counted = TRACKABLE_ID.test(id) ? await this.store.countAttempt(id, this.maxAttempts) : null;
     if (!counted) return this.uncounted(id, code);
@@ -45,9 +45,9 @@ export class VerificationService {
     const approved = await this.store.approve(state.flowId);
     // approved or canceled meanwhile by a concurrent check: answered as it now stands
     if (!approved) return this.uncounted(id, code);
-    this.log.log(`flow ${state.flowId}: code approved after ${approved.attempts} check(s)`);
+    this.log.for(requestId).log(`flow ${state.flowId}: code approved after ${approved.attempts} check(s)`);
     // ends the flow (Succeeded) now, so that no further step is sent and the webhook tells it
-    await this.engine.evaluate(state.flowId);
+    await this.engine.evaluate(state.flowId, new Date(), { requestId });
     return this.answer(checkable(approved), 'approved');
   }
 
@@ -75,11 +75,11 @@ export class VerificationService {
   }
 
   /** No further step: the flow ends as its steps stand (Succeeded if one did, else Failed 2). */
-  async cancel(id: string): Promise<void> {
+  async cancel(id: string, requestId?: string): Promise<void> {
     const { flowId } = await this.stateOrFail(id);
     if (await this.store.cancel(flowId)) {
-      this.log.log(`flow ${flowId}: canceled, no further step is sent`);
-      await this.engine.evaluate(flowId);
+      this.log.for(requestId).log(`flow ${flowId}: canceled, no further step is sent`);
+      await this.engine.evaluate(flowId, new Date(), { requestId });
     }
   }
 

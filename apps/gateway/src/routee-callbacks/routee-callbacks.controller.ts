@@ -5,6 +5,7 @@ import { Public } from '../common/public.decorator';
 import { CallbackTokenGuard } from './callback-token.guard';
 import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto, VoiceCallbackDto } from './dto/routee-callback.dto';
 import { RouteeCallbacksService } from './routee-callbacks.service';
+import { RequestId } from '../logging/request-id.decorator';
 
 /** `body` is typed loosely on purpose (no per-field validation): see dto/routee-callback.dto.ts. */
 @ApiTags('routee-callbacks')
@@ -34,8 +35,8 @@ export class RouteeCallbacksController {
   })
   @ApiBody({ type: SmsCallbackDto })
   @ApiOkResponse({ type: CallbackResultDto })
-  sms(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
-    return this.callbacks.sms(body);
+  sms(@Body() body: Record<string, unknown>, @RequestId() requestId: string): Promise<CallbackResultDto> {
+    return this.callbacks.sms(body, requestId);
   }
 
   @Post('viber')
@@ -49,8 +50,8 @@ export class RouteeCallbacksController {
   })
   @ApiBody({ type: ViberCallbackDto })
   @ApiOkResponse({ type: CallbackResultDto })
-  viber(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
-    return this.callbacks.viber(body);
+  viber(@Body() body: Record<string, unknown>, @RequestId() requestId: string): Promise<CallbackResultDto> {
+    return this.callbacks.viber(body, requestId);
   }
 
   @Post('voice')
@@ -63,7 +64,7 @@ export class RouteeCallbacksController {
   })
   @ApiBody({ type: VoiceCallbackDto })
   @ApiOkResponse({ type: CallbackResultDto })
-  voice(@Body() body: Record<string, unknown>): Promise<CallbackResultDto> {
-    return this.callbacks.voice(body);
+  voice(@Body() body: Record<string, unknown>, @RequestId() requestId: string): Promise<CallbackResultDto> {
+    return this.callbacks.voice(body, requestId);
   }
 }

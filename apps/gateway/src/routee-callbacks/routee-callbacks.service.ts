@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { FlowEngine, maskPhone, reportOf } from '@app/engine';
+import { Injectable } from '@nestjs/common';
+import { FlowEngine, maskPhone, reportOf, RequestLogger } from '@app/engine';
 import type { StatusReport } from '@app/persistence';
 import { foldSmsParts, readViberTracking, readVoiceCallback } from '@app/routee';
 import { GatewayError } from '../common/gateway-error';
@@ -16,11 +16,11 @@ const MULTIPART_REFRESH_BUDGET_MS = 1000;
  */
 @Injectable()
 export class RouteeCallbacksService {
-  private readonly log = new Logger('RouteeCallbacks');
+  private readonly log = new RequestLogger('RouteeCallbacks');
 
   constructor(private readonly engine: FlowEngine) {}
 
-  async viber(body: unknown): Promise<CallbackResultDto> {
+  async viber(body: unknown, requestId?: string): Promise<CallbackResultDto> {
     const tracking = readViberTracking(body, '');
     if (!tracking?.trackingId)
       throw GatewayError.field(
@@ -28,11 +28,11 @@ export class RouteeCallbacksService {
         'a Viber delivery report needs trackingId and status.name',
         'missing',
       );
-    return this.apply(tracking.trackingId, reportOf(tracking), body);
+    return this.apply(tracking.trackingId, reportOf(tracking), body, requestId);
   }
 
   /** A Voice call's report: the conversation's trackingId is the step's. */
-  async voice(body: unknown): Promise<CallbackResultDto> {
+  async voice(body: unknown, requestId?: string): Promise<CallbackResultDto> {
     const tracking = readVoiceCallback(body);
     if (!tracking)
       throw GatewayError.field(
@@ -40,7 +40,7 @@ export class RouteeCallbacksService {
         'a Voice call report needs conversationTrackingId and status.name',
         'missing',
       );
-    return this.apply(tracking.trackingId, reportOf(tracking), body);
+    return this.apply(tracking.trackingId, reportOf(tracking), body, requestId);
   }
 
   /**
@@ -51,7 +51,7 @@ export class RouteeCallbacksService {
    * tracking instead, which lists every part and is folded (delivered only
    * when every part is, failed when any part failed, price summed).
    */
-  async sms(body: unknown): Promise<CallbackResultDto> {
+  async sms(body: unknown, requestId?: string): Promise<CallbackResultDto> {
     const part = foldSmsParts(body, '');
     if (!part?.trackingId)
       throw GatewayError.field(
@@ -59,15 +59,20 @@ export class RouteeCallbacksService {
         'an SMS delivery report needs messageId and status.name',
         'missing',
       );
-    if ((part.parts ?? 1) <= 1) return this.apply(part.trackingId, reportOf(part), body);
+    if ((part.parts ?? 1) <= 1) return this.apply(part.trackingId, reportOf(part), body, requestId);
 
-    const flow = await this.engine.refreshTracking(part.trackingId, MULTIPART_REFRESH_BUDGET_MS);
-    return flow ? { result: 'refreshed' } : this.ignored(part.trackingId, part.status, body);
+    const flow = await this.engine.refreshTracking(part.trackingId, MULTIPART_REFRESH_BUDGET_MS, requestId);
+    return flow ? { result: 'refreshed' } : this.ignored(part.trackingId, part.status, body, requestId);
   }
 
-  private async apply(trackingId: string, report: StatusReport, raw: unknown): Promise<CallbackResultDto> {
-    const outcome = await this.engine.applyReport(trackingId, report);
-    if (!outcome) return this.ignored(trackingId, report.status, raw);
+  private async apply(
+    trackingId: string,
+    report: StatusReport,
+    raw: unknown,
+    requestId: string | undefined,
+  ): Promise<CallbackResultDto> {
+    const outcome = await this.engine.applyReport(trackingId, report, requestId);
+    if (!outcome) return this.ignored(trackingId, report.status, raw, requestId);
     return { result: outcome.applied.changed ? 'applied' : 'unchanged' };
   }
 
@@ -77,13 +82,14 @@ export class RouteeCallbacksService {
    * when Routee's first (Queued) report overtakes our recording of the send;
    * the poller reads that message's status anyway.
    */
-  private ignored(trackingId: string, status: string, raw: unknown): CallbackResultDto {
+  private ignored(trackingId: string, status: string, raw: unknown, requestId: string | undefined): CallbackResultDto {
     const to = (raw as { to?: unknown } | null)?.to;
     // status and trackingId come from the request: one line, bounded, whatever they hold
     const line = `${printable(status)} report for unknown trackingId ${printable(trackingId)}${typeof to === 'string' ? ` (to ${maskPhone(to.replace(/\D/g, ''))})` : ''} ignored`;
     // the Queued report racing our record of the send is routine; anything else deserves a look
-    if (/^queued$/i.test(status)) this.log.debug(line);
-    else this.log.warn(line);
+    const log = this.log.for(requestId);
+    if (/^queued$/i.test(status)) log.debug(line);
+    else log.warn(line);
     return { result: 'ignored' };
   }
 }
