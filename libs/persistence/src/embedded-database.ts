@@ -17,6 +17,8 @@ export interface EmbeddedDatabaseOptions {
    * or a second gateway replica in development). Its owner stops it, not us.
    */
   attachIfRunning?: boolean;
+  /** more server settings (`-c name=value`), e.g. the bench's pg_stat_statements */
+  settings?: Record<string, string>;
   database?: string;
   log?: (line: string) => void;
 }
@@ -104,9 +106,10 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     persistent: !options.ephemeral,
     createPostgresUser: asRoot,
     // fsync off only for throw-away test clusters
-    postgresFlags: options.ephemeral
-      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-      : [],
+    postgresFlags: [
+      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (m: unknown) => log(String(m).trimEnd()),
     onError: (e: unknown) => log(`embedded postgres: ${String(e)}`),
   });
