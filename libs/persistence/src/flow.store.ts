@@ -149,7 +149,7 @@ export class FlowStore {
    * counts say what was written.
    */
   async markPrimarySent(
-    step: Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>,
+    step: Pick<StepEntity, 'id' | 'flowId' | 'trackingId' | 'status' | 'sentAt'>,
     change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'>,
     webhookState: string | null,
   ): Promise<{ stepRecorded: boolean; flowRecorded: boolean }> {
@@ -162,6 +162,7 @@ export class FlowStore {
       change.statusCode,
       change.nextCheckAt,
       webhookState,
+      step.flowId,
     ]);
     return { stepRecorded: counts.steps > 0, flowRecorded: counts.flows > 0 };
   }

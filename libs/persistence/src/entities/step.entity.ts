@@ -16,7 +16,9 @@ import type { SendState } from './step-state';
 @Check('ck_steps_send_state', `send_state IN ('sending', 'queued', 'sent', 'failed')`)
 @Check('ck_steps_send_error', `send_error IN ('insufficient_balance', 'rejected', 'unavailable')`)
 @Check('ck_steps_step_order', `step_order >= 1`)
-@Index('ix_steps_queued_claimed_until', ['claimedUntil'], { where: "send_state = 'queued'" })
+@Index('ix_steps_queued_claimed_until', ['claimedUntil'], {
+  where: "send_state = 'queued' AND claimed_until IS NOT NULL",
+})
 // The deliveries list's indexes (migration DeliveryListIndexes): DESC columns, an expression and
 // pg_trgm GIN are beyond what TypeORM can declare, so they are named here only to keep
 // `migration:generate` from dropping them.
@@ -73,9 +75,10 @@ export class StepEntity {
    * while sendState = sending: the claim runs out at this time (the sender
    * renews it while its Routee call runs) and another replica may finish the send;
    * while queued: when the worker claims it and sends it.
-   * The partial indexes keep the sweep for these sends cheap at millions of rows.
+   * The partial indexes keep the sweep for these sends cheap at millions of rows (their predicates: migration
+   * PartialIndexesOffTheKeyPath).
    */
-  @Index('ix_steps_sending_claimed_until', { where: "send_state = 'sending'" })
+  @Index('ix_steps_sending_claimed_until', { where: "send_state = 'sending' AND claimed_until IS NOT NULL" })
   @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
   claimedUntil: Date | null;
 

@@ -20,6 +20,7 @@ import { PumpingPrefixInlined1795680000000 } from './1795680000000-PumpingPrefix
 import { FailoverSearchTable1795700000000 } from './1795700000000-FailoverSearchTable';
 import { Retention1795800000000 } from './1795800000000-Retention';
 import { WebhookDeliveringIndex1795810000000 } from './1795810000000-WebhookDeliveringIndex';
+import { PartialIndexesOffTheKeyPath1795820000000 } from './1795820000000-PartialIndexesOffTheKeyPath';
 
 /** Every migration, in order. Listed explicitly so the same list works from ts (tests, CLI) and from dist. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   FailoverSearchTable1795700000000,
   Retention1795800000000,
   WebhookDeliveringIndex1795810000000,
+  PartialIndexesOffTheKeyPath1795820000000,
 ];
