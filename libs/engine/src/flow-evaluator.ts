@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, type AppliedReport, type StatusReport } from '@app/flow';
+import { DomainError, type AppliedReport, type StatusReport, type StepsDecision } from '@app/flow';
 import {
   FlowEntity,
   FlowStore,
   StepEntity,
+  type FailoverSentRecord,
   type FlowChange,
   type FlowWithSteps,
   type NewWebhookEvent,
@@ -12,9 +13,9 @@ import type { EntityManager } from 'typeorm';
 import { GatewayMetrics } from '@app/metrics';
 import { ENGINE_OPTIONS, type EngineOptions } from './engine.options';
 import { planOf, type Evaluated, type Evaluation, type Plan } from './flow-plan';
-import { failureReason, nextCheckAt, nextStepOf } from './flow-rules';
+import { decide, failureReason, nextCheckAt, nextStepOf } from './flow-rules';
 import { RequestLogger } from './request-logger';
-import { StepSender, type FailoverSend } from './step-sender';
+import { StepSender, type FailoverSend, type SentFailover } from './step-sender';
 import { WebhookService } from './webhooks/webhook.service';
 
 export type { Evaluated, Evaluation } from './flow-plan';
@@ -29,9 +30,32 @@ export interface EvaluateOptions {
 }
 
 /** what one flow's evaluation writes: its change, and either its webhook event and answer, or its failover to send */
-type Settled =
-  | { change: FlowChange; event: NewWebhookEvent | null; evaluated: Evaluated }
-  | { change: FlowChange; failover: FailoverSend & { applied: AppliedReport[]; reason: string } };
+type Settled = NoFailover | { change: FlowChange; failover: FailoverSend & Claim };
+
+interface NoFailover {
+  change: FlowChange;
+  event: NewWebhookEvent | null;
+  evaluated: Evaluated;
+}
+
+/** as settle decides it: a claimed failover's flow version is known once its change is written (evaluateLocked) */
+type Unversioned = NoFailover | { change: FlowChange; failover: Omit<FailoverSend, 'version'> & Claim };
+
+/** what the evaluation that claimed a failover reports of it */
+interface Claim {
+  applied: AppliedReport[];
+  reason: string;
+}
+
+/** a flow's evaluated state: what to write, its webhook event, and the flow as it then stands */
+interface EvaluatedState {
+  change: FlowChange;
+  event: NewWebhookEvent | null;
+  after: FlowWithSteps;
+}
+
+/** a sent failover's record, with its flow's state after it when nothing more is due (else left to the evaluation) */
+type SentRecord = FailoverSentRecord & { step: StepEntity; after: FlowWithSteps | null };
 
 /**
  * Derives flows' status from their stored steps, fires the failover when the
@@ -118,9 +142,9 @@ export class FlowEvaluator {
   /**
    * The flows, each with its reports applied first, in one transaction of a
    * few statements however many flows (the worker's batches); the failovers
-   * it claims are sent concurrently, and those flows evaluated again. The
-   * flows as evaluated, with what each report did, in no particular order;
-   * flows that do not exist are left out.
+   * it claims are sent concurrently, and recorded with their flows' states
+   * (recordSent). The flows as evaluated, with what each report did, in no
+   * particular order; flows that do not exist are left out.
    */
   private async evaluateMany(
     items: Evaluation[],
@@ -128,6 +152,7 @@ export class FlowEvaluator {
     initial: boolean,
     requestId: string | undefined,
   ): Promise<Evaluated[]> {
+    if (items.length === 0) return [];
     const reportsOf = new Map(items.map((item) => [item.flowId, item.reports]));
     let plans: Plan[] = [];
     const settled = await this.store.withFlowsLocked([...reportsOf.keys()], (locked, tx) => {
@@ -139,16 +164,60 @@ export class FlowEvaluator {
     this.count(plans, failovers);
     if (eventsOf(settled).length > 0) this.webhooks.wake();
     if (failovers.length === 0) return evaluated;
-    await this.sender.sendFailovers(failovers, requestId);
+    const sent = await this.recordSent(await this.sender.sendFailovers(failovers, requestId), initial, requestId);
+    // the rest (a send refused or failed, a next step due at once, a flow moved since its claim) under the lock
     const again = await this.evaluateMany(
-      failovers.map((f) => ({ flowId: f.step.flowId, reports: [] })),
+      failovers.flatMap((f) => (sent.has(f.step.flowId) ? [] : [{ flowId: f.step.flowId, reports: [] }])),
       new Date(),
       initial,
       requestId,
     );
     const appliedOf = new Map(failovers.map((f) => [f.step.flowId, f.applied]));
-    // as written under the lock (a later change is another evaluation's to report)
-    return [...evaluated, ...again.map((e) => ({ flow: e.flow, applied: appliedOf.get(e.flow.flow.id) ?? [] }))];
+    // as written (a later change is another evaluation's to report)
+    return [
+      ...evaluated,
+      ...[...sent.values(), ...again.map((e) => e.flow)].map((flow) => ({
+        flow,
+        applied: appliedOf.get(flow.flow.id) ?? [],
+      })),
+    ];
+  }
+
+  /**
+   * Records the failovers Routee took, each with the state its flow moves to
+   * (the evaluation under the lock after the send, folded into the statement
+   * that records it: FlowStore.recordFailoversSent). The state is derived
+   * from the steps the claim saw and the one recorded; it is written only
+   * while the flow row is the version the claim wrote, so only when nothing
+   * else moved the flow meanwhile. A flow with a next step due at once is
+   * left to the evaluation, which claims it. Returns the flows written, by id.
+   */
+  private async recordSent(
+    sent: SentFailover[],
+    initial: boolean,
+    requestId: string | undefined,
+  ): Promise<Map<string, FlowWithSteps>> {
+    const now = new Date();
+    const records = sent.map((s) => this.recordOf(s, now, initial));
+    const recorded = await this.sender.recordFailovers(records, requestId);
+    const written = new Map<string, FlowWithSteps>();
+    for (const { step, flow, after } of records) {
+      const updatedAt = recorded.get(step.id);
+      if (!flow || !after || !updatedAt) continue;
+      after.flow.updatedAt = updatedAt;
+      written.set(after.flow.id, after);
+    }
+    if (records.some((r) => r.flow?.event && written.has(r.step.flowId))) this.webhooks.wake();
+    return written;
+  }
+
+  /** one sent failover's record, and its flow's state after it unless a next step is due */
+  private recordOf({ send: { current, version }, step }: SentFailover, now: Date, initial: boolean): SentRecord {
+    const sentFlow = { flow: current.flow, steps: current.steps.map((s) => (s.id === step.id ? step : s)) };
+    const decision = decide(sentFlow, now);
+    if (decision.next.kind === 'send_step' || version === null) return { step, flow: null, after: null };
+    const { change, event, after } = this.stateOf(sentFlow, decision, now, initial);
+    return { step, flow: { change, version, event }, after };
   }
 
   /** Inside the lock: the reported steps, the claimed failover rows, the flows' states and the webhook events, one statement each. */
@@ -166,12 +235,15 @@ export class FlowEvaluator {
     const claimed = await this.store.claimFailoverSteps(tx, claims, this.options.sendClaimMs);
     const claimedBy = new Map(claimed.map((step) => [step.flowId, step]));
     const settled = plans.map((plan) => this.settle(plan, claimedBy.get(plan.current.flow.id), now, initial));
-    await this.store.updateFlows(
+    const versions = await this.store.updateFlows(
       tx,
       settled.map((s) => s.change),
     );
     await this.webhooks.addEvents(tx, eventsOf(settled));
-    return settled;
+    // each claim's flow row as written: the state after its send is written on that version only (recordSent)
+    return settled.map((s): Settled =>
+      'failover' in s ? { ...s, failover: { ...s.failover, version: versions.get(s.change.id) ?? null } } : s,
+    );
   }
 
   /** committed: the deliveries the reports brought and the failovers claimed, to the metrics */
@@ -184,7 +256,7 @@ export class FlowEvaluator {
   }
 
   /** one flow's outcome: its failover to send when this evaluation claimed it, else its new state */
-  private settle(plan: Plan, claimed: StepEntity | undefined, now: Date, initial: boolean): Settled {
+  private settle(plan: Plan, claimed: StepEntity | undefined, now: Date, initial: boolean): Unversioned {
     const { current, applied, decision } = plan;
     const { flow } = current;
     if (claimed) {
@@ -193,25 +265,32 @@ export class FlowEvaluator {
       const { webhookState } = flow;
       const change = { id: flow.id, status: 'InProgress', statusCode: null, nextCheckAt, error: null, webhookState };
       const reason = decision.next.kind === 'send_step' ? decision.next.reason : 'trigger';
-      return { change, failover: { step: claimed, flow, applied, reason } };
+      const claimedFlow = { flow: Object.assign(new FlowEntity(), flow, change), steps: [...current.steps, claimed] };
+      return { change, failover: { step: claimed, current: claimedFlow, applied, reason } };
     }
-    const change = {
+    const { change, event, after } = this.stateOf(current, decision, now, initial);
+    return { change, event, evaluated: { flow: after, applied } };
+  }
+
+  /** the flow's state `decision` leads to, what it tells the integrator's webhooks, and the flow as it then stands */
+  private stateOf(current: FlowWithSteps, decision: StepsDecision, now: Date, initial: boolean): EvaluatedState {
+    const state = {
       status: decision.status,
       statusCode: decision.statusCode,
       nextCheckAt: nextCheckAt(decision, now, this.options.refreshIntervalMs),
       error: decision.status === 'Failed' ? failureReason(current) : null,
     };
-    const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), flow, change), steps: current.steps };
+    const after: FlowWithSteps = { flow: Object.assign(new FlowEntity(), current.flow, state), steps: current.steps };
     const webhook = this.webhooks.stateOf(after, initial);
     after.flow.webhookState = webhook.webhookState;
     return {
-      change: { id: flow.id, ...change, webhookState: webhook.webhookState },
+      change: { id: current.flow.id, ...state, webhookState: webhook.webhookState },
       event: webhook.event,
-      evaluated: { flow: after, applied },
+      after,
     };
   }
 }
 
-function eventsOf(settled: Settled[]): NewWebhookEvent[] {
+function eventsOf(settled: Unversioned[]): NewWebhookEvent[] {
   return settled.flatMap((s) => ('event' in s && s.event ? [s.event] : []));
 }

@@ -3,7 +3,6 @@ import { initialStatus } from '@app/flow';
 import {
   FlowEntity,
   FlowStore,
-  StepEntity,
   type CallbackStrategy,
   type FlowKind,
   type FlowWithSteps,
@@ -16,6 +15,7 @@ import { FlowEvaluator } from './flow-evaluator';
 import { decide, nextCheckAt } from './flow-rules';
 import { channelOf } from './step-mapping';
 import { StepCaller, type SentStep } from './step-caller';
+import { sentStepOf } from './step-sender';
 import { WebhookService } from './webhooks/webhook.service';
 
 export interface NewFlow {
@@ -115,18 +115,9 @@ export class FlowStarter {
    * InProgress too. Any other outcome (Routee's answer is already final, a
    * failover is due) is recorded as usual and left to the evaluation (flow: null).
    */
-  private async recordFirstSend(created: FlowWithSteps, { result, sentAt }: SentStep): Promise<FirstSendRecorded> {
-    const [sending] = created.steps;
-    const status = result.status || sending.status;
-    const primary = Object.assign(new StepEntity(), sending, {
-      trackingId: result.trackingId,
-      status,
-      sendState: 'sent',
-      sentAt,
-      statusUpdatedAt: sentAt,
-      claimedUntil: null,
-      errorMessage: null,
-    });
+  private async recordFirstSend(created: FlowWithSteps, sent: SentStep): Promise<FirstSendRecorded> {
+    const { sentAt } = sent;
+    const primary = sentStepOf(created.steps[0], sent);
     const decision = decide({ flow: created.flow, steps: [primary] }, sentAt);
     if (decision.status !== 'InProgress' || decision.next.kind === 'send_step') {
       return { stepRecorded: (await this.store.markStepsSent([primary])).size > 0, flow: null };

@@ -7,6 +7,7 @@ import { StepEntity } from './entities/step.entity';
 import { PHONE_RATE_LIMIT, PhoneRateLimitedError, type PhoneRateLimit } from './phone-rate-limit';
 import { run } from './sql/statement';
 import { stepOf, type FlowColumns, type FlowStepRow } from './sql/rows';
+import type { NewWebhookEvent } from './webhook-event.store';
 import {
   CREATE_FLOW_WITH_PRIMARY,
   FLOW_BY_ANY_ID,
@@ -25,6 +26,7 @@ import {
   MARK_STEP_FAILED,
   MARK_STEPS_SENT,
   QUEUE_SEND,
+  RECORD_FAILOVERS_SENT,
   WRITE_REPORTED_STEPS,
 } from './sql/steps.statements';
 
@@ -43,6 +45,20 @@ export interface FlowWithSteps {
 
 /** a flow's evaluated state, as FlowStore.updateFlows writes it */
 export type FlowChange = Pick<FlowEntity, 'id' | 'status' | 'statusCode' | 'nextCheckAt' | 'error' | 'webhookState'>;
+
+/** Routee's answer to a claimed send, as recorded */
+export type SentStepRecord = Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>;
+
+/**
+ * A failover step's send to record (FlowStore.recordFailoversSent) and, when
+ * that is all that moves its flow, the flow's state it leads to and that
+ * state's webhook event; `version`: the flow row's version its claim wrote
+ * (FlowStore.updateFlows).
+ */
+export interface FailoverSentRecord {
+  step: SentStepRecord;
+  flow: { change: FlowChange; version: string; event: NewWebhookEvent | null } | null;
+}
 
 /** `order`: the step's position in the flow's definition, from 1 */
 export type NewStep = Pick<StepEntity, 'flowId' | 'order' | 'role' | 'channel' | 'phoneNumber' | 'label' | 'status'>;
@@ -129,7 +145,7 @@ export class FlowStore {
    * finished the send first, that record stands. Returns the ids of the
    * steps recorded.
    */
-  async markStepsSent(sent: Pick<StepEntity, 'id' | 'trackingId' | 'status' | 'sentAt'>[]): Promise<Set<string>> {
+  async markStepsSent(sent: SentStepRecord[]): Promise<Set<string>> {
     if (sent.length === 0) return new Set();
     const column = columnOf(sent);
     const rows = await run(this.db, MARK_STEPS_SENT, [
@@ -139,6 +155,43 @@ export class FlowStore {
       column('sentAt'),
     ]);
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Records Routee's answers to claimed failover sends and, for each that
+   * carries one, its flow's new state and webhook event, in one statement
+   * (RECORD_FAILOVERS_SENT): the locked evaluation after the send, without
+   * its lock and reload. A step is recorded only while `sending` (as in
+   * markStepsSent); its flow's state only with it, and only while the flow
+   * row is still the version its claim wrote: nothing else moved the flow
+   * meanwhile, so the state derived from the steps the claim saw is the
+   * stored one. Returns, for each step recorded, its flow's `updatedAt` when
+   * its state was written too, else null (the flow is the locked evaluation's).
+   */
+  async recordFailoversSent(records: FailoverSentRecord[]): Promise<Map<string, Date | null>> {
+    if (records.length === 0) return new Map();
+    const step = columnOf(records.map((r) => r.step));
+    const flows = records.flatMap((r) => (r.flow ? [r.flow] : []));
+    const flow = columnOf(flows.map((f) => f.change));
+    const events = flows.flatMap((f) => (f.event ? [f.event] : []));
+    const rows = await run(this.db, RECORD_FAILOVERS_SENT, [
+      step('id'),
+      step('trackingId'),
+      step('status'),
+      step('sentAt'),
+      flow('id'),
+      flows.map((f) => f.version),
+      flow('status'),
+      flow('statusCode'),
+      flow('nextCheckAt'),
+      flow('error'),
+      flow('webhookState'),
+      events.map((e) => e.flowId),
+      events.map((e) => e.type),
+      events.map((e) => e.url),
+      events.map((e) => JSON.stringify(e.payload)),
+    ]);
+    return new Map(rows.map((r) => [r.id, r.flow_updated_at]));
   }
 
   /**
@@ -228,11 +281,15 @@ export class FlowStore {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Writes flows' evaluated state (and what their integrator was told, `webhookState`), in one statement, inside the caller's transaction. */
-  async updateFlows(tx: EntityManager, changes: FlowChange[]): Promise<void> {
-    if (changes.length === 0) return;
+  /**
+   * Writes flows' evaluated state (and what their integrator was told,
+   * `webhookState`), in one statement, inside the caller's transaction.
+   * Returns each flow row's version as written (recordFailoversSent).
+   */
+  async updateFlows(tx: EntityManager, changes: FlowChange[]): Promise<Map<string, string>> {
+    if (changes.length === 0) return new Map();
     const column = columnOf(changes);
-    await run(tx, UPDATE_FLOWS, [
+    const rows = await run(tx, UPDATE_FLOWS, [
       column('id'),
       column('status'),
       column('statusCode'),
@@ -240,6 +297,7 @@ export class FlowStore {
       column('error'),
       column('webhookState'),
     ]);
+    return new Map(rows.map((r) => [r.id, r.version]));
   }
 
   /**

@@ -37,7 +37,7 @@ export const CREATE_FLOW_WITH_PRIMARY = statement<
   `SELECT * FROM create_flow_with_primary($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 );
 
-/** flows' evaluated state, one array per column, for unnest */
+/** flows' evaluated state, one array per column, for unnest; each row's version as written (`xmin`: RECORD_FAILOVERS_SENT) */
 export const UPDATE_FLOWS = statement<
   [
     ids: string[],
@@ -46,7 +46,8 @@ export const UPDATE_FLOWS = statement<
     nextCheckAt: (Date | null)[],
     errors: (string | null)[],
     webhookStates: (string | null)[],
-  ]
+  ],
+  { id: string; version: string }
 >(
   'update_flows',
   `UPDATE flows f SET status = v.status, status_code = v.status_code, next_check_at = v.next_check_at, error = v.error,
@@ -58,7 +59,8 @@ export const UPDATE_FLOWS = statement<
             THEN (SELECT s.channel FROM steps s WHERE s.flow_id = f.id ORDER BY s.step_order DESC LIMIT 1) END
      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::timestamptz[], $5::text[], $6::text[])
        AS v(id, status, status_code, next_check_at, error, webhook_state)
-    WHERE f.id = v.id`,
+    WHERE f.id = v.id
+    RETURNING f.id, f.xmin::text AS version`,
 );
 
 /** the flows' row locks, in id order (two batches sharing flows cannot deadlock) */

@@ -45,6 +45,71 @@ export const MARK_STEPS_SENT = statement<
 );
 
 /**
+ * Routee's answers to claimed failover sends, each with the state its flow
+ * moves to (derived in TypeScript from the steps the claim saw and the one
+ * recorded) and the webhook event that state gives, in one statement: what
+ * the locked evaluation after the send would have written. A step is
+ * recorded only while `sending`, as in MARK_STEPS_SENT. Its flow's state and
+ * event are written only when the step was, and only while the flow row is
+ * the version its claim wrote (`xmin`, Postgres's row version: any write
+ * since, by an evaluation, an approval or a lease, changes it, and an UPDATE
+ * that waited on the row rechecks it on the newer version); otherwise the
+ * flow is left to the locked evaluation. The rows: each step recorded, with
+ * its flow's `updated_at` when its state was written with it (else null).
+ */
+export const RECORD_FAILOVERS_SENT = statement<
+  [
+    stepIds: string[],
+    trackingIds: (string | null)[],
+    statuses: string[],
+    sentAt: (Date | null)[],
+    flowIds: string[],
+    versions: string[],
+    flowStatuses: string[],
+    statusCodes: (number | null)[],
+    nextCheckAt: (Date | null)[],
+    errors: (string | null)[],
+    webhookStates: (string | null)[],
+    eventFlowIds: string[],
+    eventTypes: string[],
+    eventUrls: string[],
+    eventPayloads: string[],
+  ],
+  { id: string; flow_updated_at: Date | null }
+>(
+  'record_failovers_sent',
+  `WITH s AS (
+     UPDATE steps s SET tracking_id = v.tracking_id, status = v.status, send_state = 'sent', sent_at = v.sent_at, status_updated_at = v.sent_at,
+            claimed_until = NULL, error_message = NULL
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS v(id, tracking_id, status, sent_at)
+      WHERE s.id = v.id AND s.send_state = 'sending'
+      RETURNING s.id, s.flow_id, s.channel),
+   -- the flows' row locks in id order, as every statement locking several flows takes them (LOCK_FLOWS):
+   -- updated in the join's order, two rows could be locked against an evaluation's order (a deadlock)
+   locked AS MATERIALIZED (
+     SELECT id FROM flows WHERE id = ANY($5::uuid[]) ORDER BY id FOR UPDATE),
+   f AS (
+     UPDATE flows f SET status = v.status, status_code = v.status_code, next_check_at = v.next_check_at, error = v.error,
+            webhook_state = v.webhook_state, updated_at = now(),
+            code_ciphertext = CASE WHEN v.status IN ('Succeeded', 'Failed') THEN NULL ELSE f.code_ciphertext END,
+            -- the recorded step is the flow's last
+            termination_channel = CASE WHEN v.status IN ('Succeeded', 'Failed') THEN s.channel END
+       FROM locked
+       JOIN unnest($5::uuid[], $6::text[], $7::text[], $8::smallint[], $9::timestamptz[], $10::text[], $11::text[])
+              AS v(id, version, status, status_code, next_check_at, error, webhook_state) ON v.id = locked.id
+       JOIN s ON s.flow_id = v.id
+      WHERE f.id = locked.id AND f.xmin = v.version::xid
+      RETURNING f.id, f.updated_at),
+   e AS (
+     INSERT INTO webhook_events (flow_id, type, url, payload)
+     SELECT v.flow_id, v.type, v.url, v.payload::jsonb
+       FROM unnest($12::uuid[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY AS v(flow_id, type, url, payload, n)
+      WHERE v.flow_id IN (SELECT id FROM f)
+      ORDER BY v.n)
+   SELECT s.id, f.updated_at AS flow_updated_at FROM s LEFT JOIN f ON f.id = s.flow_id`,
+);
+
+/**
  * A new flow's primary taken by Routee and the flow's state it leads to; the counts say what was written. The flow
  * is named by its id ($9), not by `id IN (SELECT flow_id FROM s)`: a prepared statement's generic plan, made while
  * flows was small, joined that by a sequential scan of flows, which every later send then paid for (140-230
