@@ -128,8 +128,8 @@ export class FailoverWorker implements OnApplicationBootstrap, BeforeApplication
         for (;;) {
           const ids = await this.queue.claimDueFlows(BATCH_SIZE, this.leaseMs);
           try {
-            // read in one query, tracked concurrently, evaluated in one transaction (FlowEngine.refreshMany)
-            await this.engine.refreshMany(await this.flows.loadMany(ids), REFRESH_BUDGET_MS);
+            // read in one query (what to track only), tracked concurrently, evaluated in one transaction (FlowEngine.refreshMany)
+            await this.engine.refreshMany(await this.flows.loadTracked(ids), REFRESH_BUDGET_MS);
           } catch (err) {
             // the leases run out and the flows come due again
             this.log.warn(`refreshing ${ids.length} flows failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AppliedReport, StatusReport } from '@app/flow';
-import type { FlowWithSteps, SendState, StepEntity } from '@app/persistence';
+import type { FlowWithSteps, SendState, StepEntity, TrackedFlow } from '@app/persistence';
 import { FlowEvaluator, type EvaluateOptions } from './flow-evaluator';
 import { FlowStarter, type NewFlow } from './flow-starter';
 import { StepSender } from './step-sender';
@@ -64,8 +64,8 @@ export class FlowEngine {
     return this.refresher.refresh(flow, budgetMs, only, requestId);
   }
 
-  /** refresh for a batch of flows as just loaded: all tracking calls at once, one evaluation. */
-  refreshMany(flows: FlowWithSteps[], budgetMs: number): Promise<FlowWithSteps[]> {
+  /** refresh for a batch of flows as just loaded (FlowStore.loadTracked will do): all tracking calls at once, one evaluation. */
+  refreshMany<F extends TrackedFlow>(flows: F[], budgetMs: number): Promise<(F | FlowWithSteps)[]> {
     return this.refresher.refreshMany(flows, budgetMs);
   }
 

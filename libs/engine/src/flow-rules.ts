@@ -8,7 +8,7 @@ import {
   type FlowDecision,
   type StepsDecision,
 } from '@app/flow';
-import type { FlowEntity, FlowStore, FlowWithSteps, NewStep, StepEntity } from '@app/persistence';
+import type { FlowEntity, FlowStore, FlowWithSteps, NewStep, TrackedStep } from '@app/persistence';
 import { channelOf, failoverStepSpec, flowConfigOf, stepProgressOf, stepStateOf } from './step-mapping';
 
 /**
@@ -89,7 +89,7 @@ export function wouldChange(current: FlowWithSteps, now: Date): boolean {
 }
 
 /** a step Routee may still report something new about */
-export function mayChange(step: StepEntity, flowStatus: string): boolean {
+export function mayChange(step: TrackedStep, flowStatus: string): boolean {
   if (step.sendState !== 'sent' || !step.trackingId) return false;
   const outcome = classifyStatus(step.channel, step.status);
   if (outcome === 'pending') return true;

@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { StatusReport } from '@app/flow';
-import { FlowStore, type FlowWithSteps, type StepEntity } from '@app/persistence';
+import { FlowStore, type FlowWithSteps, type StepEntity, type TrackedFlow } from '@app/persistence';
 import { RouteeClient, type RouteeTracking } from '@app/routee';
 import { ROUTEE_CLIENT } from './engine.options';
 import { FlowEvaluator, type Evaluation } from './flow-evaluator';
 import { isFinal, loadFlowOrFail, mayChange } from './flow-rules';
+
+/** what asking Routee about a step takes */
+type Tracking = Pick<StepEntity, 'channel' | 'trackingId'>;
 
 /** one step's tracking answer, or null when the call failed */
 interface Tracked {
@@ -55,15 +58,16 @@ export class TrackingRefresher {
    * from Routee is answered as stored: evaluating it takes the flow's row
    * lock and writes, which queued concurrent reads of one flow behind each
    * other (bench: get). `only`: the ids of the steps to ask about (a read's
-   * stale ones); without it, every step that may still change.
+   * stale ones); without it, every step that may still change. The flows
+   * need only what that choice reads (TrackedFlow: the worker's batch loads no more).
    */
-  async refreshMany(
-    flows: FlowWithSteps[],
+  async refreshMany<F extends TrackedFlow>(
+    flows: F[],
     budgetMs: number,
     only?: ReadonlySet<string>,
     requestId?: string,
-  ): Promise<FlowWithSteps[]> {
-    const asStored: FlowWithSteps[] = [];
+  ): Promise<(F | FlowWithSteps)[]> {
+    const asStored: F[] = [];
     const toEvaluate: string[] = [];
     const calls: Promise<Tracked>[] = [];
     for (const current of flows) {
@@ -117,7 +121,7 @@ export class TrackingRefresher {
       .catch((err: unknown) => this.log.debug(`late report for ${trackingId}: ${String(err)}`));
   }
 
-  private async trackOf(flowId: string, step: StepEntity): Promise<Tracked> {
+  private async trackOf(flowId: string, step: Tracking): Promise<Tracked> {
     return { flowId, trackingId: step.trackingId!, report: await this.track(step) };
   }
 
@@ -133,7 +137,7 @@ export class TrackingRefresher {
   }
 
   /** Reads one step from Routee's tracking: the report, or null when that failed. */
-  private async track(step: StepEntity): Promise<StatusReport | null> {
+  private async track(step: Tracking): Promise<StatusReport | null> {
     try {
       return reportOf(await this.trackingOf(step.channel, step.trackingId!));
     } catch (err) {

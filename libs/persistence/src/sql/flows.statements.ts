@@ -1,5 +1,5 @@
 import { statement } from './statement';
-import { FLOW_STEP_COLUMNS, type FlowStepRow } from './rows';
+import { FLOW_STEP_COLUMNS, type FlowStepRow, type TrackedStepRow } from './rows';
 
 /** the flows table and reads of a flow with its steps */
 
@@ -74,6 +74,19 @@ export const FLOW_BY_ID = statement<[id: string], FlowStepRow>('flow_by_id', `${
 export const FLOWS_BY_IDS = statement<[ids: string[]], FlowStepRow>(
   'flows_by_ids',
   `${FLOW_WITH_STEPS} WHERE f.id = ANY($1::uuid[])`,
+);
+
+/**
+ * What the worker needs to choose which steps to ask Routee about: the
+ * flows' status and their steps' channel, status, send state and trackingId
+ * (the evaluation reads the whole rows again under the lock). The whole
+ * FlowStepRow costs pg a dozen timestamps and the definition's JSON a row.
+ */
+export const TRACKED_STEPS_OF_FLOWS = statement<[ids: string[]], TrackedStepRow>(
+  'tracked_steps_of_flows',
+  `SELECT f.id AS flow_id, f.status AS flow_status, s.id, s.channel, s.status, s.send_state, s.tracking_id
+     FROM flows f JOIN steps s ON s.flow_id = f.id
+    WHERE f.id = ANY($1::uuid[])`,
 );
 
 export const FLOW_ID_BY_TRACKING_ID = statement<[trackingId: string], { flow_id: string }>(

@@ -33,6 +33,11 @@ export interface StepRow {
   checked_at: Date | null;
 }
 
+/** a step's columns that tell whether Routee may still report on it, with its flow's status (TRACKED_STEPS_OF_FLOWS) */
+export type TrackedStepRow = Pick<StepRow, 'id' | 'flow_id' | 'channel' | 'status' | 'send_state' | 'tracking_id'> & {
+  flow_status: string;
+};
+
 /** a flows row's columns, prefixed f_ so they can share a row with a step's */
 export interface FlowColumns {
   f_id: string;
