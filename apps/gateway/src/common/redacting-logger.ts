@@ -45,37 +45,52 @@ export function redact(text: string, secrets: readonly string[]): string {
     .replace(PHONE, (_m, digits: string) => maskPhone(digits));
 }
 
+/** a logger that may tell which levels it writes (GatewayLogSink) */
+export type LogSink = LoggerService & { isLevelEnabled?(level: LogLevel): boolean };
+
 /**
  * Wraps the application's logger: every message and parameter is passed
  * through redact() before it is written. Errors and objects are rendered to
- * text first (so a stack or a nested field cannot slip through).
+ * text first (so a stack or a nested field cannot slip through). A line the
+ * sink would drop (debug, at the default levels: the worker logs one a
+ * failover) is not redacted first.
  */
 export class RedactingLogger implements LoggerService {
   constructor(
-    private readonly inner: LoggerService,
+    private readonly inner: LogSink,
     private readonly secrets: readonly string[],
   ) {}
 
   log(message: unknown, ...rest: unknown[]): void {
+    if (this.drops('log')) return;
     this.inner.log(this.clean(message), ...this.cleanAll(rest));
   }
   error(message: unknown, ...rest: unknown[]): void {
+    if (this.drops('error')) return;
     this.inner.error(this.clean(message), ...this.cleanAll(rest));
   }
   warn(message: unknown, ...rest: unknown[]): void {
+    if (this.drops('warn')) return;
     this.inner.warn(this.clean(message), ...this.cleanAll(rest));
   }
   debug(message: unknown, ...rest: unknown[]): void {
+    if (this.drops('debug')) return;
     this.inner.debug?.(this.clean(message), ...this.cleanAll(rest));
   }
   verbose(message: unknown, ...rest: unknown[]): void {
+    if (this.drops('verbose')) return;
     this.inner.verbose?.(this.clean(message), ...this.cleanAll(rest));
   }
   fatal(message: unknown, ...rest: unknown[]): void {
+    if (this.drops('fatal')) return;
     (this.inner.fatal ?? this.inner.error).call(this.inner, this.clean(message), ...this.cleanAll(rest));
   }
   setLogLevels(levels: LogLevel[]): void {
     this.inner.setLogLevels?.(levels);
+  }
+
+  private drops(level: LogLevel): boolean {
+    return this.inner.isLevelEnabled?.(level) === false;
   }
 
   private cleanAll(values: unknown[]): unknown[] {

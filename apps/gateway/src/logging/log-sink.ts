@@ -70,6 +70,10 @@ export class GatewayLogSink implements LoggerService {
   setLogLevels(levels: LogLevel[]): void {
     this.enabled = new Set(levels);
   }
+  /** RedactingLogger asks, so as not to redact a line dropped here */
+  isLevelEnabled(level: LogLevel): boolean {
+    return this.enabled.has(level);
+  }
 
   /** The access line: on the hot path, so one object literal and one JSON.stringify, nothing else. */
   access(line: AccessLine): void {
