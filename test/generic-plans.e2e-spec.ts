@@ -4,6 +4,7 @@ import {
   MARK_STEP_FAILED,
   MARK_STEPS_SENT,
   QUEUE_SEND,
+  RECORD_FAILOVERS_SENT,
 } from '../libs/persistence/src/sql/steps.statements';
 import { APPROVE, CANCEL, COUNT_ATTEMPT, VERIFICATION_OF } from '../libs/persistence/src/sql/verification.statements';
 import { CLAIM_DUE_SENDS, RENEW_SEND_CLAIM } from '../libs/persistence/src/sql/work-queue.statements';
@@ -21,6 +22,7 @@ const BY_KEY: [Statement<readonly unknown[], unknown>, 'steps' | 'flows' | ''][]
   [QUEUE_SEND, 'steps'],
   [RENEW_SEND_CLAIM, 'steps'],
   [MARK_STEPS_SENT, ''],
+  [RECORD_FAILOVERS_SENT, ''],
   [COUNT_ATTEMPT, 'flows'],
   [VERIFICATION_OF, 'flows'],
   [APPROVE, 'flows'],
