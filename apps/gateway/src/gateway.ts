@@ -22,7 +22,7 @@ import { createValidationPipe } from './common/validation';
 import { platformCode } from './failover-api/platform-error';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { registerRequestHooks, type RequestHooks } from './logging/access-log';
-import { requestIdOf } from './logging/request-context';
+import { requestIdOf } from './logging/request-id';
 import { type AccessLine, GatewayLogSink, type LogStream } from './logging/log-sink';
 import { Drain } from './shutdown/drain';
 import { drainRequests } from './shutdown/graceful-shutdown';

@@ -29,7 +29,7 @@ import {
 } from './dto/failover-tracking.dto';
 import { FailoverSendService } from './failover-send.service';
 import { FailoverTrackingService } from './failover-tracking.service';
-import { RequestId } from '../logging/request-id.decorator';
+import { RequestId } from '../logging/request-id';
 
 /** Routee's Failover API (CONTRACT section 10): its errors in Routee's platform body (ApiExceptionFilter). */
 @ApiTags('failover')

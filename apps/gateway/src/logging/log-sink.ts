@@ -33,7 +33,7 @@ function defaultWrite(line: string, stream: LogStream): void {
 /**
  * The gateway's log lines (LOG_FORMAT): one JSON object a line, or a line for
  * a terminal, each with the id of the request it was logged for, if any
- * (request-context.ts). It writes what it is given: RedactingLogger, in front
+ * (RequestLogger in libs/engine: requestIdOfLine). It writes what it is given: RedactingLogger, in front
  * of it, has already cut secrets and phone numbers out.
  */
 export class GatewayLogSink implements LoggerService {

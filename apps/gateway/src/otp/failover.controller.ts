@@ -7,7 +7,7 @@ import { TrackingService } from './tracking.service';
 import { WebhookEventListDto, WebhookResendDto } from './dto/webhook-event.dto';
 import { WebhookEventsService } from './webhook-events.service';
 import { VerificationService } from './verification.service';
-import { RequestId } from '../logging/request-id.decorator';
+import { RequestId } from '../logging/request-id';
 
 @ApiTags('otp')
 @ApiBearerAuth()

@@ -16,7 +16,7 @@ import { TemplateListDto } from './dto/template.dto';
 import { SendFailoverService } from './send-failover.service';
 import { VerifyCodeDto, VerifyResponseDto } from './dto/verify.dto';
 import { VerificationService } from './verification.service';
-import { RequestId } from '../logging/request-id.decorator';
+import { RequestId } from '../logging/request-id';
 import { VIBER_TEMPLATES } from '@app/routee';
 
 @ApiTags('otp')

@@ -5,7 +5,7 @@ import { Public } from '../common/public.decorator';
 import { CallbackTokenGuard } from './callback-token.guard';
 import { CallbackResultDto, SmsCallbackDto, ViberCallbackDto, VoiceCallbackDto } from './dto/routee-callback.dto';
 import { RouteeCallbacksService } from './routee-callbacks.service';
-import { RequestId } from '../logging/request-id.decorator';
+import { RequestId } from '../logging/request-id';
 
 /** `body` is typed loosely on purpose (no per-field validation): see dto/routee-callback.dto.ts. */
 @ApiTags('routee-callbacks')
