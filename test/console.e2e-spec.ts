@@ -48,6 +48,14 @@ describeInBrowser('the operators console, in Chromium', () => {
   const otpPhone = phone('01'); // Viber EXPIRED, then the SMS failover delivered
   let otpFlowId: string;
   let otherFlowId: string;
+  /** the status of a Failover OTP send to a number under `prefix` (the pumping guard's block refuses it: 429) */
+  const sendUnder = async (prefix: string) =>
+    (
+      await t.http
+        .post('/otp/send-failover')
+        .set(AUTH)
+        .send(failoverRequest(numberUnder(prefix)))
+    ).status;
   /** a label that would be markup if the page wrote it as HTML */
   const markupTag = 'signup<img src=x id=injected>';
   let apiFlowId: string;
@@ -125,14 +133,7 @@ describeInBrowser('the operators console, in Chromium', () => {
     apiFlowId = api.body.trackingId;
     // a prefix blocked by the guard: 50 unverified flows, then a send refused
     await seedUnverifiedFlows(t.db, '4479');
-    expect(
-      (
-        await t.http
-          .post('/otp/send-failover')
-          .set(AUTH)
-          .send(failoverRequest(numberUnder('4479')))
-      ).status,
-    ).toBe(429);
+    expect(await sendUnder('4479')).toBe(429);
 
     // the flow ends Succeeded at the SMS's Sent; no worker polls a final flow, a read refreshes its SMS to Delivered
     // (one more event), as an operator's first look would
@@ -396,14 +397,7 @@ describeInBrowser('the operators console, in Chromium', () => {
     expect(await page.textContent('#message')).toBe('Block on +4479 lifted: sends to it go through at once.');
     const { rows } = await t.db.query(`SELECT lifted_at FROM pumping_blocks WHERE prefix = '4479'`);
     expect(rows[0].lifted_at).toBeInstanceOf(Date);
-    expect(
-      (
-        await t.http
-          .post('/otp/send-failover')
-          .set(AUTH)
-          .send(failoverRequest(numberUnder('4479')))
-      ).status,
-    ).toBe(200);
+    expect(await sendUnder('4479')).toBe(200);
   });
 
   it('forgets the key: gone from the session, the data cleared from the page', async () => {
