@@ -212,7 +212,7 @@ export class FlowStore {
    * counts say what was written.
    */
   async markPrimarySent(
-    step: Pick<StepEntity, 'id' | 'flowId' | 'trackingId' | 'status' | 'sentAt'>,
+    step: SentStepRecord & Pick<StepEntity, 'flowId'>,
     change: Pick<FlowEntity, 'status' | 'statusCode' | 'nextCheckAt'>,
     webhookState: string | null,
   ): Promise<{ stepRecorded: boolean; flowRecorded: boolean }> {
