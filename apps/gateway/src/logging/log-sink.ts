@@ -26,8 +26,44 @@ export interface AccessLine {
 const COLORS: Record<LogLevel, number> = { log: 32, error: 31, warn: 33, debug: 35, verbose: 36, fatal: 91 };
 const STACK = /^\s*at .+/m;
 
+/**
+ * The process's own output. Lines for stdout are gathered for one turn of the
+ * event loop and written together: under load one turn answers several
+ * requests, and each access line written alone was a system call of its own
+ * (and a wake-up of whatever reads the pipe). A line for stderr, and the
+ * process's exit, write what is gathered first, so the order of lines holds.
+ * A SIGKILL loses at most the lines of the turn it interrupts.
+ */
+const gathered: string[] = [];
+let flushScheduled = false;
+let exitHooked = false;
+/** a turn that gathers this many lines writes them at once */
+const MAX_GATHERED = 256;
+
+function flushStdout(): void {
+  flushScheduled = false;
+  if (gathered.length === 0) return;
+  const text = gathered.join('');
+  gathered.length = 0;
+  process.stdout.write(text);
+}
+
 function defaultWrite(line: string, stream: LogStream): void {
-  process[stream].write(`${line}\n`);
+  if (stream === 'stderr') {
+    flushStdout();
+    process.stderr.write(`${line}\n`);
+    return;
+  }
+  gathered.push(`${line}\n`);
+  if (gathered.length >= MAX_GATHERED) flushStdout();
+  else if (!flushScheduled) {
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', flushStdout);
+    }
+    flushScheduled = true;
+    setImmediate(flushStdout).unref();
+  }
 }
 
 /**
