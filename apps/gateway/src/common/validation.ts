@@ -1,6 +1,6 @@
 import { applyDecorators, type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { IsOptional, ValidateIf } from 'class-validator';
+import { getMetadataStorage, IsOptional, type MetadataStorage, ValidateIf } from 'class-validator';
 import { GatewayError, type FieldProblem } from './gateway-error';
 
 /** class-validator's findings for one argument, before the pipe knows which argument it was */
@@ -44,6 +44,7 @@ function locRoot(metadata: ArgumentMetadata): string {
 
 /** One global pipe: strip nothing silently, refuse unknown fields, 422 with a per-field list. */
 export function createValidationPipe(): ValidationPipe {
+  memoizeRuleLookup(getMetadataStorage());
   return new GatewayValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -52,6 +53,42 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: true,
     exceptionFactory: (errors) => new InvalidArgument(errors),
   });
+}
+
+const MEMOIZED = Symbol('gateway.memoizedRuleLookup');
+type RuleLookup = MetadataStorage['getTargetValidationMetadatas'];
+type Rules = ReturnType<RuleLookup>;
+/** the class whose rules are looked up, as class-validator types it */
+type Target = Parameters<RuleLookup>[0];
+
+/**
+ * class-validator looks up a class's rules for every object it validates, and
+ * each lookup walks the rules of every decorated class in the app for
+ * inherited ones (MetadataStorage.getTargetValidationMetadatas: a send's body
+ * is six nested objects). The rules change only when a decorated class is
+ * defined, so the lookups are kept, per option set and class, until a rule is
+ * added. Lookups with validation groups (none here) are not kept.
+ */
+export function memoizeRuleLookup(storage: MetadataStorage): void {
+  const marked = storage as MetadataStorage & { [MEMOIZED]?: true };
+  if (marked[MEMOIZED]) return;
+  marked[MEMOIZED] = true;
+  const lookup: RuleLookup = storage.getTargetValidationMetadatas.bind(storage);
+  const add = storage.addValidationMetadata.bind(storage);
+  let kept = new Map<string, Map<Target, Rules>>();
+  storage.addValidationMetadata = (metadata) => {
+    kept = new Map();
+    add(metadata);
+  };
+  storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    if (groups !== undefined && groups.length > 0) return lookup(target, schema, always, strictGroups, groups);
+    const options = `${schema}|${always}|${strictGroups}`;
+    let byTarget = kept.get(options);
+    if (!byTarget) kept.set(options, (byTarget = new Map()));
+    let rules = byTarget.get(target);
+    if (!rules) byTarget.set(target, (rules = lookup(target, schema, always, strictGroups, groups)));
+    return rules;
+  };
 }
 
 export function flattenErrors(errors: ValidationError[], prefix: (string | number)[]): FieldProblem[] {
