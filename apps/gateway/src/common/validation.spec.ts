@@ -55,6 +55,13 @@ describe('memoizeRuleLookup', () => {
     expect(failedFields(make(Later, { name: 2, size: 'x' }))).toEqual(['name', 'size']);
   });
 
+  it('groups each kept answer by field once', () => {
+    const rules = storage.getTargetValidationMetadatas(Child, '', false, false);
+    const byField = storage.groupByPropertyName(rules);
+    expect(Object.keys(byField)).toEqual(expect.arrayContaining(['count', 'name']));
+    expect(storage.groupByPropertyName(rules)).toBe(byField);
+  });
+
   it('is applied once, however many pipes are made', () => {
     const wrapped = storage.getTargetValidationMetadatas;
     memoizeRuleLookup(storage);

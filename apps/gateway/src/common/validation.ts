@@ -67,7 +67,8 @@ type Target = Parameters<RuleLookup>[0];
  * inherited ones (MetadataStorage.getTargetValidationMetadatas: a send's body
  * is six nested objects). The rules change only when a decorated class is
  * defined, so the lookups are kept, per option set and class, until a rule is
- * added. Lookups with validation groups (none here) are not kept.
+ * added, and so is each answer's grouping by field. Lookups with validation
+ * groups (none here) are not kept.
  */
 export function memoizeRuleLookup(storage: MetadataStorage): void {
   const marked = storage as MetadataStorage & { [MEMOIZED]?: true };
@@ -88,6 +89,14 @@ export function memoizeRuleLookup(storage: MetadataStorage): void {
     let rules = byTarget.get(target);
     if (!rules) byTarget.set(target, (rules = lookup(target, schema, always, strictGroups, groups)));
     return rules;
+  };
+  // the rules by field, which the validator asks for next with the same array, and only reads
+  const group = storage.groupByPropertyName.bind(storage);
+  const grouped = new WeakMap<Rules, ReturnType<MetadataStorage['groupByPropertyName']>>();
+  storage.groupByPropertyName = (rules) => {
+    let byField = grouped.get(rules);
+    if (!byField) grouped.set(rules, (byField = group(rules)));
+    return byField;
   };
 }
 
