@@ -2,10 +2,11 @@
 // on a machine whose speed moves by 2× between runs. Each dir is a built checkout (its dist/ is used: A's for
 // the sandbox and the embedded Postgres too). Both gateways share one Postgres and one sandbox; rounds
 // alternate A B, B A, … after a warm-up each; printed per phase: each round, and the median B/A ratio of
-// req/s and of server CPU per answer. Knobs: AB_PHASES (send,verify,get), AB_ROUNDS (4), AB_ROUND_MS (5000),
-// AB_WARMUP_MS (3000), AB_CONNECTIONS (50),
-// AB_NODE_ARGS_A / AB_NODE_ARGS_B (node flags for one side, beside the --max-old-space-size=256 of start:prod). Not part of `npm run bench`: nothing is held to a target here.
-import { mkdtempSync, rmSync } from 'node:fs';
+// req/s and of server CPU per answer. Knobs: AB_PHASES (send,verify,get; failover too: POST /failover, three
+// steps), AB_ROUNDS (4), AB_ROUND_MS (5000), AB_WARMUP_MS (3000), AB_CONNECTIONS (50), AB_NODE_ARGS_A and
+// AB_NODE_ARGS_B (node flags for one side, beside those of its own `npm run start:prod`).
+// Not part of `npm run bench`: nothing is held to a target here.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,12 +58,44 @@ const sendBody = (to) =>
       },
     ],
   });
+/** Routee's Failover API: seed 004's three steps, Sms → Voice → Viber, to one number (as bench/run.mjs) */
+const failoverBody = (to) =>
+  JSON.stringify({
+    flow: [
+      { type: 'Sms', order: 1, from: 'Acme', to: `+${to}`, ttl: 30, message: { body: 'Your code is 482913' } },
+      {
+        type: 'Voice',
+        order: 2,
+        from: 'Acme',
+        to: { phone: `+${to}` },
+        dialPlan: {
+          verbs: [{ type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Your code is 4 8 2 9 1 3' } }],
+        },
+        machineDetection: { strategy: 'Hangup' },
+        failoverOnStatuses: ['Busy', 'NoAnswer'],
+      },
+      {
+        type: 'Viber',
+        order: 3,
+        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+        to: `+${to}`,
+        ttl: 10,
+        message: { text: 'Your code is 482913' },
+      },
+    ],
+  });
 const post = (path, body) => ({ method: 'POST', path, headers: { ...AUTH, 'content-type': 'application/json' }, body });
+
+/** the node flags of the checkout's `npm run start:prod`: each side runs as it would in production */
+const prodNodeArgs = (dir) =>
+  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    .scripts['start:prod'].split(' ')
+    .filter((word) => word.startsWith('--'));
 
 async function startGateway(dir, env, nodeArgs) {
   const { child, match } = await startChild({
     script: join(dir, 'dist/apps/gateway/src/main.js'),
-    nodeArgs: ['--max-old-space-size=256', ...nodeArgs.split(' ').filter(Boolean)],
+    nodeArgs: [...prodNodeArgs(dir), ...nodeArgs.split(' ').filter(Boolean)],
     env: {
       NODE_ENV: 'production',
       DATA_DIR: join(tmp, 'data'),
@@ -138,6 +171,8 @@ async function main() {
 
   if (PHASES.includes('send'))
     await rounds('send', a, b, () => () => post('/otp/send-failover', sendBody(phone('30691', '71'))));
+  if (PHASES.includes('failover'))
+    await rounds('failover', a, b, () => () => post('/failover', failoverBody(phone('30697', '71'))));
   if (PHASES.includes('verify')) {
     await load({
       origin: a.url,
