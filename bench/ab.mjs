@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { load, median, processCost, startChild, stopChild } from './lib.mjs';
+import { failoverBody, load, median, processCost, sendBody, startChild, stopChild } from './lib.mjs';
 
 const [dirA, dirB] = process.argv.slice(2).map((d) => resolve(d));
 if (!dirA || !dirB) throw new Error('usage: node bench/ab.mjs <dirA> <dirB>');
@@ -33,57 +33,6 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : String(
 let seq = 0;
 /** `suffix` picks the sandbox scenario (71: Viber delivered, then seen) */
 const phone = (prefix, suffix) => `${prefix}${String(seq++ % 1_000_000).padStart(6, '0')}${suffix}`;
-const sendBody = (to) =>
-  JSON.stringify({
-    flow: [
-      {
-        type: 'ViberOtp',
-        to: `+${to}`,
-        order: 1,
-        ttl: 60,
-        label: 'login',
-        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
-        templateLang: 'en',
-        pin: '482913',
-      },
-      {
-        type: 'Sms',
-        to: `+${to}`,
-        order: 2,
-        ttl: 300,
-        label: 'login',
-        from: 'Acme',
-        message: { body: 'Your code is 482913' },
-      },
-    ],
-  });
-/** Routee's Failover API: seed 004's three steps, Sms → Voice → Viber, to one number (as bench/run.mjs) */
-const failoverBody = (to) =>
-  JSON.stringify({
-    flow: [
-      { type: 'Sms', order: 1, from: 'Acme', to: `+${to}`, ttl: 30, message: { body: 'Your code is 482913' } },
-      {
-        type: 'Voice',
-        order: 2,
-        from: 'Acme',
-        to: { phone: `+${to}` },
-        dialPlan: {
-          verbs: [{ type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Your code is 4 8 2 9 1 3' } }],
-        },
-        machineDetection: { strategy: 'Hangup' },
-        failoverOnStatuses: ['Busy', 'NoAnswer'],
-      },
-      {
-        type: 'Viber',
-        order: 3,
-        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
-        to: `+${to}`,
-        ttl: 10,
-        message: { text: 'Your code is 482913' },
-      },
-    ],
-  });
 const post = (path, body) => ({ method: 'POST', path, headers: { ...AUTH, 'content-type': 'application/json' }, body });
 
 /** the node flags of the checkout's `npm run start:prod`: each side runs as it would in production */

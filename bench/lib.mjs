@@ -228,3 +228,60 @@ export async function loadWithoutIndexes(admin, indexNames, load) {
   await admin.query(`CHECKPOINT`);
   return { rowsSec: (loadedAt - t0) / 1000, indexesSec: (Date.now() - loadedAt) / 1000 };
 }
+
+// ---------------------------------------------------------------- request bodies
+/** a Failover OTP send (POST /otp/send-failover): Viber OTP, then SMS, to one number (digits, no +) */
+export function sendBody(to, viberTtl = 60) {
+  return JSON.stringify({
+    flow: [
+      {
+        type: 'ViberOtp',
+        to: `+${to}`,
+        order: 1,
+        ttl: viberTtl,
+        label: 'login',
+        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+        templateId: '0aac888f-2ee2-4112-9659-1755a951966a',
+        templateLang: 'en',
+        pin: '482913',
+      },
+      {
+        type: 'Sms',
+        to: `+${to}`,
+        order: 2,
+        ttl: 300,
+        label: 'login',
+        from: 'Acme',
+        message: { body: 'Your code is 482913' },
+      },
+    ],
+  });
+}
+
+/** Routee's Failover API: seed 004's three steps, Sms → Voice → Viber, to one number */
+export function failoverBody(to) {
+  return JSON.stringify({
+    flow: [
+      { type: 'Sms', order: 1, from: 'Acme', to: `+${to}`, ttl: 30, message: { body: 'Your code is 482913' } },
+      {
+        type: 'Voice',
+        order: 2,
+        from: 'Acme',
+        to: { phone: `+${to}` },
+        dialPlan: {
+          verbs: [{ type: 'SAY', message: { language: 'en-US', gender: 'female', text: 'Your code is 4 8 2 9 1 3' } }],
+        },
+        machineDetection: { strategy: 'Hangup' },
+        failoverOnStatuses: ['Busy', 'NoAnswer'],
+      },
+      {
+        type: 'Viber',
+        order: 3,
+        senderInfoTrackingId: '0094d198-4dd2-4fb5-b451-d46aca191b27',
+        to: `+${to}`,
+        ttl: 10,
+        message: { text: 'Your code is 482913' },
+      },
+    ],
+  });
+}
