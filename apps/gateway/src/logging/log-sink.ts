@@ -36,7 +36,6 @@ const STACK = /^\s*at .+/m;
  */
 const gathered: string[] = [];
 let flushScheduled = false;
-let exitHooked = false;
 /** a turn that gathers this many lines writes them at once */
 const MAX_GATHERED = 256;
 
@@ -57,14 +56,11 @@ function defaultWrite(line: string, stream: LogStream): void {
   gathered.push(`${line}\n`);
   if (gathered.length >= MAX_GATHERED) flushStdout();
   else if (!flushScheduled) {
-    if (!exitHooked) {
-      exitHooked = true;
-      process.once('exit', flushStdout);
-    }
     flushScheduled = true;
     setImmediate(flushStdout).unref();
   }
 }
+process.once('exit', flushStdout);
 
 /**
  * The gateway's log lines (LOG_FORMAT): one JSON object a line, or a line for
