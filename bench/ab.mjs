@@ -65,15 +65,15 @@ async function startGateway(dir, env, nodeArgs) {
   return { child, url: match[1].replace('localhost', '127.0.0.1') };
 }
 
-async function rounds(label, a, b, requestOf) {
-  for (const g of [a, b])
-    await load({ origin: g.url, connections: CONNECTIONS, durationMs: WARMUP_MS, request: requestOf(g) });
+/** `request(i)`: the next request, for either side */
+async function rounds(label, a, b, request) {
+  for (const g of [a, b]) await load({ origin: g.url, connections: CONNECTIONS, durationMs: WARMUP_MS, request });
   const res = { a: [], b: [] };
   for (let r = 0; r < ROUNDS; r++) {
     for (const which of r % 2 === 0 ? ['a', 'b'] : ['b', 'a']) {
       const g = which === 'a' ? a : b;
       const before = processCost(g.child.pid);
-      const out = await load({ origin: g.url, connections: CONNECTIONS, durationMs: ROUND_MS, request: requestOf(g) });
+      const out = await load({ origin: g.url, connections: CONNECTIONS, durationMs: ROUND_MS, request });
       out.cpu = (processCost(g.child.pid).cpuMs - before.cpuMs) / Math.max(1, out.requests);
       res[which].push(out);
       log(
@@ -81,16 +81,10 @@ async function rounds(label, a, b, requestOf) {
       );
     }
   }
-  const ratio = (f) => median(res.b.map((x, i) => f(x) / f(res.a[i])));
-  log(
-    `${label}: B/A req/s ${fmt(
-      ratio((x) => x.rps),
-      3,
-    )}, B/A CPU per answer ${fmt(
-      ratio((x) => x.cpu),
-      3,
-    )} (medians of the rounds' ratios)`,
-  );
+  const ratio = (f) => fmt(median(res.b.map((x, i) => f(x) / f(res.a[i]))), 3);
+  const rps = ratio((x) => x.rps);
+  const cpu = ratio((x) => x.cpu);
+  log(`${label}: B/A req/s ${rps}, B/A CPU per answer ${cpu} (medians of the rounds' ratios)`);
 }
 
 async function main() {
@@ -119,9 +113,9 @@ async function main() {
   log(`A ${dirA} at ${a.url}, B ${dirB} at ${b.url}`);
 
   if (PHASES.includes('send'))
-    await rounds('send', a, b, () => () => post('/otp/send-failover', sendBody(phone('30691', '71'))));
+    await rounds('send', a, b, () => post('/otp/send-failover', sendBody(phone('30691', '71'))));
   if (PHASES.includes('failover'))
-    await rounds('failover', a, b, () => () => post('/failover', failoverBody(phone('30697', '71'))));
+    await rounds('failover', a, b, () => post('/failover', failoverBody(phone('30697', '71'))));
   if (PHASES.includes('verify')) {
     await load({
       origin: a.url,
@@ -131,11 +125,8 @@ async function main() {
     });
     const ids = await listIds(db.url);
     let next = 0;
-    await rounds(
-      'verify',
-      a,
-      b,
-      () => () => post('/otp/verify', JSON.stringify({ id: ids[next++ % ids.length], code: '000000' })),
+    await rounds('verify', a, b, () =>
+      post('/otp/verify', JSON.stringify({ id: ids[next++ % ids.length], code: '000000' })),
     );
   }
   if (PHASES.includes('get')) {
@@ -146,7 +137,7 @@ async function main() {
     });
     const { flowId } = await res.body.json();
     await new Promise((r) => setTimeout(r, 3000)); // delivered and seen: final
-    await rounds('get', a, b, () => () => ({ method: 'GET', path: `/otp/failover/${flowId}`, headers: AUTH }));
+    await rounds('get', a, b, () => ({ method: 'GET', path: `/otp/failover/${flowId}`, headers: AUTH }));
   }
 }
 
