@@ -5,27 +5,51 @@ const SHAPED = Symbol('gateway.shapedRows');
 /** column lists seen (one per statement, in practice): far more than the stores' statements */
 const MAX_SHAPES = 1000;
 
+type RawRow = (string | null)[];
+type Parser = (value: string) => unknown;
+type BuildRow = (parsers: Parser[], raw: RawRow) => Record<string, unknown>;
+
+interface Shape {
+  /** pg's empty row (parseRow's fallback copies it): every column defined, in order */
+  empty: Record<string, null>;
+  /** the row as one object literal of this column list, when it can be written as one */
+  build: BuildRow | null;
+}
+
+type ShapedResult = Result & {
+  _buildRow?: BuildRow | null;
+  parseRow(raw: RawRow): Record<string, unknown>;
+};
+
 /**
- * pg builds every result's empty row as `{ ...Object.create(null) with a
- * property per column }` (the null prototype is its guard against a column
- * named `__proto__`, brianc/node-postgres#3656). V8 keeps a null-prototype
- * object in dictionary mode, and spreading one is slow: 31 µs for the 46
- * columns of a flow with its steps (FLOW_STEP_COLUMNS), against 4 µs when
- * the same object is built in fast mode (bench/README: ~10 % of a GET's CPU).
- * It runs for every query, as Postgres describes the columns each time.
+ * What pg spends building each row, cut to a fraction (bench/README):
  *
- * The empty row is built here by JSON.parse instead, once per column list:
- * a fast-mode object whose properties are all defined (never assigned, so
- * a `__proto__` column is an own property, as in pg), in column order, with
- * Object.prototype, which is what pg's spread gives. The type parsers are
- * looked up per query, as pg does (a parser set later still applies).
+ * - The empty row pg builds for every result (Postgres describes the columns
+ *   on every query) is a spread of a null-prototype object, its guard against
+ *   a column named `__proto__` (brianc/node-postgres#3656). V8 keeps such an
+ *   object in dictionary mode, and spreading it is slow: 31 µs for the 46
+ *   columns of a flow with its steps (FLOW_STEP_COLUMNS).
+ * - Each row is then filled by one keyed store per column, from one place in
+ *   pg for every statement: with tens of column lists, V8's caches for that
+ *   store miss, and a row of 46 columns took 15 µs (1.5 µs with one list).
+ *
+ * Here, once per column list: the empty row by JSON.parse (a fast-mode object,
+ * each column an own property, never an assignment), and a function that
+ * builds the whole row as one object literal, its keys written with
+ * JSON.stringify (a JSON string is a JavaScript string literal: no column name
+ * can be anything but a key). A list with a `__proto__` column (in a literal
+ * that key sets the prototype) or a binary column keeps pg's own parseRow.
+ * The rows are what pg's are: the same keys in the same order (a repeated
+ * name: its first position, its last value), with Object.prototype. The
+ * type parsers are still looked up per query, as pg does.
  */
 export function useShapedRows(): void {
-  const proto = Result.prototype as Result & { [SHAPED]?: true };
+  const proto = Result.prototype as ShapedResult & { [SHAPED]?: true };
   if (proto[SHAPED]) return;
   proto[SHAPED] = true;
-  const shapes = new Map<string, Record<string, null>>();
-  proto.addFields = function addFields(this: Result, fields) {
+  const shapes = new Map<string, Shape>();
+  const parseRowOfPg = proto.parseRow;
+  proto.addFields = function addFields(this: ShapedResult, fields) {
     this.fields = fields;
     if (fields.length) this._parsers = new Array(fields.length);
     const parsers = this._types ?? types;
@@ -33,18 +57,29 @@ export function useShapedRows(): void {
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i];
       this._parsers![i] = parsers.getTypeParser(field.dataTypeID, field.format || 'text');
-      key += `${field.name}\0`;
+      key += `${field.name}\0${field.format === 'binary' ? 'b' : 't'}`;
     }
     let shape = shapes.get(key);
     if (!shape) {
       if (shapes.size >= MAX_SHAPES) shapes.clear();
-      shape = JSON.parse(`{${fields.map((field) => `${JSON.stringify(field.name)}:null`).join(',')}}`) as Record<
-        string,
-        null
-      >;
+      shape = shapeOf(fields);
       shapes.set(key, shape);
     }
-    // pg copies it for each row (parseRow) and never writes to it: one object serves every result of the list
-    this._prebuiltEmptyResultObject = shape;
+    // pg copies it for each row and never writes to it: one object serves every result of the list
+    this._prebuiltEmptyResultObject = shape.empty;
+    this._buildRow = shape.build;
   };
+  proto.parseRow = function parseRow(this: ShapedResult, raw: RawRow) {
+    return this._buildRow ? this._buildRow(this._parsers as Parser[], raw) : parseRowOfPg.call(this, raw);
+  };
+}
+
+function shapeOf(fields: Result['fields']): Shape {
+  const keys = fields.map((field) => JSON.stringify(field.name));
+  const empty = JSON.parse(`{${keys.map((key) => `${key}:null`).join(',')}}`) as Record<string, null>;
+  const literal = fields.some((field) => field.name === '__proto__' || field.format === 'binary')
+    ? null
+    : `{${keys.map((key, i) => `${key}: r[${i}] === null ? null : p[${i}](r[${i}])`).join(',')}}`;
+  const build = literal === null ? null : (new Function('p', 'r', `return ${literal};`) as BuildRow);
+  return { empty, build };
 }
