@@ -22,4 +22,4 @@ export * from './stats.store';
 export * from './retention.store';
 export * from './pumping.store';
 export * from './metrics.store';
-export * from './pg-row-shape';
+export * from './pg';

@@ -15,7 +15,7 @@ import { StatsStore } from './stats.store';
 import { RetentionStore } from './retention.store';
 import { PumpingStore } from './pumping.store';
 import { MetricsStore } from './metrics.store';
-import { useShapedRows } from './pg-row-shape';
+import { usePgFastPaths } from './pg';
 
 export interface PersistenceOptions {
   /** the per-phone limit on new flows (off when absent or limit 0) */
@@ -33,7 +33,7 @@ export class PersistenceModule {
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ ...dataSourceOptions(url), retryAttempts: 3, retryDelay: 1000 }),
           dataSourceFactory: async (options) => {
-            useShapedRows();
+            usePgFastPaths();
             const db = await new DataSource(options!).initialize();
             try {
               await runMigrationsExclusively(db);

@@ -1,4 +1,5 @@
-// pg's row builder (pg/lib/result.js): not part of @types/pg; only what pg-row-shape.ts touches
+// pg's internals the modules here replace parts of: not part of @types/pg; only what they touch
+
 declare module 'pg/lib/result.js' {
   interface FieldDescription {
     name: string;
@@ -13,4 +14,12 @@ declare module 'pg/lib/result.js' {
     _prebuiltEmptyResultObject: Record<string, null> | null;
     addFields(fieldDescriptions: FieldDescription[]): void;
   }
+}
+
+declare module 'pg/lib/utils.js' {
+  type QueryConfig = Record<string, unknown>;
+  const utils: {
+    normalizeQueryConfig(config: string | QueryConfig, values?: unknown, callback?: unknown): QueryConfig;
+  };
+  export default utils;
 }
