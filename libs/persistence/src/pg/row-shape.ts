@@ -2,14 +2,17 @@ import { types } from 'pg';
 import Result from 'pg/lib/result.js';
 
 const SHAPED = Symbol('gateway.shapedRows');
-/** column lists seen (one per statement, in practice): far more than the stores' statements */
-const MAX_SHAPES = 1000;
+/** column lists kept per number of columns (one list per statement, in practice): far more than the stores have */
+const MAX_SHAPES_PER_COUNT = 100;
 
 type RawRow = (string | null)[];
 type Parser = (value: string) => unknown;
 type BuildRow = (parsers: Parser[], raw: RawRow) => Record<string, unknown>;
 
 interface Shape {
+  /** the column list: names, and whether each is binary */
+  names: string[];
+  binary: boolean[];
   /** pg's empty row (parseRow's fallback copies it): every column defined, in order */
   empty: Record<string, null>;
   /** the row as one object literal of this column list, when it can be written as one */
@@ -47,23 +50,22 @@ export function useShapedRows(): void {
   const proto = Result.prototype as ShapedResult & { [SHAPED]?: true };
   if (proto[SHAPED]) return;
   proto[SHAPED] = true;
-  const shapes = new Map<string, Shape>();
+  // by number of columns: a list is found by comparing names, with nothing built for the lookup
+  const shapes = new Map<number, Shape[]>();
   const parseRowOfPg = proto.parseRow;
   proto.addFields = function addFields(this: ShapedResult, fields) {
     this.fields = fields;
     if (fields.length) this._parsers = new Array(fields.length);
     const parsers = this._types ?? types;
-    let key = '';
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i];
-      this._parsers![i] = parsers.getTypeParser(field.dataTypeID, field.format || 'text');
-      key += `${field.name}\0${field.format === 'binary' ? 'b' : 't'}`;
-    }
-    let shape = shapes.get(key);
+    for (let i = 0; i < fields.length; i++)
+      this._parsers![i] = parsers.getTypeParser(fields[i].dataTypeID, fields[i].format || 'text');
+    let kept = shapes.get(fields.length);
+    if (!kept) shapes.set(fields.length, (kept = []));
+    let shape = kept.find((candidate) => isShapeOf(candidate, fields));
     if (!shape) {
-      if (shapes.size >= MAX_SHAPES) shapes.clear();
+      if (kept.length >= MAX_SHAPES_PER_COUNT) kept.shift();
       shape = shapeOf(fields);
-      shapes.set(key, shape);
+      kept.push(shape);
     }
     // pg copies it for each row and never writes to it: one object serves every result of the list
     this._prebuiltEmptyResultObject = shape.empty;
@@ -77,9 +79,19 @@ export function useShapedRows(): void {
 function shapeOf(fields: Result['fields']): Shape {
   const keys = fields.map((field) => JSON.stringify(field.name));
   const empty = JSON.parse(`{${keys.map((key) => `${key}:null`).join(',')}}`) as Record<string, null>;
-  const literal = fields.some((field) => field.name === '__proto__' || field.format === 'binary')
+  const literal = fields.some((field) => field.name === '__proto__' || isBinary(field))
     ? null
     : `{${keys.map((key, i) => `${key}: r[${i}] === null ? null : p[${i}](r[${i}])`).join(',')}}`;
   const build = literal === null ? null : (new Function('p', 'r', `return ${literal};`) as BuildRow);
-  return { empty, build };
+  return { names: fields.map((field) => field.name), binary: fields.map(isBinary), empty, build };
+}
+
+function isShapeOf(shape: Shape, fields: Result['fields']): boolean {
+  for (let i = 0; i < fields.length; i++)
+    if (shape.names[i] !== fields[i].name || shape.binary[i] !== isBinary(fields[i])) return false;
+  return true;
+}
+
+function isBinary(field: Result['fields'][number]): boolean {
+  return field.format === 'binary';
 }
