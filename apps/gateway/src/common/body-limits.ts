@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from './gateway-error';
 
 /** deeper than any body the gateway takes (a send is 4 levels deep, a Routee report 4) and far below what recursion in the validators survives */
@@ -50,16 +50,19 @@ export function inspectJson(value: unknown, maxDepth: number, root: string): Fin
  *   %-decoding never yields a lone surrogate; path ids with one are not found.)
  */
 export function registerBodyLimits(fastify: FastifyInstance): void {
-  fastify.addHook('preValidation', async (request: FastifyRequest) => {
+  // a callback hook: an async one is a promise on every request
+  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     const finding = inspectJson(request.body, MAX_BODY_DEPTH, 'body');
     if (finding?.kind === 'too_deep')
-      throw new BodyTooDeepError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
-    if (finding?.kind === 'bad_text') {
-      throw GatewayError.field(
-        finding.loc,
-        `${finding.loc.slice(1).join('.') || 'body'} must be valid Unicode text without NUL characters`,
-        'value_error.unicode',
+      return done(new BodyTooDeepError(`request body is nested more than ${MAX_BODY_DEPTH} levels deep`));
+    if (finding?.kind === 'bad_text')
+      return done(
+        GatewayError.field(
+          finding.loc,
+          `${finding.loc.slice(1).join('.') || 'body'} must be valid Unicode text without NUL characters`,
+          'value_error.unicode',
+        ),
       );
-    }
+    done();
   });
 }
